@@ -1,0 +1,52 @@
+# make run  – set up what is missing, then start the platform (Ctrl-C stops it)
+# make test – set up what is missing, then run the whole suite
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-sqlite test-postgres lint system superuser
+
+setup: system $(STAMP) node_modules/.installed
+
+system:
+	@bash scripts/setup-system.sh
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py setup_broker
+	$(PY) manage.py ensure_admin
+	@echo "Console: http://localhost:$${WEB_PORT:-8000}/  (Ctrl-C stops every process)"
+	$(VENV)/bin/honcho start -f Procfile
+
+superuser: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createsuperuser
+
+# The suite runs on SQLite, then on PostgreSQL when one answers at localhost:5432
+# (in CI it must: CI=true makes a missing PostgreSQL an error).
+test: setup lint test-sqlite test-postgres
+
+lint:
+	$(VENV)/bin/ruff check .
+
+test-sqlite:
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(VENV)/bin/pytest
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aibox
+test-postgres:
+	@if $(PY) scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest; \
+	elif [ "$$CI" = "true" ]; then echo "PostgreSQL unreachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
+	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): suite ran on SQLite only."; fi

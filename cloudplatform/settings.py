@@ -1,0 +1,203 @@
+"""Settings for the cloud platform, read from the environment or a `.env` file.
+
+Embedded defaults (SQLite, in-memory channel layer, local-memory cache) let the
+platform start with nothing configured; DATABASE_URL and REDIS_URL switch to
+PostgreSQL and Redis. RabbitMQ is always real: it is the box contract.
+"""
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")
+
+
+def _persistent_secret_key() -> str:
+    """A key generated once per installation, so sessions survive restarts."""
+    path = VAR_DIR / "secret-key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _persistent_secret_key()
+DEBUG = env.bool("DEBUG", default=False)
+# Boxes reach the platform by whatever address the site gives it, often a bare IP.
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "devices",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cloudplatform.urls"
+ASGI_APPLICATION = "cloudplatform.asgi.application"
+WSGI_APPLICATION = "cloudplatform.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and consumers share one file: wait for locks instead of failing,
+    # and let readers work while a writer commits.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console-home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end assets come from npm at set-up (package.json) and are served locally.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AIBOX cloud platform API",
+    "DESCRIPTION": "Administration API of the face-recognition box platform, and the box-facing endpoints.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- RabbitMQ ---------------------------------------------------------------
+BROKER_URL = env.str("BROKER_URL", default="amqp://guest:guest@localhost:5672/")
+_broker = urlsplit(BROKER_URL)
+# The management HTTP API provisions per-box users, permissions and queues.
+_broker_credentials = f"{_broker.username or 'guest'}:{_broker.password or 'guest'}"
+RABBITMQ_MANAGEMENT_URL = env.str(
+    "RABBITMQ_MANAGEMENT_URL", default=f"http://{_broker_credentials}@{_broker.hostname or 'localhost'}:15672"
+)
+# Where boxes publish results and get commands; separate from Celery's vhost.
+BOX_VHOST = env.str("BOX_VHOST", default="aibox")
+BOX_UPLOAD_VHOST = env.str("BOX_UPLOAD_VHOST", default="aibox-upload")
+BOX_UPLOAD_QUEUE = env.str("BOX_UPLOAD_QUEUE", default="aibox.results")
+# "quorum" for a RabbitMQ cluster (docs/deployment.md); "classic" on one node.
+BOX_QUEUE_TYPE = env.str("BOX_QUEUE_TYPE", default="classic")
+
+ADMIN_PASSWORD = env.str("ADMIN_PASSWORD", default="")
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="").rstrip("/")
+# What boxes are told to connect to; "localhost" means nothing to a box elsewhere.
+BOX_BROKER_HOST = env.str(
+    "BOX_BROKER_HOST",
+    default=(urlsplit(PUBLIC_BASE_URL).hostname if PUBLIC_BASE_URL else None) or _broker.hostname or "localhost",
+)
+BOX_BROKER_PORT = env.int("BOX_BROKER_PORT", default=_broker.port or 5672)
+
+BOX_RECORD_UPLOAD_PERIOD = env.int("BOX_RECORD_UPLOAD_PERIOD", default=5)
+BOX_DEVICE_MONITOR_PERIOD = env.int("BOX_DEVICE_MONITOR_PERIOD", default=20)
+BOX_LOGIN_RATE_PER_CODE = env.str("BOX_LOGIN_RATE_PER_CODE", default="20/min")
+BOX_LOGIN_RATE_PER_ADDRESS = env.str("BOX_LOGIN_RATE_PER_ADDRESS", default="300/min")
+
+CELERY_BROKER_URL = BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-broker-identities": {
+        "task": "devices.tasks.reconcile_broker_identities",
+        "schedule": env.int("BROKER_RECONCILE_PERIOD", default=300),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"pika": {"level": "WARNING"}},
+}

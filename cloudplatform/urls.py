@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from devices.api import BoxViewSet
+from devices.box_api import BoxLoginView
+
+router = DefaultRouter()
+router.register("boxes", BoxViewSet, basename="api-box")
+
+box_urls = [
+    path("login", BoxLoginView.as_view(), name="box-login"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="box-list"), name="console-home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("boxes/", include("devices.urls")),
+    path("box/", include(box_urls)),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,161 @@
+"""Box-facing HTTP endpoints under /box/ (upstream §4 login)."""
+from urllib.parse import urlencode, urlsplit
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from cloudplatform.contract import PARAM_ERROR, ContractAPIView, ContractError
+
+from .services import LoginGrant, login_box
+
+# Where the box reports, relative to the platform root (issue-by-issue these gain views).
+RECORD_PATH = "/box/events/history"
+DEVICE_INFO_PATH = "/box/devices"
+DEVICE_MONITOR_PATH = "/box/status"
+PHOTOS_PATH = "/box/photos"
+
+
+class _SettingsRateThrottle(SimpleRateThrottle):
+    """A throttle whose rate is a Django setting rather than an entry of DRF's THROTTLE_RATES."""
+
+    setting_name = ""
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.setting_name)
+
+
+class LoginPerCodeThrottle(_SettingsRateThrottle):
+    scope = "box_login_code"
+    setting_name = "BOX_LOGIN_RATE_PER_CODE"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        dev_sno = request.query_params.get("dev_sno")
+        return self.cache_format % {"scope": self.scope, "ident": dev_sno} if dev_sno else None
+
+
+class LoginPerAddressThrottle(_SettingsRateThrottle):
+    scope = "box_login_address"
+    setting_name = "BOX_LOGIN_RATE_PER_ADDRESS"
+
+    def get_cache_key(self, request: Request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class ExchangeSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField()
+    passive = serializers.BooleanField()
+    durable = serializers.BooleanField()
+    auto_delete = serializers.BooleanField()
+    arguments = serializers.DictField()
+
+
+class RabbitMQSerializer(serializers.Serializer):
+    host = serializers.CharField()
+    port = serializers.IntegerField()
+    login = serializers.CharField()
+    password = serializers.CharField()
+    queue = serializers.CharField()
+    vHost = serializers.CharField()
+    uploadVHost = serializers.CharField()
+    uploadQueue = serializers.CharField()
+    fiqaDownQueue = serializers.CharField(required=False)
+    fiqaUploadQueue = serializers.CharField(required=False)
+    unNeedBindExchange = serializers.BooleanField()
+    exchange = ExchangeSerializer()
+
+
+class LoginReplySerializer(serializers.Serializer):
+    """Documents the reply of upstream §4; the field names are the contract's."""
+
+    token = serializers.CharField()
+    rabbitmq = RabbitMQSerializer()
+    imgServerAddr = serializers.CharField()
+    recordAddr = serializers.CharField()
+    recordUploadPeriod = serializers.IntegerField()
+    deviceInfoAddr = serializers.CharField()
+    deviceMonitorAddr = serializers.CharField()
+    deviceMonitorPeriod = serializers.IntegerField()
+
+
+class ContractErrorSerializer(serializers.Serializer):
+    error = serializers.DictField(help_text="{code, message, status}")
+
+
+def public_root(request: Request) -> str:
+    """The platform's root URL as boxes reach it: PUBLIC_BASE_URL, else the address the box used."""
+    return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
+
+
+def login_reply(grant: LoginGrant, root: str) -> dict:
+    """The login answer. Report URLs carry dev_sno and token (CONTRACT.md §6a), relative to the login host."""
+    box = grant.box
+    auth = "?" + urlencode({"dev_sno": box.dev_sno, "token": grant.token})
+    prefix = urlsplit(root).path.rstrip("/")
+    return {
+        "token": grant.token,
+        "rabbitmq": {
+            "host": settings.BOX_BROKER_HOST,
+            "port": settings.BOX_BROKER_PORT,
+            "login": box.broker_username,
+            "password": box.broker_password,
+            "queue": box.queue_name,
+            "vHost": settings.BOX_VHOST,
+            "uploadVHost": settings.BOX_UPLOAD_VHOST,
+            "uploadQueue": settings.BOX_UPLOAD_QUEUE,
+            # The platform binds the queue itself; a box that binds too only repeats it.
+            "unNeedBindExchange": False,
+            "exchange": {
+                "name": box.exchange_name,
+                "type": "fanout",
+                # Boxes may check the exchange, not (re)declare it: they lack the permission.
+                "passive": True,
+                "durable": True,
+                "auto_delete": False,
+                "arguments": {},
+            },
+        },
+        "imgServerAddr": root + PHOTOS_PATH + auth,
+        "recordAddr": prefix + RECORD_PATH + auth,
+        "recordUploadPeriod": box.record_upload_period,
+        "deviceInfoAddr": prefix + DEVICE_INFO_PATH + auth,
+        "deviceMonitorAddr": prefix + DEVICE_MONITOR_PATH + auth,
+        "deviceMonitorPeriod": box.device_monitor_period,
+    }
+
+
+class BoxLoginView(ContractAPIView):
+    throttle_classes = [LoginPerAddressThrottle, LoginPerCodeThrottle]
+
+    @extend_schema(
+        operation_id="box_login",
+        tags=["box"],
+        parameters=[
+            OpenApiParameter("dev_sno", str, required=True, description="Authorisation code issued by the platform."),
+            OpenApiParameter("hex_mac", str, required=True, description="The box's MAC, e.g. 0xe0a50900062b."),
+        ],
+        responses={
+            200: LoginReplySerializer,
+            400: ContractErrorSerializer,
+            403: ContractErrorSerializer,
+            404: ContractErrorSerializer,
+            429: ContractErrorSerializer,
+            503: ContractErrorSerializer,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        dev_sno = request.query_params.get("dev_sno", "").strip()
+        hex_mac = request.query_params.get("hex_mac", "").strip()
+        missing = [name for name, value in (("dev_sno", dev_sno), ("hex_mac", hex_mac)) if not value]
+        if missing:
+            raise ContractError(PARAM_ERROR, f"Missing query parameter(s): {', '.join(missing)}.")
+        grant = login_box(dev_sno=dev_sno, hex_mac=hex_mac, client_ip=self._client_ip(request))
+        return Response(login_reply(grant, public_root(request)))
+
+    @staticmethod
+    def _client_ip(request: Request) -> str | None:
+        return request.META.get("REMOTE_ADDR") or None

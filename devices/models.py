@@ -1,0 +1,85 @@
+import hashlib
+import hmac
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Callables, so that changing the site-wide default needs no migration.
+def default_record_upload_period() -> int:
+    return settings.BOX_RECORD_UPLOAD_PERIOD
+
+
+def default_device_monitor_period() -> int:
+    return settings.BOX_DEVICE_MONITOR_PERIOD
+
+
+class Box(models.Model):
+    """An edge box, known by the authorisation code (dev_sno) the platform issued it."""
+
+    name = models.CharField(max_length=100)
+    dev_sno = models.CharField("dev_sno", max_length=24, unique=True, editable=False)
+    hex_mac = models.CharField(
+        "bound MAC", max_length=14, blank=True, default="", help_text="Bound at the first login; empty until then."
+    )
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    record_upload_period = models.PositiveIntegerField(
+        default=default_record_upload_period, validators=[MinValueValidator(1)], help_text="seconds"
+    )
+    device_monitor_period = models.PositiveIntegerField(
+        default=default_device_monitor_period, validators=[MinValueValidator(1)], help_text="seconds"
+    )
+
+    # Only the hash is kept: a leaked database does not let anyone act as a box.
+    token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    last_login_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_login_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The box's own RabbitMQ account; the password is handed out at every login.
+    broker_password = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name_plural = "boxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.dev_sno})"
+
+    @property
+    def slug(self) -> str:
+        """The dev_sno as it appears in broker names (upstream codes are already safe)."""
+        return re.sub(r"[^A-Za-z0-9_-]", "_", self.dev_sno)
+
+    @property
+    def broker_username(self) -> str:
+        return f"box-{self.slug}"
+
+    @property
+    def queue_name(self) -> str:
+        return f"aibox.box.{self.slug}"
+
+    @property
+    def exchange_name(self) -> str:
+        """Each box has its own fanout exchange, so reading it cannot reveal another box's commands."""
+        return f"aibox.cmd.{self.slug}"
+
+    def token_matches(self, token: str) -> bool:
+        return bool(self.token_hash) and hmac.compare_digest(self.token_hash, hash_token(token))
+
+    @property
+    def is_online(self) -> bool:
+        """Seen within three status periods (a login or any authenticated box call counts)."""
+        if not self.enabled or self.last_seen_at is None:
+            return False
+        return timezone.now() - self.last_seen_at <= timedelta(seconds=3 * self.device_monitor_period)

@@ -1,0 +1,124 @@
+"""Writes that change a box: its record and its broker identity move together."""
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
+
+from .broker import BrokerAdminError, broker_admin
+from .codes import generate_dev_sno, normalise_mac
+from .models import Box, hash_token
+
+logger = logging.getLogger(__name__)
+
+
+def _new_broker_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def create_box(*, name: str, record_upload_period: int | None = None, device_monitor_period: int | None = None) -> Box:
+    """A new box with a fresh dev_sno; its broker identity exists before the code is shown to anyone."""
+    box = Box(name=name, broker_password=_new_broker_password())
+    if record_upload_period is not None:
+        box.record_upload_period = record_upload_period
+    if device_monitor_period is not None:
+        box.device_monitor_period = device_monitor_period
+    with transaction.atomic():
+        box.dev_sno = _unused_dev_sno()
+        box.save()
+        broker_admin().ensure_box_identity(box)
+    logger.info("created box %s", box)
+    return box
+
+
+def _unused_dev_sno() -> str:
+    while True:
+        dev_sno = generate_dev_sno()
+        if not Box.objects.filter(dev_sno=dev_sno).exists():
+            return dev_sno
+
+
+def disable_box(box: Box) -> None:
+    """Refuse its logins and tokens, remove its broker user and drop its connections."""
+    with transaction.atomic():
+        Box.objects.filter(pk=box.pk).update(enabled=False, token_hash="")
+        broker_admin().revoke_box_access(box)
+    box.refresh_from_db()
+    logger.info("disabled box %s", box)
+
+
+def enable_box(box: Box) -> None:
+    with transaction.atomic():
+        Box.objects.filter(pk=box.pk).update(enabled=True)
+        box.refresh_from_db()
+        broker_admin().ensure_box_identity(box)
+    logger.info("enabled box %s", box)
+
+
+def release_binding(box: Box) -> None:
+    """Let the next box to log in with this code bind its own MAC (a replaced box)."""
+    Box.objects.filter(pk=box.pk).update(hex_mac="")
+    box.refresh_from_db()
+    logger.info("released MAC binding of box %s", box)
+
+
+def rotate_credentials(box: Box) -> None:
+    """New broker password, old token void, open connections dropped: the box must log in again."""
+    with transaction.atomic():
+        box.broker_password = _new_broker_password()
+        box.token_hash = ""
+        box.save(update_fields=["broker_password", "token_hash"])
+        admin = broker_admin()
+        if box.enabled:
+            admin.ensure_box_identity(box)
+        admin.close_connections(box.broker_username)
+    logger.info("rotated credentials of box %s", box)
+
+
+def delete_box(box: Box) -> None:
+    with transaction.atomic():
+        broker_admin().delete_box_resources(box)
+        box.delete()
+
+
+@dataclass(frozen=True)
+class LoginGrant:
+    box: Box
+    token: str
+
+
+def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGrant:
+    """Upstream §4 login. Refusals raise ContractError and change nothing."""
+    mac = normalise_mac(hex_mac)
+    if mac is None:
+        raise ContractError(PARAM_ERROR, "hex_mac must be a MAC address such as 0xe0a50900062b.")
+    with transaction.atomic():
+        box = Box.objects.select_for_update().filter(dev_sno=dev_sno).first()
+        if box is None:
+            raise ContractError(ID_NOT_FOUND, "Unknown dev_sno.", 404)
+        if not box.enabled:
+            raise ContractError(BAD_REQUEST, "This box is disabled on the platform.", 403)
+        if box.hex_mac and box.hex_mac != mac:
+            raise ContractError(
+                BAD_REQUEST,
+                "This dev_sno is bound to another box; an administrator must release the binding first.",
+                403,
+            )
+        try:
+            broker_admin().ensure_box_identity(box)
+        except BrokerAdminError as exc:
+            logger.error("login of %s: broker provisioning failed: %s", dev_sno, exc)
+            raise ContractError(SERVER_PROCESS_FAILED, "Message broker unavailable; retry later.", 503) from exc
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        box.hex_mac = mac
+        box.token_hash = hash_token(token)
+        box.last_login_at = now
+        box.last_seen_at = now
+        box.last_login_ip = client_ip
+        box.save(update_fields=["hex_mac", "token_hash", "last_login_at", "last_seen_at", "last_login_ip"])
+    logger.info("box %s logged in from %s (%s)", dev_sno, client_ip, mac)
+    return LoginGrant(box=box, token=token)

@@ -1,0 +1,29 @@
+import logging
+
+from celery import shared_task
+
+from .broker import BrokerAdminError, broker_admin
+from .models import Box
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def reconcile_broker_identities() -> dict:
+    """Repair the broker after a reset or a manual change: enabled boxes get their
+    user, queue and permissions back; disabled boxes lose any user that reappeared."""
+    admin = broker_admin()
+    admin.ensure_platform_topology()
+    repaired = revoked = failed = 0
+    for box in Box.objects.iterator():
+        try:
+            if box.enabled:
+                admin.ensure_box_identity(box)
+                repaired += 1
+            elif admin.user_exists(box.broker_username):
+                admin.revoke_box_access(box)
+                revoked += 1
+        except BrokerAdminError as exc:
+            failed += 1
+            logger.error("reconcile %s: %s", box, exc)
+    return {"ensured": repaired, "revoked": revoked, "failed": failed}

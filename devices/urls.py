@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.BoxListView.as_view(), name="box-list"),
+    path("new/", views.BoxCreateView.as_view(), name="box-create"),
+    path("<int:pk>/", views.BoxDetailView.as_view(), name="box-detail"),
+    path("<int:pk>/edit/", views.BoxUpdateView.as_view(), name="box-edit"),
+    path("<int:pk>/<slug:action>/", views.BoxActionView.as_view(), name="box-action"),
+]

@@ -1,0 +1,89 @@
+"""Console pages for boxes."""
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, ListView, UpdateView
+from django.views.generic.edit import FormView
+
+from cloudplatform.console import AdminRequiredMixin
+
+from . import services
+from .box_api import public_root
+from .broker import BrokerAdminError
+from .forms import BoxForm
+from .models import Box
+
+
+class BoxListView(AdminRequiredMixin, ListView):
+    model = Box
+    paginate_by = 100
+    template_name = "devices/box_list.html"
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        search = self.request.GET.get("q", "").strip()
+        if search:
+            queryset = queryset.filter(name__icontains=search) | queryset.filter(dev_sno__icontains=search)
+        return queryset
+
+
+class BoxCreateView(AdminRequiredMixin, FormView):
+    form_class = BoxForm
+    template_name = "devices/box_form.html"
+
+    def form_valid(self, form: BoxForm) -> HttpResponse:
+        try:
+            box = services.create_box(**form.cleaned_data)
+        except BrokerAdminError as exc:
+            form.add_error(None, f"The message broker could not set up this box's access: {exc}")
+            return self.form_invalid(form)
+        messages.success(self.request, f"Box “{box.name}” created. Its dev_sno is {box.dev_sno}.")
+        return redirect("box-detail", pk=box.pk)
+
+
+class BoxUpdateView(AdminRequiredMixin, UpdateView):
+    model = Box
+    form_class = BoxForm
+    template_name = "devices/box_form.html"
+
+    def get_success_url(self) -> str:
+        messages.success(self.request, "Saved. The box gets the new periods at its next login.")
+        return reverse("box-detail", args=[self.object.pk])
+
+
+class BoxDetailView(AdminRequiredMixin, DetailView):
+    model = Box
+    template_name = "devices/box_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["login_url"] = public_root(self.request) + reverse("box-login")
+        return context
+
+
+class BoxActionView(AdminRequiredMixin, View):
+    """POST-only actions on one box; each one says what it did."""
+
+    actions = {
+        "disable": (services.disable_box, "Box disabled: its logins are refused and its broker access removed."),
+        "enable": (services.enable_box, "Box enabled: it can log in again."),
+        "release-binding": (services.release_binding, "MAC binding released: the next box to log in binds."),
+        "rotate-credentials": (services.rotate_credentials, "Credentials rotated: the box must log in again."),
+        "delete": (services.delete_box, "Box deleted, with its queue and broker user."),
+    }
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+        box = get_object_or_404(Box, pk=pk)
+        if action not in self.actions:
+            messages.error(request, f"Unknown action “{action}”.")
+            return redirect("box-detail", pk=pk)
+        operation, done = self.actions[action]
+        try:
+            operation(box)
+        except BrokerAdminError as exc:
+            messages.error(request, f"Nothing changed: the message broker refused or is unreachable ({exc}).")
+            return redirect("box-detail", pk=pk)
+        messages.success(request, done)
+        return redirect("box-list") if action == "delete" else redirect("box-detail", pk=pk)

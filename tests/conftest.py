@@ -1,0 +1,62 @@
+"""Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
+import pika
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+from devices import services
+from devices.broker import BrokerAdmin
+
+
+@pytest.fixture(scope="session")
+def broker_admin() -> BrokerAdmin:
+    admin = BrokerAdmin()
+    admin.ensure_platform_topology()
+    return admin
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_box(db, broker_admin):
+    """Create boxes through the service (real broker identity); remove them from the broker afterwards."""
+    created = []
+
+    def make(name: str = "box", **kwargs):
+        box = services.create_box(name=name, **kwargs)
+        created.append(box)
+        return box
+
+    yield make
+    for box in created:
+        broker_admin.delete_box_resources(box)
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    return django_user_model.objects.create_superuser("admin", "admin@example.org", "correct horse battery")
+
+
+def amqp_connect(rabbitmq: dict, vhost_key: str = "vHost") -> pika.BlockingConnection:
+    """Connect as a box would, with the `rabbitmq` part of its login reply."""
+    return pika.BlockingConnection(
+        pika.ConnectionParameters(
+            host=rabbitmq["host"],
+            port=int(rabbitmq["port"]),
+            virtual_host=rabbitmq[vhost_key],
+            credentials=pika.PlainCredentials(rabbitmq["login"], rabbitmq["password"]),
+            connection_attempts=1,
+            socket_timeout=5,
+            blocked_connection_timeout=5,
+        )
+    )
+
+
+def platform_connect(vhost: str) -> pika.BlockingConnection:
+    return pika.BlockingConnection(pika.URLParameters(settings.BROKER_URL.rstrip("/") + "/" + vhost))
