@@ -164,6 +164,7 @@ RABBITMQ_MANAGEMENT_URL = env.str(
 BOX_VHOST = env.str("BOX_VHOST", default="aibox")
 BOX_UPLOAD_VHOST = env.str("BOX_UPLOAD_VHOST", default="aibox-upload")
 BOX_UPLOAD_QUEUE = env.str("BOX_UPLOAD_QUEUE", default="aibox.results")
+BOX_FIQA_UPLOAD_QUEUE = env.str("BOX_FIQA_UPLOAD_QUEUE", default="aibox.fiqa.results")
 # "quorum" for a RabbitMQ cluster (docs/deployment.md); "classic" on one node.
 BOX_QUEUE_TYPE = env.str("BOX_QUEUE_TYPE", default="classic")
 

@@ -63,8 +63,8 @@ class RabbitMQSerializer(serializers.Serializer):
     vHost = serializers.CharField()
     uploadVHost = serializers.CharField()
     uploadQueue = serializers.CharField()
-    fiqaDownQueue = serializers.CharField(required=False)
-    fiqaUploadQueue = serializers.CharField(required=False)
+    fiqaDownQueue = serializers.CharField()
+    fiqaUploadQueue = serializers.CharField()
     unNeedBindExchange = serializers.BooleanField()
     exchange = ExchangeSerializer()
 
@@ -107,6 +107,9 @@ def login_reply(grant: LoginGrant, root: str) -> dict:
             "vHost": settings.BOX_VHOST,
             "uploadVHost": settings.BOX_UPLOAD_VHOST,
             "uploadQueue": settings.BOX_UPLOAD_QUEUE,
+            # Every box can serve as a face-quality checker; the console picks which.
+            "fiqaDownQueue": box.fiqa_queue_name,
+            "fiqaUploadQueue": settings.BOX_FIQA_UPLOAD_QUEUE,
             # The platform binds the queue itself; a box that binds too only repeats it.
             "unNeedBindExchange": False,
             "exchange": {

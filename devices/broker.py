@@ -2,7 +2,8 @@
 
 Layout (names in settings):
 - vhost BOX_VHOST holds, per box, a durable queue `aibox.box.<sno>` bound to the
-  box's own fanout exchange `aibox.cmd.<sno>`; the platform publishes commands there.
+  box's own fanout exchange `aibox.cmd.<sno>`, where the platform publishes commands,
+  and a durable `aibox.fiqa.<sno>` for face-quality commands (fiqaDownQueue).
 - vhost BOX_UPLOAD_VHOST holds only the upload queue(s) boxes answer on.
 - each box has its own user. In BOX_VHOST it may configure and read its own queue
   and bind it to its own exchange (the contract lets it bind), and write nothing
@@ -26,6 +27,11 @@ class BrokerAdminError(Exception):
 
 def _q(name: str) -> str:
     return quote(name, safe="")
+
+
+def _exactly(*names: str) -> str:
+    """A permission regex matching these resource names and nothing else."""
+    return "^(" + "|".join(re.escape(name) for name in names) + ")$"
 
 
 class BrokerAdmin:
@@ -59,6 +65,7 @@ class BrokerAdmin:
                 json={"configure": ".*", "write": ".*", "read": ".*"},
             )
         self.declare_queue(settings.BOX_UPLOAD_VHOST, settings.BOX_UPLOAD_QUEUE)
+        self.declare_queue(settings.BOX_UPLOAD_VHOST, settings.BOX_FIQA_UPLOAD_QUEUE)
 
     def declare_queue(self, vhost: str, name: str) -> None:
         self._call(
@@ -79,19 +86,19 @@ class BrokerAdmin:
             json={"type": "fanout", "durable": True, "auto_delete": False, "internal": False, "arguments": {}},
         )
         self.declare_queue(vhost, box.queue_name)
+        self.declare_queue(vhost, box.fiqa_queue_name)
         self._call(
             "POST",
             f"bindings/{_q(vhost)}/e/{_q(box.exchange_name)}/q/{_q(box.queue_name)}",
             json={"routing_key": box.queue_name, "arguments": {}},
         )
-        own_queue = f"^{re.escape(box.queue_name)}$"
         self._call(
             "PUT",
             f"permissions/{_q(vhost)}/{_q(box.broker_username)}",
             json={
-                "configure": own_queue,
-                "write": own_queue,
-                "read": f"^({re.escape(box.queue_name)}|{re.escape(box.exchange_name)})$",
+                "configure": _exactly(box.queue_name, box.fiqa_queue_name),
+                "write": _exactly(box.queue_name),
+                "read": _exactly(box.queue_name, box.fiqa_queue_name, box.exchange_name),
             },
         )
         self._call(
@@ -111,7 +118,8 @@ class BrokerAdmin:
     def delete_box_resources(self, box) -> None:
         self.revoke_box_access(box)
         vhost = settings.BOX_VHOST
-        self._call("DELETE", f"queues/{_q(vhost)}/{_q(box.queue_name)}", ok_missing=True)
+        for queue in (box.queue_name, box.fiqa_queue_name):
+            self._call("DELETE", f"queues/{_q(vhost)}/{_q(queue)}", ok_missing=True)
         self._call("DELETE", f"exchanges/{_q(vhost)}/{_q(box.exchange_name)}", ok_missing=True)
 
     def user_exists(self, username: str) -> bool:

@@ -70,6 +70,11 @@ class Box(models.Model):
         return f"aibox.box.{self.slug}"
 
     @property
+    def fiqa_queue_name(self) -> str:
+        """Where face-quality (fiqa) commands reach this box, apart from its user commands."""
+        return f"aibox.fiqa.{self.slug}"
+
+    @property
     def exchange_name(self) -> str:
         """Each box has its own fanout exchange, so reading it cannot reveal another box's commands."""
         return f"aibox.cmd.{self.slug}"

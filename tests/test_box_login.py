@@ -39,9 +39,9 @@ def test_login_reply_has_every_contract_field(client, make_box):
         "deviceInfoAddr", "deviceMonitorAddr", "deviceMonitorPeriod",
     }
     mq = reply["rabbitmq"]
-    assert set(mq) >= {
+    assert set(mq) == {
         "host", "port", "login", "password", "queue", "vHost", "uploadVHost", "uploadQueue",
-        "unNeedBindExchange", "exchange",
+        "fiqaDownQueue", "fiqaUploadQueue", "unNeedBindExchange", "exchange",
     }
     assert set(mq["exchange"]) == {"name", "type", "passive", "durable", "auto_delete", "arguments"}
     assert mq["queue"] == box.queue_name and mq["login"] == box.broker_username

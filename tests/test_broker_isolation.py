@@ -7,7 +7,7 @@ from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
 
 from devices.services import disable_box, enable_box, rotate_credentials
 
-from .conftest import amqp_connect
+from .conftest import amqp_connect, platform_connect
 
 MAC_A, MAC_B = "0x0000000000aa", "0x0000000000bb"
 
@@ -103,3 +103,22 @@ def _closed_within(connection: pika.BlockingConnection, seconds: float) -> bool:
             return True
     connection.close()
     return False
+
+
+def test_box_reads_its_own_fiqa_queue_and_answers_on_the_fiqa_upload_queue(two_boxes):
+    (_, mq_a), (_, mq_b) = two_boxes
+    with amqp_connect(mq_a) as connection:
+        channel = connection.channel()
+        channel.queue_declare(mq_a["fiqaDownQueue"], passive=True)
+        channel.basic_get(mq_a["fiqaDownQueue"])
+        assert_refused(lambda: channel.basic_get(mq_b["fiqaDownQueue"]))
+    with amqp_connect(mq_a, vhost_key="uploadVHost") as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish("", mq_a["fiqaUploadQueue"], b'{"probe": "isolation-test"}', mandatory=True)
+    with platform_connect(mq_a["uploadVHost"]) as platform:
+        channel = platform.channel()
+        bodies = []
+        while (message := channel.basic_get(mq_a["fiqaUploadQueue"], auto_ack=True))[0] is not None:
+            bodies.append(message[2])
+    assert b'{"probe": "isolation-test"}' in bodies
