@@ -9,59 +9,23 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from edge_agent.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractCodeError
+
+__all__ = ["BAD_REQUEST", "ID_NOT_FOUND", "PARAM_ERROR", "SERVER_PROCESS_FAILED", "ContractError"]
+
 logger = logging.getLogger(__name__)
 
-STATUS_NAMES: dict[int, str] = {
-    0: "SUCCESS",
-    40071: "PARAM_ERROR",
-    50072: "SERVER_PROCESS_FAILED",
-    50073: "REMOTE_SERVER_FAILED",
-    50074: "REMOTE_DATA_FAILED",
-    40091: "PARAM_ERROR",
-    40491: "NOT_FOUND",
-    41591: "CONTENT_TYPE_ERROR",
-    40000: "BAD_REQUEST",
-    40001: "UNSUPPORT_CONTENT_TYPE",
-    40002: "EMPTY_REQUEST_JSON",
-    40003: "IMAGE_ERROR",
-    40004: "NO_FACE",
-    40005: "BOOLEAN_ARGUMENT_ERROR",
-    40006: "LOW_QUALITY_ERROR",
-    40007: "IMAGE_SIZE_TOO_LARGE_ERROR",
-    40008: "EMPTY_GROUP_ERROR",
-    40009: "ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR",
-    40010: "BAD_FEATURE_ERROR",
-    40011: "IDENTITY_EXSIT_ERROR",
-    40012: "GROUP_NAME_ERROR",
-    40013: "GROUP_NOT_LOAD",
-    40014: "STRANGER_NOT_DELETE",
-    40015: "GROUP_LEN_ERROR",
-    40400: "NOT_FOUND",
-    40401: "ID_NOT_FOUND",
-    41300: "PAYLOAD_TOO_LARGE",
-    50100: "NOT_IMPLEMENTED",
-}
 
-PARAM_ERROR = 40091
-BAD_REQUEST = 40000
-ID_NOT_FOUND = 40401
-SERVER_PROCESS_FAILED = 50072
-
-
-class ContractError(Exception):
+class ContractError(ContractCodeError):
     """A refusal that reaches the box as the contract's error body."""
 
     def __init__(self, code: int, message: str, http_status: int = 400, headers: dict | None = None) -> None:
-        if code not in STATUS_NAMES:
-            raise ValueError(f"{code} is not an upstream status code")
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(code, message)
         self.http_status = http_status
         self.headers = headers or {}
 
     def body(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "status": STATUS_NAMES[self.code]}}
+        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
 
     def response(self) -> Response:
         return Response(self.body(), status=self.http_status, headers=self.headers)
