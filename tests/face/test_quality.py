@@ -1,0 +1,78 @@
+"""FIQA: metrics, levels and the upstream §5.3 report."""
+import pytest
+
+from edge_agent.contract import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
+from edge_agent.face import quality
+
+
+@pytest.mark.parametrize("photo", ["partial_face_1.jpg", "partial_face_2.jpg"])
+def test_partial_faces_are_flagged(engine, faces_dir, photo):
+    faces = engine.analyse((faces_dir / "quality" / photo).read_bytes(), embed=False).faces
+    assert len(faces) == 1
+    report = faces[0].fiqa("high")
+    assert report["info"]["partial"] is True
+    assert "partial" in report["fails"] and report["fiqa_result"] is False
+
+
+@pytest.mark.parametrize("photo", ["enroll/obama/1.jpg", "quality/high_res_1080p.jpg", "quality/rgba_32bit.png"])
+def test_whole_sharp_faces_pass_high(engine, faces_dir, photo):
+    [face] = engine.analyse((faces_dir / photo).read_bytes(), embed=False).faces
+    report = face.fiqa("high")
+    assert report["fiqa_result"] is True, report
+    assert report["info"]["partial"] is False
+
+
+def test_report_has_the_upstream_fields(engine, faces_dir):
+    [face] = engine.analyse((faces_dir / "enroll/biden/1.jpg").read_bytes(), embed=False).faces
+    report = face.fiqa("middle")
+    assert {"bbox", "score", "fiqa_result", "success", "fails", "info"} <= set(report)
+    info = report["info"]
+    assert set(info) == {"brightness", "clarity", "face_size", "headpose", "partial", "occlusion", "mask"}
+    assert set(info["headpose"]) == {"pitch_angle", "roll_angle", "yaw_angle"}
+    assert 0 < info["brightness"] < 1 and info["clarity"] > 0 and info["face_size"] > 200
+    # No model for these: said, not invented.
+    assert info["mask"] is None and info["occlusion"] is None
+    assert report["unassessed"] == ["occlusion", "mask"]
+    assert len(report["bbox"]) == 4
+
+
+def test_low_resolution_face_fails_high_for_its_size_but_passes_custom(engine, faces_dir):
+    [face] = engine.analyse((faces_dir / "quality/low_res_240p.jpg").read_bytes(), embed=False).faces
+    assert "face_size" in face.fiqa("high")["fails"]
+    assert face.fiqa("custom")["fiqa_result"] is True
+
+
+def test_levels_are_ordered_from_strict_to_lenient():
+    info = {"brightness": 0.5, "clarity": 0.3, "face_size": 50, "partial": False,
+            "headpose": {"pitch_angle": 0, "roll_angle": 0, "yaw_angle": 32}}
+    passed = [level for level in quality.LEVELS if not quality.judge(info, level)[1]]
+    assert passed == ["custom", "low", "no"]
+    with pytest.raises(ValueError):
+        quality.judge(info, "excellent")
+
+
+def test_head_pose_follows_the_landmarks():
+    frontal = [[46.6, 45.3], [101.2, 45.5], [74.2, 77.6], [48.6, 103.3], [100.0, 103.5]]
+    pose = quality.head_pose(frontal)
+    assert all(abs(v) < 3 for v in pose.values())
+    turned = [p[:] for p in frontal]
+    turned[2][0] += 20  # nose moved towards the image's right
+    assert quality.head_pose(turned)["yaw_angle"] > 20
+    tilted = [[x, y + 0.3 * x] for x, y in frontal]
+    assert quality.head_pose(tilted)["roll_angle"] == pytest.approx(16.7, abs=0.5)
+
+
+def test_enrolment_codes(engine, faces_dir, tmp_path):
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (400, 300), (128, 128, 128)).save(blank)
+    with pytest.raises(ContractCodeError) as no_face:
+        engine.enrol(blank.read_bytes())
+    assert no_face.value.code == NO_FACE
+    with pytest.raises(ContractCodeError) as small:
+        engine.enrol((faces_dir / "quality/low_res_240p.jpg").read_bytes(), level="high")
+    assert small.value.code == FACE_TOO_SMALL
+    with pytest.raises(ContractCodeError) as partial:
+        engine.enrol((faces_dir / "quality/partial_face_1.jpg").read_bytes(), level="high")
+    assert partial.value.code == LOW_QUALITY
