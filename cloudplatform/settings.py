@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "devices",
+    "users",
 ]
 
 MIDDLEWARE = [
@@ -202,3 +203,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"pika": {"level": "WARNING"}},
 }
+
+# --- People and their distribution to boxes ----------------------------------------
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=64)
+# Ids per add_users_plus / delete_users message (upstream: keep messages light).
+COMMAND_BATCH_SIZE = env.int("COMMAND_BATCH_SIZE", default=100)
+# A published command without a result after this long is re-sent, then marked expired.
+COMMAND_RESULT_TIMEOUT = env.int("COMMAND_RESULT_TIMEOUT", default=600)
+COMMAND_MAX_ATTEMPTS = env.int("COMMAND_MAX_ATTEMPTS", default=3)
+# Person details carry the photo inline (reg_photo, base64) instead of a URL to fetch.
+BOX_INLINE_PHOTOS = env.bool("BOX_INLINE_PHOTOS", default=False)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "requeue-stuck-commands": {"task": "users.tasks.requeue_stuck_commands", "schedule": 30},
+        "expire-commands": {"task": "users.tasks.expire_commands", "schedule": 60},
+    }
+)

@@ -7,12 +7,16 @@ from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView
+from users.box_api import PersonDetailsView, PhotoView, ResultView
 
 router = DefaultRouter()
 router.register("boxes", BoxViewSet, basename="api-box")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),
+    path("persons", PersonDetailsView.as_view(), name="box-persons"),
+    path("photos/<str:name>", PhotoView.as_view(), name="box-photo"),
+    path("results", ResultView.as_view(), name="box-results"),
 ]
 
 urlpatterns = [

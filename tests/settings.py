@@ -1,0 +1,13 @@
+"""Test settings: the real services, in vhosts of their own so a running platform is left alone."""
+import os
+
+os.environ.setdefault("BOX_VHOST", "aibox-test")
+os.environ.setdefault("BOX_UPLOAD_VHOST", "aibox-test-upload")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+
+from cloudplatform.settings import *  # noqa: F403
+
+MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+CELERY_TASK_ALWAYS_EAGER = True  # tasks run inline, still publishing to the real broker
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,128 @@
+"""Who goes where: turn "who should be on a box" into add_users_plus / delete_users commands.
+
+The Enrolment table is the platform's record of what each box was asked to hold.
+Syncing a box compares it with the people the box serves (members of its permission
+groups) and queues commands for the difference, at most COMMAND_BATCH_SIZE ids each,
+published by Celery once the database transaction commits.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db import transaction
+
+from devices.models import Box
+
+from .models import Command, Enrolment, Person
+
+
+def chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def command_auth_query(box: Box, message_id: str) -> str:
+    """dev_sno plus the command's own id: a stock box can call the URLs verbatim, and they
+    keep working after the box logs in again and its token changes (CONTRACT.md §6a)."""
+    return urlencode({"dev_sno": box.dev_sno, "message_id": message_id})
+
+
+def queue_command(box: Box, method: str, fields: dict) -> Command:
+    command = Command(box=box, method=method, payload={})
+    message_id = str(command.message_id)
+    auth = command_auth_query(box, message_id)
+    command.payload = {
+        "method": method,
+        "messageId": message_id,
+        **fields,
+        "extend_params": {"path": f"/box/persons?{auth}", "notify_path": f"/box/results?{auth}"},
+    }
+    command.save()
+    from .tasks import publish_command
+
+    transaction.on_commit(lambda: publish_command.delay(command.pk))
+    return command
+
+
+def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:
+    people = Person.objects.filter(permission_groups__boxes=box)
+    if identity_ids is not None:
+        people = people.filter(identity_id__in=list(identity_ids))
+    return set(people.values_list("identity_id", flat=True).distinct())
+
+
+def sync_box(box: Box, identity_ids: Iterable[str] | None = None, refresh: Iterable[str] = ()) -> list[Command]:
+    """Queue what makes `box` hold exactly the people it serves (all, or among `identity_ids`).
+    People in `refresh` are sent again even if the box holds them (their data changed)."""
+    ids = None if identity_ids is None else set(identity_ids)
+    desired = served_ids(box, ids)
+    held = Enrolment.objects.filter(box=box).exclude(state=Enrolment.State.DELETING)
+    if ids is not None:
+        held = held.filter(identity_id__in=list(ids))
+    current = set(held.values_list("identity_id", flat=True))
+    to_add = sorted((desired - current) | (desired & set(refresh)))
+    to_delete = sorted(current - desired)
+    return _add(box, to_add) + _delete(box, to_delete)
+
+
+def _add(box: Box, identity_ids: list[str]) -> list[Command]:
+    commands = []
+    people = dict(Person.objects.filter(identity_id__in=identity_ids).values_list("identity_id", "id"))
+    for batch in chunks(identity_ids, settings.COMMAND_BATCH_SIZE):
+        command = queue_command(box, Command.Method.ADD_USERS, {"userid_list": batch})
+        _mark(box, batch, Enrolment.State.PENDING, command, people)
+        commands.append(command)
+    return commands
+
+
+def _delete(box: Box, identity_ids: list[str]) -> list[Command]:
+    commands = []
+    for batch in chunks(identity_ids, settings.COMMAND_BATCH_SIZE):
+        command = queue_command(box, Command.Method.DELETE_USERS, {"userid_list": batch})
+        _mark(box, batch, Enrolment.State.DELETING, command, {})
+        commands.append(command)
+    return commands
+
+
+def _mark(box: Box, identity_ids: list[str], state: str, command: Command, people: dict[str, int]) -> None:
+    existing = {e.identity_id: e for e in Enrolment.objects.filter(box=box, identity_id__in=identity_ids)}
+    new = []
+    for identity_id in identity_ids:
+        enrolment = existing.get(identity_id) or Enrolment(box=box, identity_id=identity_id)
+        enrolment.state, enrolment.command, enrolment.code, enrolment.message = state, command, None, ""
+        if identity_id in people:
+            enrolment.person_id = people[identity_id]
+        if enrolment.pk is None:
+            new.append(enrolment)
+    Enrolment.objects.bulk_create(new)
+    Enrolment.objects.bulk_update(
+        [existing[i] for i in identity_ids if i in existing], ["state", "command", "code", "message", "person"]
+    )
+
+
+def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
+    ids = list(identity_ids)
+    serving = Box.objects.filter(permission_groups__people__identity_id__in=ids)
+    holding = Box.objects.filter(enrolments__identity_id__in=ids)
+    return list((serving | holding).distinct())
+
+
+def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Command]:
+    """After people changed (edited, regrouped, deleted): sync every box they are or were on."""
+    ids = set(identity_ids)
+    commands = []
+    for box in boxes_holding_or_serving(ids):
+        commands += sync_box(box, ids, refresh=ids if refresh else ())
+    return commands
+
+
+def wipe_box(box: Box, users: bool = True, events: bool = False) -> Command:
+    return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}})
+
+
+def resync_box(box: Box) -> list[Command]:
+    """Send the box everyone it serves again, and delete anyone it should not hold."""
+    desired = served_ids(box)
+    return sync_box(box, refresh=desired)

@@ -1,0 +1,76 @@
+"""Long-running consumer of box results from the upload queues (started by `make run`).
+
+Acks a message only after its result is stored; a malformed one is stored with the
+reason and acked (it would never get better); a database failure nacks it back to
+the queue. Reconnects by itself after broker restarts.
+"""
+import logging
+import signal
+import time
+
+import pika
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
+
+from users.results import record_result
+
+logger = logging.getLogger("users.consumer")
+
+
+class Command(BaseCommand):
+    help = "Consume command results that boxes publish to the upload queue(s)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--prefetch", type=int, default=50)
+
+    def handle(self, *args, prefetch: int, **options) -> None:
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        base = settings.BROKER_URL.rstrip("/")
+        parameters = pika.URLParameters(f"{base}/{settings.BOX_UPLOAD_VHOST}")
+        parameters.heartbeat = 30
+        delay = 1.0
+        while not self.stopping:
+            try:
+                self._consume(parameters, prefetch)
+                delay = 1.0
+            except pika.exceptions.AMQPError as exc:
+                if self.stopping:
+                    break
+                logger.warning("broker connection lost (%s); reconnecting in %.0f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _stop(self, *args) -> None:
+        self.stopping = True
+
+    def _consume(self, parameters: pika.URLParameters, prefetch: int) -> None:
+        connection = pika.BlockingConnection(parameters)
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=prefetch)
+        queues = [settings.BOX_UPLOAD_QUEUE, settings.BOX_FIQA_UPLOAD_QUEUE]
+        for queue in queues:
+            channel.queue_declare(queue, durable=True, arguments={"x-queue-type": settings.BOX_QUEUE_TYPE})
+            channel.basic_consume(queue, self._on_message)
+        logger.info("consuming results from %s", ", ".join(queues))
+        try:
+            while not self.stopping:
+                connection.process_data_events(time_limit=1)
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    def _on_message(self, channel, method, properties, body: bytes) -> None:
+        close_old_connections()
+        try:
+            received = record_result(body, "mq")
+        except DatabaseError as exc:
+            logger.error("could not store a result (%s); it goes back to the queue", exc)
+            channel.basic_nack(method.delivery_tag, requeue=True)
+            time.sleep(1)
+            return
+        channel.basic_ack(method.delivery_tag)
+        if received.error:
+            logger.warning("kept an unusable result (%s): %s", received.pk, received.error)

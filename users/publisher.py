@@ -1,0 +1,69 @@
+"""Publishing commands to boxes: persistent messages, publisher confirms, mandatory routing."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+
+import pika
+from django.conf import settings
+
+from devices.models import Box
+
+logger = logging.getLogger(__name__)
+
+
+class CommandPublisher:
+    """One connection per process, reopened after any failure."""
+
+    def __init__(self, url: str | None = None, vhost: str | None = None) -> None:
+        base = (url or settings.BROKER_URL).rstrip("/")
+        self.parameters = pika.URLParameters(f"{base}/{vhost or settings.BOX_VHOST}")
+        self.parameters.heartbeat = 60
+        self._connection: pika.BlockingConnection | None = None
+        self._channel = None
+        self._lock = threading.Lock()
+
+    def _ensure_channel(self):
+        if self._connection is None or self._connection.is_closed or self._channel is None or self._channel.is_closed:
+            self.close()
+            self._connection = pika.BlockingConnection(self.parameters)
+            self._channel = self._connection.channel()
+            self._channel.confirm_delivery()
+        return self._channel
+
+    def publish(self, box: Box, payload: dict) -> None:
+        """Returns once the broker has the message on disk in the box's queue; raises otherwise
+        (pika.exceptions.UnroutableError when the queue is missing, AMQPError on broker trouble)."""
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        properties = pika.BasicProperties(
+            delivery_mode=pika.DeliveryMode.Persistent,
+            content_type="application/json",
+            message_id=payload.get("messageId"),
+        )
+        with self._lock:
+            try:
+                self._ensure_channel().basic_publish(
+                    box.exchange_name, box.queue_name, body, properties, mandatory=True
+                )
+            except pika.exceptions.AMQPError:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and connection.is_open:
+            try:
+                connection.close()
+            except pika.exceptions.AMQPError:
+                pass
+
+
+_publisher: CommandPublisher | None = None
+
+
+def publisher() -> CommandPublisher:
+    global _publisher
+    if _publisher is None:
+        _publisher = CommandPublisher()
+    return _publisher

@@ -1,0 +1,137 @@
+"""Results from boxes (upstream §5.4), by MQ or HTTP, applied once per messageId."""
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from edge_agent.contract import SERVER_PROCESS_FAILED
+
+from .models import Command, CommandOutcome, Enrolment, ReceivedResult
+
+logger = logging.getLogger(__name__)
+
+
+class ResultRejected(ValueError):
+    """The result could not be applied; it is kept in ReceivedResult with the reason."""
+
+
+def record_result(raw: bytes | str, source: str, dev_sno: str = "") -> ReceivedResult:
+    """Keep the result as received, then apply it to its command. Malformed or unknown
+    results are kept with the reason (and logged); they never raise."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    received = ReceivedResult(source=source, body=text[:1_000_000], dev_sno=dev_sno)
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ResultRejected("result is not a JSON object")
+        received.dev_sno = str(data.get("dev_sno") or dev_sno)[:64]
+        received.message_id = str(data.get("messageId") or "")[:64]
+        with transaction.atomic():
+            _apply(data, received.dev_sno, received.message_id)
+            received.save()
+    except (ValueError, TypeError, KeyError) as exc:  # JSONDecodeError and ResultRejected are ValueErrors
+        received.error = str(exc)[:300] or exc.__class__.__name__
+        logger.warning("result from %s (%s) not applied: %s", received.dev_sno or "?", source, received.error)
+        received.save()
+    return received
+
+
+def _apply(data: dict, dev_sno: str, message_id: str) -> None:
+    if not message_id:
+        raise ResultRejected("result has no messageId")
+    command = (
+        Command.objects.select_for_update().select_related("box").filter(message_id=message_id).first()
+        if _is_uuid(message_id)
+        else None
+    )
+    if command is None or command.box.dev_sno != dev_sno:
+        raise ResultRejected(f"no command {message_id} was sent to box {dev_sno!r}")
+    if command.is_finished and command.state != Command.State.EXPIRED:
+        logger.info("duplicate result for %s ignored", message_id)
+        return
+    result = data.get("result") if isinstance(data.get("result"), dict) else {}
+    if command.method in (Command.Method.ADD_USERS, Command.Method.DELETE_USERS):
+        state = _apply_people(command, data, result)
+    elif command.method == Command.Method.WIPE_DATA:
+        state = Command.State.DONE if data.get("success") else Command.State.FAILED
+        if state == Command.State.DONE and (result.get("wipe_options") or {}).get("users", True):
+            Enrolment.objects.filter(box=command.box).delete()
+    else:  # fiqa: the report is the result
+        state = Command.State.DONE if data.get("success") else Command.State.FAILED
+    command.state = state
+    command.result = data
+    command.finished_at = timezone.now()
+    command.last_error = "" if data.get("success") else str(data.get("message", ""))[:500]
+    command.save(update_fields=["state", "result", "finished_at", "last_error"])
+
+
+def _entries(result: dict, key: str) -> list[dict]:
+    entries = result.get(key) or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "userid" in e for e in entries):
+        raise ResultRejected(f"{key} must be a list of objects with a userid")
+    return entries
+
+
+def _apply_people(command: Command, data: dict, result: dict) -> str:
+    sent = list(command.payload.get("userid_list", []))
+    succeeded = {str(e["userid"]): e for e in _entries(result, "success_users")}
+    failed = {str(e["userid"]): e for e in _entries(result, "failed_users")}
+    if not succeeded and not failed and not data.get("success"):
+        # The whole command failed (bad parameters, system error): every person failed with its code.
+        code = _code(data.get("code"), SERVER_PROCESS_FAILED)
+        failed = {i: {"code": code, "message": str(data.get("message", ""))} for i in sent}
+    outcomes = []
+    for identity_id in sent:
+        if identity_id in succeeded:
+            outcomes.append(CommandOutcome(command=command, identity_id=identity_id, success=True, code=0,
+                                           message=str(succeeded[identity_id].get("message", ""))[:300]))
+        else:
+            entry = failed.get(identity_id, {"code": SERVER_PROCESS_FAILED, "message": "Missing from the result."})
+            outcomes.append(CommandOutcome(command=command, identity_id=identity_id, success=False,
+                                           code=_code(entry.get("code"), SERVER_PROCESS_FAILED),
+                                           message=str(entry.get("message", ""))[:300]))
+    CommandOutcome.objects.filter(command=command).delete()  # a result after expiry replaces nothing twice
+    CommandOutcome.objects.bulk_create(outcomes)
+    _update_enrolments(command, outcomes)
+    ok = sum(o.success for o in outcomes)
+    if ok == len(outcomes):
+        return Command.State.DONE
+    return Command.State.FAILED if ok == 0 else Command.State.PARTLY_FAILED
+
+
+def _update_enrolments(command: Command, outcomes: list[CommandOutcome]) -> None:
+    # Only enrolments this command still speaks for: a newer command may have superseded it.
+    current = {e.identity_id: e for e in Enrolment.objects.filter(command=command)}
+    deleting = command.method == Command.Method.DELETE_USERS
+    gone, changed = [], []
+    for outcome in outcomes:
+        enrolment = current.get(outcome.identity_id)
+        if enrolment is None:
+            continue
+        if deleting and outcome.success:
+            gone.append(enrolment.pk)
+            continue
+        enrolment.state = Enrolment.State.ENROLLED if outcome.success else Enrolment.State.FAILED
+        enrolment.code, enrolment.message = outcome.code, outcome.message
+        changed.append(enrolment)
+    Enrolment.objects.filter(pk__in=gone).delete()
+    Enrolment.objects.bulk_update(changed, ["state", "code", "message"])
+
+
+def _code(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

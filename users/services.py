@@ -1,0 +1,117 @@
+"""Writes to people and groups; each one queues the commands that keep boxes in step."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from devices.models import Box
+
+from . import distribution
+from .models import FaceGroup, PermissionGroup, Person
+from .photos import store_photo
+
+
+class DuplicateIdentity(ValueError):
+    pass
+
+
+def _apply_photo(person: Person, photo: bytes | None) -> bool:
+    if photo is None:
+        return False
+    stored = store_photo(photo)
+    changed = stored.sha256 != person.photo_sha256
+    person.photo, person.photo_sha256, person.thumbnail = stored.path, stored.sha256, stored.thumbnail
+    return changed
+
+
+def create_person(
+    *,
+    name: str,
+    identity_id: str = "",
+    person_type: int = 1,
+    photo: bytes | None = None,
+    permission_groups: Iterable[PermissionGroup] = (),
+    face_groups: Iterable[FaceGroup] = (),
+    info: dict | None = None,
+) -> Person:
+    """The photo is checked (and stored) before anything is written; a bad one raises ContractCodeError."""
+    identity_id = identity_id.strip() or uuid.uuid4().hex
+    person = Person(identity_id=identity_id, name=name, person_type=person_type, info=info or {})
+    _apply_photo(person, photo)
+    with transaction.atomic():
+        if Person.objects.filter(identity_id=identity_id).exists():
+            raise DuplicateIdentity(f"identity_id {identity_id!r} is already taken")
+        person.save()
+        person.permission_groups.set(permission_groups)
+        person.face_groups.set(face_groups)
+        distribution.sync_people([identity_id])
+    return person
+
+
+def update_person(
+    person: Person,
+    *,
+    photo: bytes | None = None,
+    permission_groups: Iterable[PermissionGroup] | None = None,
+    face_groups: Iterable[FaceGroup] | None = None,
+    **fields,
+) -> Person:
+    """Changed details or photo are re-sent to the boxes holding the person; group changes
+    add or remove the person where that changes who a box serves."""
+    if "identity_id" in fields and fields["identity_id"] != person.identity_id:
+        raise ValueError("identity_id cannot change; delete the person and create a new one")
+    photo_changed = _apply_photo(person, photo)
+    with transaction.atomic():
+        details_changed = photo_changed or any(getattr(person, key) != value for key, value in fields.items())
+        for key, value in fields.items():
+            setattr(person, key, value)
+        person.save()
+        if permission_groups is not None:
+            before = set(person.permission_groups.values_list("pk", flat=True))
+            person.permission_groups.set(permission_groups)
+            details_changed |= before != set(person.permission_groups.values_list("pk", flat=True))
+        if face_groups is not None:
+            person.face_groups.set(face_groups)
+        distribution.sync_people([person.identity_id], refresh=details_changed)
+    return person
+
+
+def delete_person(person: Person) -> None:
+    with transaction.atomic():
+        identity_id = person.identity_id
+        boxes = distribution.boxes_holding_or_serving([identity_id])
+        person.delete()
+        for box in boxes:
+            distribution.sync_box(box, [identity_id])
+
+
+def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
+    """Attach or detach boxes: attached boxes get the group's people, detached ones lose
+    those they no longer serve through another group."""
+    with transaction.atomic():
+        before = set(group.boxes.all())
+        group.boxes.set(boxes)
+        after = set(group.boxes.all())
+        members = list(group.people.values_list("identity_id", flat=True))
+        for box in before ^ after:
+            distribution.sync_box(box, members)
+
+
+def delete_group(group: PermissionGroup) -> None:
+    with transaction.atomic():
+        boxes = list(group.boxes.all())
+        members = list(group.people.values_list("identity_id", flat=True))
+        group.delete()
+        for box in boxes:
+            distribution.sync_box(box, members)
+
+
+def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
+    with transaction.atomic():
+        before = set(group.people.values_list("identity_id", flat=True))
+        group.people.set(people)
+        after = set(group.people.values_list("identity_id", flat=True))
+        for box in group.boxes.all():
+            distribution.sync_box(box, before ^ after)

@@ -1,0 +1,73 @@
+import logging
+from datetime import timedelta
+
+import pika
+from celery import shared_task
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from devices.broker import BrokerAdminError, broker_admin
+
+from .models import Command, Enrolment
+from .publisher import publisher
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=(pika.exceptions.AMQPError, BrokerAdminError, OSError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    max_retries=None,
+)
+def publish_command(self, command_id: int) -> str:
+    """Publish a queued command; retried with back-off until the broker takes it."""
+    command = Command.objects.select_related("box").filter(pk=command_id).first()
+    if command is None or command.state not in (Command.State.QUEUED, Command.State.PUBLISHED):
+        return "skipped"
+    try:
+        publisher().publish(command.box, command.payload)
+    except pika.exceptions.UnroutableError:
+        # The box's queue is gone (broker reset?): recreate its identity, then retry.
+        broker_admin().ensure_box_identity(command.box)
+        raise
+    except Exception as exc:
+        Command.objects.filter(pk=command_id).update(last_error=str(exc)[:500])
+        raise
+    Command.objects.filter(pk=command_id).update(attempts=F("attempts") + 1, published_at=timezone.now())
+    Command.objects.filter(pk=command_id, state=Command.State.QUEUED).update(state=Command.State.PUBLISHED)
+    return "published"
+
+
+@shared_task
+def requeue_stuck_commands() -> int:
+    """Commands still queued a while after creation lost their task (a worker died): send again."""
+    cutoff = timezone.now() - timedelta(seconds=30)
+    stuck = list(Command.objects.filter(state=Command.State.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True))
+    for pk in stuck:
+        publish_command.delay(pk)
+    return len(stuck)
+
+
+@shared_task
+def expire_commands() -> dict:
+    """Published commands with no result in COMMAND_RESULT_TIMEOUT: send again (the box answers a
+    repeated messageId without applying it twice), and after COMMAND_MAX_ATTEMPTS mark them expired."""
+    cutoff = timezone.now() - timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT)
+    late = Command.objects.filter(state=Command.State.PUBLISHED, published_at__lt=cutoff)
+    resent = expired = 0
+    for command in late:
+        if command.attempts < settings.COMMAND_MAX_ATTEMPTS:
+            publish_command.delay(command.pk)
+            resent += 1
+            continue
+        Command.objects.filter(pk=command.pk, state=Command.State.PUBLISHED).update(
+            state=Command.State.EXPIRED, finished_at=timezone.now(), last_error="no result from the box"
+        )
+        Enrolment.objects.filter(command=command, state=Enrolment.State.PENDING).update(
+            state=Enrolment.State.FAILED, message="The box did not answer."
+        )
+        expired += 1
+    return {"resent": resent, "expired": expired}
