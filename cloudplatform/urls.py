@@ -7,10 +7,14 @@ from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView
+from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
 from users.box_api import PersonDetailsView, PhotoView, ResultView
 
 router = DefaultRouter()
 router.register("boxes", BoxViewSet, basename="api-box")
+router.register("persons", PersonViewSet, basename="api-person")
+router.register("groups", PermissionGroupViewSet, basename="api-group")
+router.register("commands", CommandViewSet, basename="api-command")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),
@@ -24,6 +28,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("boxes/", include("devices.urls")),
+    path("", include("users.urls")),
     path("box/", include(box_urls)),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

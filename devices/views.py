@@ -60,6 +60,10 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["login_url"] = public_root(self.request) + reverse("box-login")
+        enrolments = self.object.enrolments.select_related("person").order_by("state", "identity_id")
+        context["enrolment_count"] = enrolments.count()
+        context["enrolments"] = enrolments[:200]
+        context["pending_commands"] = self.object.commands.filter(state__in=["queued", "published"])[:20]
         return context
 
 

@@ -65,3 +65,6 @@ class ContractCodeError(Exception):
     @property
     def status(self) -> str:
         return STATUS_NAMES[self.code]
+
+# Face image quality levels of the fiqa command (upstream §5.3), strictest first.
+FIQA_LEVELS = ("high", "middle", "custom", "low", "no")

@@ -7,6 +7,7 @@ published by Celery once the database transaction commits.
 """
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -120,6 +121,18 @@ def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Comm
 
 def wipe_box(box: Box, users: bool = True, events: bool = False) -> Command:
     return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}})
+
+
+def send_fiqa(box: Box, photo: bytes, level: str = "high") -> Command:
+    """Ask a box for the face-quality report of a photo (upstream §5.3); checked here first."""
+    from .photos import check_photo
+
+    check_photo(photo)
+    return queue_command(
+        box,
+        Command.Method.FIQA,
+        {"info": {"image_base64_str": base64.b64encode(photo).decode(), "fiqa_level": level}},
+    )
 
 
 def resync_box(box: Box) -> list[Command]:

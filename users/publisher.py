@@ -41,11 +41,13 @@ class CommandPublisher:
             content_type="application/json",
             message_id=payload.get("messageId"),
         )
+        if payload.get("method") == "fiqa":  # quality checks have a queue of their own (fiqaDownQueue)
+            exchange, routing_key = "", box.fiqa_queue_name
+        else:
+            exchange, routing_key = box.exchange_name, box.queue_name
         with self._lock:
             try:
-                self._ensure_channel().basic_publish(
-                    box.exchange_name, box.queue_name, body, properties, mandatory=True
-                )
+                self._ensure_channel().basic_publish(exchange, routing_key, body, properties, mandatory=True)
             except pika.exceptions.AMQPError:
                 self.close()
                 raise

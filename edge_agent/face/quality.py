@@ -39,6 +39,8 @@ import math
 
 import numpy as np
 
+from edge_agent.contract import FIQA_LEVELS
+
 from .detector import Detection
 
 LEVELS: dict[str, dict] = {
@@ -48,6 +50,7 @@ LEVELS: dict[str, dict] = {
     "low": {"face_size": 24, "brightness": (0.08, 0.98), "clarity": 0.1, "pose": (60, 50, 45), "partial": True},
     "no": None,
 }
+assert tuple(LEVELS) == FIQA_LEVELS, "one bound per contract level, in the contract's order"
 DEFAULT_LEVEL = "high"
 UNASSESSED = ["occlusion", "mask"]
 

@@ -1,0 +1,109 @@
+"""Administrators' REST API for people, groups and commands."""
+from django.db import transaction
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from edge_agent.contract import ContractCodeError
+
+from . import services
+from .models import Command, PermissionGroup, Person
+from .serializers import CommandSerializer, PermissionGroupSerializer, PersonSerializer
+
+
+def photo_error(exc: ContractCodeError) -> Response:
+    return Response({"photo_base64": [exc.message], "code": exc.code, "status": exc.status},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("search", str, description="Part of a name or identity_id."),
+    OpenApiParameter("person_type", int), OpenApiParameter("group", str, description="Permission group name."),
+])
+class PersonViewSet(viewsets.ModelViewSet):
+    serializer_class = PersonSerializer
+    lookup_field = "identity_id"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self):
+        people = Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box")
+        params = self.request.query_params
+        if search := params.get("search", "").strip():
+            people = people.filter(name__icontains=search) | people.filter(identity_id__icontains=search)
+        if person_type := params.get("person_type"):
+            people = people.filter(person_type=person_type)
+        if group := params.get("group"):
+            people = people.filter(permission_groups__name=group)
+        return people.distinct()
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            person = services.create_person(photo=data.pop("photo_base64", None), **data)
+        except ContractCodeError as exc:
+            return photo_error(exc)
+        except services.DuplicateIdentity as exc:
+            return Response({"identity_id": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.get_serializer(person).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        person = self.get_object()
+        serializer = self.get_serializer(person, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if data.get("identity_id", person.identity_id) != person.identity_id:
+            raise serializers.ValidationError({"identity_id": ["identity_id cannot change."]})
+        data.pop("identity_id", None)
+        try:
+            person = services.update_person(person, photo=data.pop("photo_base64", None), **data)
+        except ContractCodeError as exc:
+            return photo_error(exc)
+        return Response(self.get_serializer(person).data)
+
+    def perform_destroy(self, person: Person) -> None:
+        services.delete_person(person)
+
+
+class PermissionGroupViewSet(viewsets.ModelViewSet):
+    """Permission groups; attaching a box sends it the group's people, detaching removes them."""
+
+    queryset = PermissionGroup.objects.prefetch_related("boxes")
+    serializer_class = PermissionGroupSerializer
+
+    def perform_create(self, serializer) -> None:
+        with transaction.atomic():
+            boxes = serializer.validated_data.pop("boxes", [])
+            group = serializer.save()
+            services.set_group_boxes(group, boxes)
+
+    def perform_update(self, serializer) -> None:
+        with transaction.atomic():
+            boxes = serializer.validated_data.pop("boxes", None)
+            group = serializer.save()
+            if boxes is not None:
+                services.set_group_boxes(group, boxes)
+
+    def perform_destroy(self, group: PermissionGroup) -> None:
+        services.delete_group(group)
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("box", str, description="dev_sno"), OpenApiParameter("state", str),
+    OpenApiParameter("method", str),
+])
+class CommandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CommandSerializer
+
+    def get_queryset(self):
+        commands = Command.objects.select_related("box").prefetch_related("outcomes")
+        params = self.request.query_params
+        if box := params.get("box"):
+            commands = commands.filter(box__dev_sno=box)
+        if state := params.get("state"):
+            commands = commands.filter(state=state)
+        if method := params.get("method"):
+            commands = commands.filter(method=method)
+        return commands

@@ -1,0 +1,80 @@
+import base64
+import binascii
+
+from rest_framework import serializers
+
+from devices.models import Box
+
+from .models import Command, CommandOutcome, Enrolment, FaceGroup, PermissionGroup, Person
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    box = serializers.SlugRelatedField(slug_field="dev_sno", read_only=True)
+    box_name = serializers.CharField(source="box.name", read_only=True)
+
+    class Meta:
+        model = Enrolment
+        fields = ["box", "box_name", "state", "code", "message", "updated_at"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    permission_groups = serializers.SlugRelatedField(
+        slug_field="name", many=True, queryset=PermissionGroup.objects.all(), required=False
+    )
+    face_groups = serializers.SlugRelatedField(
+        slug_field="name", many=True, queryset=FaceGroup.objects.all(), required=False
+    )
+    photo_base64 = serializers.CharField(write_only=True, required=False, help_text="The face photo, base64.")
+    identity_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    enrolments = EnrolmentSerializer(many=True, read_only=True)
+    has_photo = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id", "identity_id", "name", "person_type", "permission_groups", "face_groups", "info",
+            "photo_base64", "has_photo", "photo_sha256", "enrolments", "created_at", "updated_at",
+        ]
+        read_only_fields = ["photo_sha256", "created_at", "updated_at"]
+
+    def get_has_photo(self, person: Person) -> bool:
+        return bool(person.photo)
+
+    def validate_photo_base64(self, value: str) -> bytes:
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise serializers.ValidationError("Not valid base64.") from exc
+
+    def validate_info(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("info must be a JSON object.")
+        return value
+
+
+class PermissionGroupSerializer(serializers.ModelSerializer):
+    boxes = serializers.SlugRelatedField(slug_field="dev_sno", many=True, queryset=Box.objects.all(), required=False)
+    member_count = serializers.IntegerField(source="people.count", read_only=True)
+
+    class Meta:
+        model = PermissionGroup
+        fields = ["id", "key", "name", "description", "boxes", "member_count"]
+        read_only_fields = ["key"]
+
+
+class CommandOutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommandOutcome
+        fields = ["identity_id", "success", "code", "message"]
+
+
+class CommandSerializer(serializers.ModelSerializer):
+    box = serializers.SlugRelatedField(slug_field="dev_sno", read_only=True)
+    outcomes = CommandOutcomeSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Command
+        fields = [
+            "id", "box", "method", "message_id", "state", "attempts", "last_error", "payload", "result",
+            "outcomes", "created_at", "published_at", "finished_at",
+        ]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("people/", views.PersonListView.as_view(), name="person-list"),
+    path("people/new/", views.PersonFormView.as_view(), name="person-create"),
+    path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
+    path("people/<int:pk>/edit/", views.PersonFormView.as_view(), name="person-edit"),
+    path("people/<int:pk>/delete/", views.PersonDeleteView.as_view(), name="person-delete"),
+    path("people/<int:pk>/<slug:kind>.jpg", views.PersonPhotoView.as_view(), name="person-photo"),
+    path("groups/", views.GroupListView.as_view(), name="group-list"),
+    path("groups/new/", views.GroupFormView.as_view(), name="group-create"),
+    path("groups/<int:pk>/edit/", views.GroupFormView.as_view(), name="group-edit"),
+    path("groups/<int:pk>/delete/", views.GroupDeleteView.as_view(), name="group-delete"),
+    path("groups/face/new/", views.FaceGroupCreateView.as_view(), name="facegroup-create"),
+    path("commands/", views.CommandListView.as_view(), name="command-list"),
+    path("commands/<int:pk>/", views.CommandDetailView.as_view(), name="command-detail"),
+    path("boxes/<int:pk>/command/<slug:action>/", views.BoxCommandView.as_view(), name="box-command"),
+    path("fiqa/", views.FiqaView.as_view(), name="fiqa"),
+]

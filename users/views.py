@@ -1,0 +1,241 @@
+"""Console pages: people, groups, commands and FIQA checks."""
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import DetailView, ListView
+from django.views.generic.edit import FormView
+
+from cloudplatform.console import AdminRequiredMixin
+from devices.models import Box
+from edge_agent.contract import ContractCodeError
+
+from . import distribution, services
+from .forms import FaceGroupForm, FiqaForm, PermissionGroupForm, PersonForm
+from .models import Command, CommandOutcome, Enrolment, FaceGroup, PermissionGroup, Person, PersonType
+from .photos import photo_file
+
+
+class PersonListView(AdminRequiredMixin, ListView):
+    template_name = "users/person_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        people = Person.objects.prefetch_related("permission_groups").annotate(
+            enrolled=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.ENROLLED)),
+            failed=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.FAILED)),
+            pending=Count("enrolments", filter=Q(enrolments__state__in=["pending", "deleting"])),
+        )
+        params = self.request.GET
+        if search := params.get("q", "").strip():
+            people = people.filter(Q(name__icontains=search) | Q(identity_id__icontains=search))
+        if person_type := params.get("type"):
+            people = people.filter(person_type=person_type)
+        if group := params.get("group"):
+            people = people.filter(permission_groups__pk=group)
+        return people.order_by("name", "id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["types"] = PersonType.choices
+        context["groups"] = PermissionGroup.objects.all()
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class PersonFormView(AdminRequiredMixin, FormView):
+    form_class = PersonForm
+    template_name = "users/person_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.person = get_object_or_404(Person, pk=kwargs["pk"]) if "pk" in kwargs else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.person}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "person": self.person}
+
+    def form_valid(self, form: PersonForm) -> HttpResponse:
+        data = form.cleaned_data
+        upload = data.get("photo_file")
+        photo = upload.read() if upload else None
+        fields = {"name": data["name"], "person_type": data["person_type"], "info": data["info_json"]}
+        try:
+            if self.person is None:
+                if photo is None:
+                    form.add_error("photo_file", "A face photo is needed to enrol the person on boxes.")
+                    return self.form_invalid(form)
+                person = services.create_person(
+                    identity_id=data.get("identity_id") or "", photo=photo,
+                    permission_groups=data["permission_groups"], face_groups=data["face_groups"], **fields,
+                )
+            else:
+                person = services.update_person(
+                    self.person, photo=photo, permission_groups=data["permission_groups"],
+                    face_groups=data["face_groups"], **fields,
+                )
+        except ContractCodeError as exc:
+            form.add_error("photo_file", f"{exc.message} (code {exc.code})")
+            return self.form_invalid(form)
+        except services.DuplicateIdentity as exc:
+            form.add_error("identity_id", str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved {person.name}. The boxes that serve them are being updated.")
+        return redirect("person-detail", pk=person.pk)
+
+
+class PersonDetailView(AdminRequiredMixin, DetailView):
+    model = Person
+    template_name = "users/person_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        person = self.object
+        enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id)}
+        serving = Box.objects.filter(permission_groups__people=person).distinct()
+        boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
+        context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
+        context["outcomes"] = person_outcomes(person)
+        return context
+
+
+def person_outcomes(person: Person):
+    return CommandOutcome.objects.filter(identity_id=person.identity_id).select_related("command__box").order_by(
+        "-command__created_at")[:20]
+
+
+class PersonDeleteView(AdminRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        person = get_object_or_404(Person, pk=pk)
+        services.delete_person(person)
+        messages.success(request, f"Deleted {person.name}; the boxes holding them are told to delete them.")
+        return redirect("person-list")
+
+
+class PersonPhotoView(AdminRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int, kind: str) -> FileResponse:
+        person = get_object_or_404(Person, pk=pk)
+        relative = person.thumbnail if kind == "thumbnail" else person.photo
+        if not relative or not photo_file(relative).exists():
+            raise Http404("no photo")
+        return FileResponse(photo_file(relative).open("rb"))
+
+
+class GroupListView(AdminRequiredMixin, ListView):
+    template_name = "users/group_list.html"
+
+    def get_queryset(self):
+        return PermissionGroup.objects.annotate(members=Count("people", distinct=True)).prefetch_related("boxes")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "face_groups": FaceGroup.objects.annotate(members=Count("people")),
+                "face_group_form": FaceGroupForm()}
+
+
+class GroupFormView(AdminRequiredMixin, FormView):
+    form_class = PermissionGroupForm
+    template_name = "users/group_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.group = get_object_or_404(PermissionGroup, pk=kwargs["pk"]) if "pk" in kwargs else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.group}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "group": self.group}
+
+    def form_valid(self, form: PermissionGroupForm) -> HttpResponse:
+        with transaction.atomic():
+            group = form.save()
+            services.set_group_boxes(group, form.cleaned_data["boxes"])
+        messages.success(self.request, f"Saved group {group.name}; its boxes are being updated.")
+        return redirect("group-list")
+
+
+class GroupDeleteView(AdminRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        group = get_object_or_404(PermissionGroup, pk=pk)
+        services.delete_group(group)
+        messages.success(request, f"Deleted group {group.name}.")
+        return redirect("group-list")
+
+
+class FaceGroupCreateView(AdminRequiredMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponseRedirect:
+        form = FaceGroupForm(request.POST)
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Face group {form.instance.name} created.")
+        else:
+            messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("group-list")
+
+
+class CommandListView(AdminRequiredMixin, ListView):
+    template_name = "users/command_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        commands = Command.objects.select_related("box").annotate(
+            people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
+        )
+        params = self.request.GET
+        if box := params.get("box"):
+            commands = commands.filter(box__pk=box)
+        if state := params.get("state"):
+            commands = commands.filter(state=state)
+        if method := params.get("method"):
+            commands = commands.filter(method=method)
+        return commands.order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(boxes=Box.objects.all(), states=Command.State.choices, methods=Command.Method.choices)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class CommandDetailView(AdminRequiredMixin, DetailView):
+    model = Command
+    template_name = "users/command_detail.html"
+
+
+class BoxCommandView(AdminRequiredMixin, View):
+    """Console actions that send a box a command: wipe its people, or resync everyone it serves."""
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+        box = get_object_or_404(Box, pk=pk)
+        with transaction.atomic():
+            if action == "wipe":
+                distribution.wipe_box(box)
+                messages.success(request, "wipe_data sent: the box erases its people.")
+            elif action == "resync":
+                count = len(distribution.resync_box(box))
+                messages.success(request, f"Full resync: {count} command(s) queued.")
+            else:
+                raise Http404("unknown action")
+        return redirect("box-detail", pk=pk)
+
+
+class FiqaView(AdminRequiredMixin, FormView):
+    form_class = FiqaForm
+    template_name = "users/fiqa_form.html"
+
+    def form_valid(self, form: FiqaForm) -> HttpResponse:
+        with transaction.atomic():
+            command = distribution.send_fiqa(form.cleaned_data["box"], form.cleaned_data["photo"].read(),
+                                             form.cleaned_data["level"])
+        messages.info(self.request, "Photo sent for a quality check; the report appears here when the box answers.")
+        return HttpResponseRedirect(reverse("command-detail", args=[command.pk]))
