@@ -46,11 +46,21 @@ class CommandPublisher:
         else:
             exchange, routing_key = box.exchange_name, box.queue_name
         with self._lock:
-            try:
-                self._ensure_channel().basic_publish(exchange, routing_key, body, properties, mandatory=True)
-            except pika.exceptions.AMQPError:
-                self.close()
-                raise
+            # A kept connection may have died with a broker restart: reconnect once, then give up.
+            for attempt in (1, 2):
+                reused = self._connection is not None
+                try:
+                    self._ensure_channel().basic_publish(exchange, routing_key, body, properties, mandatory=True)
+                    return
+                except (pika.exceptions.StreamLostError, pika.exceptions.ConnectionClosed,
+                        pika.exceptions.ChannelClosed) as exc:
+                    self.close()
+                    if attempt == 2 or not reused:
+                        raise
+                    logger.info("publisher connection lost (%s); reconnecting", exc)
+                except pika.exceptions.AMQPError:
+                    self.close()
+                    raise
 
     def close(self) -> None:
         connection, self._connection, self._channel = self._connection, None, None
