@@ -67,3 +67,14 @@ class FiqaForm(forms.Form):
     box = forms.ModelChoiceField(Box.objects.filter(enabled=True), help_text="The box that checks the photo.")
     photo = forms.ImageField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     level = forms.ChoiceField(choices=[(level, level) for level in FIQA_LEVELS], initial="high")
+
+
+class ImportForm(forms.Form):
+    csv_file = forms.FileField(label="CSV of people", help_text="Columns: identity_id, name, type, groups, photo.")
+    photos = forms.FileField(label="Photos (.zip)", required=False, help_text="The files the photo column names.")
+
+    def clean_photos(self):
+        photos = self.cleaned_data.get("photos")
+        if photos and not photos.name.lower().endswith(".zip"):
+            raise forms.ValidationError("Upload the photos as one .zip file.")
+        return photos

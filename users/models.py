@@ -167,3 +167,35 @@ class ReceivedResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} result {self.message_id or '?'} from {self.dev_sno or '?'}"
+
+
+class ImportJob(models.Model):
+    """A bulk import of people from a CSV and their photos, with progress and a per-row report."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    csv_path = models.CharField(max_length=300)
+    photos_path = models.CharField(max_length=300, blank=True, default="", help_text="A folder or a .zip")
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.state}, {self.processed}/{self.total})"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else (100 if self.state == "done" else 0)

@@ -35,8 +35,10 @@ def create_person(
     permission_groups: Iterable[PermissionGroup] = (),
     face_groups: Iterable[FaceGroup] = (),
     info: dict | None = None,
+    distribute: bool = True,
 ) -> Person:
-    """The photo is checked (and stored) before anything is written; a bad one raises ContractCodeError."""
+    """The photo is checked (and stored) before anything is written; a bad one raises ContractCodeError.
+    `distribute=False` leaves sending to the caller (bulk import sends everyone in batches at the end)."""
     identity_id = identity_id.strip() or uuid.uuid4().hex
     person = Person(identity_id=identity_id, name=name, person_type=person_type, info=info or {})
     _apply_photo(person, photo)
@@ -46,7 +48,8 @@ def create_person(
         person.save()
         person.permission_groups.set(permission_groups)
         person.face_groups.set(face_groups)
-        distribution.sync_people([identity_id])
+        if distribute:
+            distribution.sync_people([identity_id])
     return person
 
 
@@ -56,6 +59,7 @@ def update_person(
     photo: bytes | None = None,
     permission_groups: Iterable[PermissionGroup] | None = None,
     face_groups: Iterable[FaceGroup] | None = None,
+    distribute: bool = True,
     **fields,
 ) -> Person:
     """Changed details or photo are re-sent to the boxes holding the person; group changes
@@ -74,7 +78,8 @@ def update_person(
             details_changed |= before != set(person.permission_groups.values_list("pk", flat=True))
         if face_groups is not None:
             person.face_groups.set(face_groups)
-        distribution.sync_people([person.identity_id], refresh=details_changed)
+        if distribute:
+            distribution.sync_people([person.identity_id], refresh=details_changed)
     return person
 
 

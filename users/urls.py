@@ -18,4 +18,7 @@ urlpatterns = [
     path("commands/<int:pk>/", views.CommandDetailView.as_view(), name="command-detail"),
     path("boxes/<int:pk>/command/<slug:action>/", views.BoxCommandView.as_view(), name="box-command"),
     path("fiqa/", views.FiqaView.as_view(), name="fiqa"),
+    path("people/import/", views.ImportCreateView.as_view(), name="import-create"),
+    path("people/import/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),
+    path("people/import/<int:pk>/status/", views.ImportStatusView.as_view(), name="import-status"),
 ]

@@ -1,8 +1,12 @@
-"""Console pages: people, groups, commands and FIQA checks."""
+"""Console pages: people, groups, commands, imports and FIQA checks."""
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views import View
@@ -14,8 +18,8 @@ from devices.models import Box
 from edge_agent.contract import ContractCodeError
 
 from . import distribution, services
-from .forms import FaceGroupForm, FiqaForm, PermissionGroupForm, PersonForm
-from .models import Command, CommandOutcome, Enrolment, FaceGroup, PermissionGroup, Person, PersonType
+from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm
+from .models import Command, CommandOutcome, Enrolment, FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
 
 
@@ -239,3 +243,43 @@ class FiqaView(AdminRequiredMixin, FormView):
                                              form.cleaned_data["level"])
         messages.info(self.request, "Photo sent for a quality check; the report appears here when the box answers.")
         return HttpResponseRedirect(reverse("command-detail", args=[command.pk]))
+
+
+class ImportCreateView(AdminRequiredMixin, FormView):
+    form_class = ImportForm
+    template_name = "users/import_form.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "jobs": ImportJob.objects.all()[:10]}
+
+    def form_valid(self, form: ImportForm) -> HttpResponse:
+        from .tasks import import_people
+
+        folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        csv_path = folder / "people.csv"
+        csv_path.write_bytes(form.cleaned_data["csv_file"].read())
+        photos_path = ""
+        if form.cleaned_data.get("photos"):
+            photos_path = str(folder / "photos.zip")
+            with open(photos_path, "wb") as target:
+                for chunk in form.cleaned_data["photos"].chunks():
+                    target.write(chunk)
+        with transaction.atomic():
+            job = ImportJob.objects.create(csv_path=str(csv_path), photos_path=photos_path)
+            transaction.on_commit(lambda: import_people.delay(job.pk))
+        return redirect("import-detail", pk=job.pk)
+
+
+class ImportDetailView(AdminRequiredMixin, DetailView):
+    model = ImportJob
+    template_name = "users/import_detail.html"
+    context_object_name = "job"
+
+
+class ImportStatusView(AdminRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        job = get_object_or_404(ImportJob, pk=pk)
+        return JsonResponse({"state": job.state, "total": job.total, "processed": job.processed,
+                             "succeeded": job.succeeded, "failed": job.failed, "percent": job.percent,
+                             "error": job.error})
