@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import base64
+import mimetypes
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -89,14 +90,18 @@ class PersonDetailsView(ContractAPIView):
 class PhotoView(ContractAPIView):
     @extend_schema(operation_id="box_photo", tags=["box"], parameters=AUTH_PARAMETERS,
                    responses={(200, "image/*"): bytes})
-    def get(self, request: Request, name: str) -> FileResponse:
+    def get(self, request: Request, name: str) -> HttpResponse:
         """A person's photo, to a box that serves that person."""
         box = authenticate_box(request)
         digest = name.split(".", 1)[0]
         person = entitled_people(box).filter(photo_sha256=digest).exclude(photo="").first()
         if person is None or not photo_file(person.photo).exists():
             raise ContractError(ID_NOT_FOUND, "No such photo for this box.", 404)
-        return FileResponse(photo_file(person.photo).open("rb"))
+        # Photos are small and immutable (named by content hash): one read, no streaming.
+        content_type = mimetypes.guess_type(person.photo)[0] or "application/octet-stream"
+        response = HttpResponse(photo_file(person.photo).read_bytes(), content_type=content_type)
+        response["Cache-Control"] = "private, max-age=86400, immutable"
+        return response
 
 
 class ResultView(ContractAPIView):
