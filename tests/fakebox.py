@@ -85,7 +85,7 @@ def drain_results() -> int:
     ) as connection:
         channel = connection.channel()
         for queue in (settings.BOX_UPLOAD_QUEUE, settings.BOX_FIQA_UPLOAD_QUEUE):
-            while True:
+            for _ in range(50):  # bounded: a result the handler keeps returning to the queue fails the test
                 method, properties, body = channel.basic_get(queue)
                 if method is None:
                     break

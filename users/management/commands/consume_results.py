@@ -57,13 +57,14 @@ class Command(BaseCommand):
         logger.info("consuming results from %s", ", ".join(queues))
         try:
             while not self.stopping:
+                # Between batches, as Django does between requests: drop stale or broken DB connections.
+                close_old_connections()
                 connection.process_data_events(time_limit=1)
         finally:
             if connection.is_open:
                 connection.close()
 
     def _on_message(self, channel, method, properties, body: bytes) -> None:
-        close_old_connections()
         try:
             received = record_result(body, "mq")
         except DatabaseError as exc:
