@@ -1,0 +1,58 @@
+"""`python -m edge_agent run --data-dir DIR`: the box agent, in the foreground until SIGTERM/Ctrl-C."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m edge_agent")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the agent")
+    run.add_argument("--data-dir", type=Path, required=True, help="all state lives here")
+    run.add_argument("--port", type=int, default=5555, help="the box's HTTP API (upstream: 5555)")
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--dev-sno", help="authorisation code (else set it with PUT /SophonMQ/api/DevSno)")
+    run.add_argument("--login-url", help="platform login URL (else PUT /SophonMQ/api/LoginUrl)")
+    run.add_argument("--models", type=Path, help="face model folder (default AIBOX_MODELS or ./models)")
+    run.add_argument("--mac", help="hex_mac to log in with (default: this machine's first interface)")
+    run.add_argument("--no-api-key", action="store_true", help="leave the local API open (upstream behaviour)")
+    run.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from .agent import Agent
+    from .api import create_app, load_api_key
+
+    agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac)
+    api_key = None if args.no_api_key else load_api_key(args.data_dir)
+    server = make_server(args.host, args.port, create_app(agent, api_key), threaded=True)
+    logging.getLogger("edge_agent").info(
+        "box API on http://%s:%d (API key in %s)", args.host, server.port,
+        "none" if api_key is None else args.data_dir / "api_key")
+    stopped = threading.Event()
+
+    def stop(*_):
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    agent.start()
+    stopped.wait()
+    logging.getLogger("edge_agent").info("stopping")
+    server.shutdown()
+    agent.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""The agent: log in, hold the broker connection, apply commands, deliver results.
+
+Threads: the connection loop (login with back-off, consume commands one at a time),
+the outbox sender (results, retried until delivered) and the HTTP API. A command is
+acked only after its effects and its result are committed to the local store, so a
+crash at any point leads to redelivery and a repeated answer, never a lost or doubled
+effect.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pika
+import requests
+
+from .commands import CommandProcessor, Session
+from .face.engine import FaceEngine
+from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
+from .store import Store
+
+logger = logging.getLogger("edge_agent")
+
+
+def hex_mac() -> str:
+    """This machine's MAC as upstream writes it: 0x + 12 hex digits."""
+    for interface in sorted(Path("/sys/class/net").glob("*")):
+        if interface.name == "lo":
+            continue
+        try:
+            address = (interface / "address").read_text().strip()
+        except OSError:
+            continue
+        if address and address != "00:00:00:00:00:00":
+            return "0x" + address.replace(":", "").lower()
+    return f"0x{uuid.getnode():012x}"
+
+
+@dataclass
+class Health:
+    login: str = "not configured"
+    broker: str = "disconnected"
+    last_error: str = ""
+    last_login_at: float | None = None
+    commands_handled: int = 0
+    events: dict = field(default_factory=dict)
+
+
+class Agent:
+    def __init__(self, data_dir: Path, dev_sno: str | None = None, login_url: str | None = None,
+                 models: Path | None = None, mac: str | None = None, threads: int = 0) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_dir / "agent.sqlite3")
+        if dev_sno:
+            self.store.set("dev_sno", dev_sno)
+        if login_url:
+            self.store.set("login_url", login_url)
+        self.engine = FaceEngine(models, threads=threads)
+        self.gallery = self.engine.new_gallery(self.data_dir / "gallery.sqlite3")
+        self.platform = PlatformClient()
+        self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform)
+        self.mac = mac or hex_mac()
+        self.health = Health()
+        self.session: Session | None = None
+        self.stopping = threading.Event()
+        self.relogin = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- configuration (the local API changes these) ---------------------------------
+    @property
+    def dev_sno(self) -> str:
+        return self.store.get("dev_sno", "")
+
+    @property
+    def login_url(self) -> str:
+        return self.store.get("login_url", "")
+
+    def configure(self, **values: str) -> None:
+        """Store dev_sno / login_url and log in again with them."""
+        for key, value in values.items():
+            self.store.set(key, value)
+        self.relogin.set()
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        for target, name in ((self._connection_loop, "connection"), (self._outbox_loop, "outbox")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        self.relogin.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    # --- login and consume ---------------------------------------------------------------
+    def _connection_loop(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            if not (self.dev_sno and self.login_url):
+                self.health.login = "not configured"
+                self.relogin.wait(1.0)
+                self.relogin.clear()
+                continue
+            try:
+                self._login()
+                failures = 0
+                self._consume()
+            except LoginRefused as exc:
+                self._failed(f"login refused: {exc}")
+                failures += 1
+            except (requests.RequestException, ValueError) as exc:
+                self._failed(f"platform unreachable: {exc}")
+                failures += 1
+            except pika.exceptions.ProbableAuthenticationError as exc:
+                self._failed(f"broker refused the credentials; logging in again: {exc}")
+                failures += 1
+            except pika.exceptions.AMQPError as exc:
+                self._failed(f"broker connection lost: {exc!r}")
+                failures += 1
+            if failures and not self.stopping.is_set():
+                # Exponential back-off with full jitter, capped at a minute.
+                delay = random.uniform(0, min(60.0, 0.5 * 2 ** min(failures, 7)))
+                self.relogin.wait(delay)
+            self.relogin.clear()
+
+    def _failed(self, message: str) -> None:
+        logger.warning(message)
+        self.health.last_error = message
+        self.health.broker = "disconnected"
+
+    def _login(self) -> None:
+        self.health.login = "logging in"
+        reply = self.platform.login(self.login_url, self.dev_sno, self.mac)
+        self.session = Session(self.dev_sno, self.login_url, reply["token"], reply)
+        self.health.login = "logged in"
+        self.health.last_login_at = time.time()
+        logger.info("logged in to %s as %s", root_of(self.login_url), self.dev_sno)
+
+    def _consume(self) -> None:
+        mq = self.session.reply["rabbitmq"]
+        parameters = pika.ConnectionParameters(
+            host=mq["host"], port=int(mq["port"]), virtual_host=mq.get("vHost") or "/",
+            credentials=pika.PlainCredentials(mq["login"], mq["password"]),
+            heartbeat=30, blocked_connection_timeout=60, connection_attempts=1,
+        )
+        connection = pika.BlockingConnection(parameters)
+        try:
+            channel = connection.channel()
+            channel.basic_qos(prefetch_count=2)
+            queues = [mq["queue"]] + ([mq["fiqaDownQueue"]] if mq.get("fiqaDownQueue") else [])
+            if not mq.get("unNeedBindExchange"):
+                exchange = mq["exchange"]
+                channel.exchange_declare(exchange["name"], exchange["type"], passive=bool(exchange.get("passive")),
+                                         durable=bool(exchange.get("durable", True)),
+                                         auto_delete=bool(exchange.get("auto_delete")))
+                channel.queue_bind(mq["queue"], exchange["name"], routing_key=mq["queue"])
+            for queue in queues:
+                channel.basic_consume(queue, self._on_message)
+            self.health.broker = "connected"
+            logger.info("listening on %s", ", ".join(queues))
+            while not (self.stopping.is_set() or self.relogin.is_set()):
+                connection.process_data_events(time_limit=0.5)
+        finally:
+            self.health.broker = "disconnected"
+            if connection.is_open:
+                connection.close()
+
+    def _on_message(self, channel, method, properties, body: bytes) -> None:
+        session = self.session
+        outcome = self.processor.process(body, session)
+        self.store.finish(outcome.message_id, outcome.method, outcome.result,
+                          self._result_channel(outcome.method, outcome.extend_params, session))
+        channel.basic_ack(method.delivery_tag)
+        self.health.commands_handled += 1
+        logger.info("%s %s: %s", outcome.method, outcome.message_id or "-", outcome.result.get("message"))
+
+    @staticmethod
+    def _result_channel(method: str, extend: dict, session: Session) -> str | None:
+        """Where the result goes (CONTRACT.md §3): the upload queue, else notify_path, else nowhere."""
+        mq = session.reply["rabbitmq"]
+        queue = mq.get("fiqaUploadQueue") if method == "fiqa" and mq.get("fiqaUploadQueue") else mq.get("uploadQueue")
+        if queue:
+            return "mq:" + json.dumps([mq.get("uploadVHost") or "/", queue])
+        if extend.get("notify_path"):
+            return "http:" + resolve(extend["notify_path"], session.login_url)
+        return None
+
+    # --- results -----------------------------------------------------------------------
+    def _outbox_loop(self) -> None:
+        publisher = ResultPublisher(self)
+        while not self.stopping.wait(0.3):
+            for entry_id, channel, body, attempts in self.store.due():
+                try:
+                    if channel.startswith("mq:"):
+                        vhost, queue = json.loads(channel[3:])
+                        publisher.publish(vhost, queue, body)
+                    else:
+                        url = channel[5:]
+                        if self.session:
+                            url = with_auth(url, self.session.dev_sno, self.session.token)
+                        self.platform.post_json(url, json.loads(body))
+                    self.store.delivered(entry_id)
+                except (pika.exceptions.AMQPError, requests.RequestException, OSError) as exc:
+                    logger.warning("result not delivered yet (%s); will retry", exc)
+                    self.store.retry_later(entry_id, attempts, str(exc))
+                    publisher.close()
+                    break
+        publisher.close()
+
+    def health_report(self) -> dict:
+        return {
+            "dev_sno": self.dev_sno,
+            "login_url": self.login_url,
+            "login": self.health.login,
+            "broker": self.health.broker,
+            "gallery_size": len(self.gallery),
+            "result_backlog": self.store.backlog(),
+            "commands_handled": self.health.commands_handled,
+            "last_login_at": self.health.last_login_at,
+            "last_error": self.health.last_error,
+            "model": self.engine.model_version,
+        }
+
+
+
+
+class ResultPublisher:
+    """The outbox's connection to the upload vhost, with publisher confirms; reopened after failures."""
+
+    def __init__(self, agent: Agent) -> None:
+        self.agent = agent
+        self.connection: pika.BlockingConnection | None = None
+        self.channel = None
+        self.vhost = ""
+
+    def publish(self, vhost: str, queue: str, body: str) -> None:
+        if self.connection is None or self.connection.is_closed or vhost != self.vhost:
+            self.close()
+            session = self.agent.session
+            if session is None:
+                raise pika.exceptions.AMQPConnectionError("not logged in yet")
+            mq = session.reply["rabbitmq"]
+            self.connection = pika.BlockingConnection(pika.ConnectionParameters(
+                host=mq["host"], port=int(mq["port"]), virtual_host=vhost, heartbeat=30, connection_attempts=1,
+                credentials=pika.PlainCredentials(mq["login"], mq["password"]),
+            ))
+            self.channel = self.connection.channel()
+            self.channel.confirm_delivery()
+            self.vhost = vhost
+        properties = pika.BasicProperties(delivery_mode=2, content_type="application/json")
+        self.channel.basic_publish("", queue, body.encode(), properties, mandatory=True)
+
+    def close(self) -> None:
+        if self.connection is not None and self.connection.is_open:
+            try:
+                self.connection.close()
+            except pika.exceptions.AMQPError:
+                pass
+        self.connection, self.channel = None, None

@@ -1,0 +1,89 @@
+"""The box's own HTTP API: configuration (upstream §8), health, and the local API (part 2 §4).
+
+Upstream has no authentication here; a box on a shared LAN needs some, so every
+endpoint except /health requires the API key kept in `<data-dir>/api_key` (sent as
+the `X-API-Key` header or an `api_key` query parameter). `--no-api-key` turns it off.
+Errors answer `{"error": {"code", "message", "status"}}` with the contract's codes.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+
+from .contract import PARAM_ERROR, STATUS_NAMES
+
+UNAUTHORISED = 40000
+
+
+def error(code: int, message: str, http_status: int = 400):
+    return jsonify({"error": {"code": code, "message": message, "status": STATUS_NAMES[code]}}), http_status
+
+
+def load_api_key(data_dir: Path) -> str:
+    path = Path(data_dir) / "api_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(agent, api_key: str | None) -> Flask:
+    app = Flask("edge_agent")
+
+    @app.before_request
+    def require_key():
+        if api_key is None or request.path == "/health":
+            return None
+        given = request.headers.get("X-API-Key") or request.args.get("api_key") or ""
+        if not hmac.compare_digest(given, api_key):
+            return error(UNAUTHORISED, "Missing or wrong API key (X-API-Key header).", 401)
+        return None
+
+    def json_field(name: str) -> str | tuple:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get(name), str) or not body[name].strip():
+            return error(PARAM_ERROR, f'Body must be {{"{name}": "..."}}.')
+        return body[name].strip()
+
+    @app.get("/SophonMQ/api/DevSno")
+    def get_dev_sno():
+        return jsonify({"data": {"dev_sno": agent.dev_sno}})
+
+    @app.put("/SophonMQ/api/DevSno")
+    def put_dev_sno():
+        value = json_field("dev_sno")
+        if isinstance(value, tuple):
+            return value
+        agent.configure(dev_sno=value)
+        return jsonify({"data": {"response": value}})
+
+    @app.get("/SophonMQ/api/LoginUrl")
+    def get_login_url():
+        return jsonify({"data": {"login_url": agent.login_url}})
+
+    @app.put("/SophonMQ/api/LoginUrl")
+    def put_login_url():
+        value = json_field("login_url")
+        if isinstance(value, tuple):
+            return value
+        if not value.startswith(("http://", "https://")):
+            return error(PARAM_ERROR, "login_url must start with http:// or https://.")
+        agent.configure(login_url=value)
+        return jsonify({"data": {"response": value}})
+
+    @app.get("/health")
+    def health():
+        return jsonify(agent.health_report())
+
+    @app.errorhandler(404)
+    def not_found(_):
+        return error(40400, "No such endpoint.", 404)
+
+    @app.errorhandler(405)
+    def not_allowed(_):
+        return error(40000, "Method not allowed here.", 405)
+
+    return app

@@ -1,0 +1,69 @@
+"""Talking HTTP to the platform: login (upstream §4), details and photos (§6.1), URL rules (§9)."""
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+
+class LoginRefused(Exception):
+    """The platform answered the login with an error (non-200)."""
+
+    def __init__(self, status: int, body: str) -> None:
+        super().__init__(f"login refused ({status}): {body[:200]}")
+        self.status = status
+
+
+def root_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def resolve(url: str, base: str) -> str:
+    """Upstream §9: absolute URLs stand; relative ones ("/x") join the scheme and host of `base`."""
+    if url.startswith(("http://", "https://")):
+        return url
+    return root_of(base) + ("" if url.startswith("/") else "/") + url
+
+
+def with_auth(url: str, dev_sno: str, token: str) -> str:
+    """Add dev_sno and token to a platform URL that lacks them (CONTRACT.md §6a)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if "token" in query or "message_id" in query:
+        return url
+    query.setdefault("dev_sno", dev_sno)
+    query["token"] = token
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class PlatformClient:
+    def __init__(self, timeout: float = 15.0) -> None:
+        self.session = requests.Session()
+        self.timeout = timeout
+
+    def login(self, login_url: str, dev_sno: str, hex_mac: str) -> dict:
+        response = self.session.get(login_url, params={"dev_sno": dev_sno, "hex_mac": hex_mac}, timeout=self.timeout)
+        if response.status_code != 200:
+            raise LoginRefused(response.status_code, response.text)
+        reply = response.json()
+        if not isinstance(reply, dict) or "token" not in reply or "rabbitmq" not in reply:
+            raise LoginRefused(response.status_code, "reply lacks token or rabbitmq")
+        return reply
+
+    def details(self, url: str, ids: list[str]) -> list[dict]:
+        response = self.session.post(url, json={"userid_list": ids}, timeout=self.timeout)
+        response.raise_for_status()
+        users = response.json().get("data", {}).get("user_list", [])
+        if not isinstance(users, list):
+            raise ValueError("user_list is not a list")
+        return users
+
+    def photo(self, url: str) -> bytes:
+        response = self.session.get(url, timeout=self.timeout)
+        response.raise_for_status()
+        return response.content
+
+    def post_json(self, url: str, body: dict) -> None:
+        response = self.session.post(url, json=body, timeout=self.timeout)
+        response.raise_for_status()

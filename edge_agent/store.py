@@ -1,0 +1,112 @@
+"""The box's local state in one SQLite file under the data dir.
+
+- config: dev_sno, login_url and the other settings the local API changes;
+- handled: every command's result by messageId, so a redelivered message is answered
+  again, not applied twice;
+- progress: per message, the people already processed, so a restart mid-command
+  resumes instead of starting over;
+- outbox: results not yet delivered, retried until they are.
+Every write commits before the caller goes on (WAL, synchronous=NORMAL).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS handled (
+    message_id TEXT PRIMARY KEY, method TEXT NOT NULL, result TEXT NOT NULL, handled_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS progress (
+    message_id TEXT NOT NULL, identity_id TEXT NOT NULL, outcome TEXT NOT NULL,
+    PRIMARY KEY (message_id, identity_id)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,          -- "mq:<vhost>/<queue>" or "http:<url>"
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
+        self._db().executescript(SCHEMA)
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    # --- config -------------------------------------------------------------------
+    def get(self, key: str, default=None):
+        row = self._db().execute("SELECT value FROM config WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set(self, key: str, value) -> None:
+        self._db().execute("INSERT OR REPLACE INTO config VALUES (?, ?)", (key, json.dumps(value)))
+
+    # --- commands -----------------------------------------------------------------
+    def handled_result(self, message_id: str) -> dict | None:
+        row = self._db().execute("SELECT result FROM handled WHERE message_id = ?", (message_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def finish(self, message_id: str | None, method: str, result: dict, channel: str | None) -> None:
+        """Record the result and queue its delivery in one transaction."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if message_id:
+                db.execute("INSERT OR REPLACE INTO handled VALUES (?, ?, ?, ?)",
+                           (message_id, method, json.dumps(result), time.time()))
+                db.execute("DELETE FROM progress WHERE message_id = ?", (message_id,))
+            if channel:
+                db.execute("INSERT INTO outbox (channel, body) VALUES (?, ?)", (channel, json.dumps(result)))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def progress(self, message_id: str) -> dict[str, dict]:
+        rows = self._db().execute("SELECT identity_id, outcome FROM progress WHERE message_id = ?", (message_id,))
+        return {identity_id: json.loads(outcome) for identity_id, outcome in rows}
+
+    def record_progress(self, message_id: str, identity_id: str, outcome: dict) -> None:
+        self._db().execute("INSERT OR REPLACE INTO progress VALUES (?, ?, ?)",
+                           (message_id, identity_id, json.dumps(outcome)))
+
+    # --- outbox -------------------------------------------------------------------
+    def due(self, limit: int = 50) -> list[tuple[int, str, str, int]]:
+        return self._db().execute(
+            "SELECT id, channel, body, attempts FROM outbox WHERE next_at <= ? ORDER BY id LIMIT ?",
+            (time.time(), limit),
+        ).fetchall()
+
+    def delivered(self, entry_id: int) -> None:
+        self._db().execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+
+    def retry_later(self, entry_id: int, attempts: int, error: str) -> None:
+        delay = min(300.0, 2.0 ** min(attempts, 8))
+        self._db().execute(
+            "UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
+            (attempts + 1, time.time() + delay, error[:300], entry_id),
+        )
+
+    def backlog(self) -> int:
+        return self._db().execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def clear_handled(self) -> None:
+        self._db().execute("DELETE FROM handled")

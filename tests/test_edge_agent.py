@@ -1,0 +1,136 @@
+"""The edge agent against the real platform (Django's live server), broker and face models."""
+import time
+
+import pytest
+
+from edge_agent.agent import Agent
+from edge_agent.api import create_app
+from users import services
+from users.models import Command, Enrolment, PermissionGroup
+
+from .face.conftest import FACES
+from .fakebox import drain_results
+
+KEY = "test-key"
+
+
+def wait_for(condition, timeout: float = 30.0, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        drain_results()
+        if value := condition():
+            return value
+        time.sleep(step)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def agent(tmp_path, transactional_db, broker_admin):
+    agent = Agent(tmp_path / "box", mac="0x0000aabbccdd")
+    agent.start()
+    yield agent
+    agent.stop()
+
+
+@pytest.fixture
+def api(agent):
+    return create_app(agent, KEY).test_client()
+
+
+@pytest.fixture
+def box(make_box):
+    return make_box("agent box")
+
+
+def configure(api, box, live_server) -> None:
+    headers = {"X-API-Key": KEY}
+    assert api.put("/SophonMQ/api/DevSno", json={"dev_sno": box.dev_sno}, headers=headers).json == {
+        "data": {"response": box.dev_sno}}
+    login_url = live_server.url + "/box/login"
+    assert api.put("/SophonMQ/api/LoginUrl", json={"login_url": login_url}, headers=headers).status_code == 200
+    assert api.get("/SophonMQ/api/DevSno", headers=headers).json == {"data": {"dev_sno": box.dev_sno}}
+    assert api.get("/SophonMQ/api/LoginUrl", headers=headers).json == {"data": {"login_url": login_url}}
+
+
+def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, api, box, live_server, tmp_path):
+    configure(api, box, live_server)
+    wait_for(lambda: agent.health.broker == "connected")
+    group = PermissionGroup.objects.create(name="staff")
+    services.set_group_boxes(group, [box])
+    for identity in ("obama", "biden", "rose_leslie"):
+        services.create_person(name=identity, identity_id=identity, permission_groups=[group],
+                               photo=(FACES / "enroll" / identity / "1.jpg").read_bytes())
+    from PIL import Image
+
+    blank = tmp_path / "blank.jpg"
+    Image.new("RGB", (400, 300), (120, 120, 120)).save(blank)
+    services.create_person(name="No face", identity_id="blank", permission_groups=[group], photo=blank.read_bytes())
+
+    def settled():
+        states = dict(Enrolment.objects.filter(box=box).values_list("identity_id", "state"))
+        return states if len(states) == 4 and "pending" not in states.values() else None
+
+    states = wait_for(settled, timeout=60)
+    assert states == {"obama": "enrolled", "biden": "enrolled", "rose_leslie": "enrolled", "blank": "failed"}
+    failed = Enrolment.objects.get(box=box, identity_id="blank")
+    assert failed.code == 40004 and failed.message
+    assert len(agent.gallery) == 3
+    health = api.get("/health").json
+    assert health["login"] == "logged in" and health["broker"] == "connected" and health["gallery_size"] == 3
+
+    # Delete one, then wipe: effects on the box, results on the platform.
+    services.delete_person(services.Person.objects.get(identity_id="biden"))
+    wait_for(lambda: "biden" not in agent.gallery and not Enrolment.objects.filter(identity_id="biden").exists())
+    from users.distribution import wipe_box
+
+    wipe = wipe_box(box)
+    wait_for(lambda: Command.objects.get(pk=wipe.pk).state == "done")
+    assert len(agent.gallery) == 0 and not Enrolment.objects.filter(box=box).exists()
+
+
+def test_fiqa_command_reports_each_face(agent, api, box, live_server):
+    configure(api, box, live_server)
+    wait_for(lambda: agent.health.broker == "connected")
+    from users.distribution import send_fiqa
+
+    command = send_fiqa(box, (FACES / "quality/partial_face_1.jpg").read_bytes(), "high")
+    result = wait_for(lambda: Command.objects.get(pk=command.pk).result)
+    [face] = result["result"]["data"]
+    assert face["info"]["partial"] is True and face["fiqa_result"] is False
+    assert Command.objects.get(pk=command.pk).state == "done"
+
+
+def test_local_api_refuses_requests_without_the_key_and_bad_bodies(api):
+    assert api.get("/SophonMQ/api/DevSno").status_code == 401
+    assert api.get("/SophonMQ/api/DevSno?api_key=wrong").json["error"]["code"] == 40000
+    bad = api.put("/SophonMQ/api/DevSno", json={"dev": "x"}, headers={"X-API-Key": KEY})
+    assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
+    bad = api.put("/SophonMQ/api/LoginUrl", json={"login_url": "ftp://x"}, headers={"X-API-Key": KEY})
+    assert bad.status_code == 400
+    assert api.get("/health").status_code == 200  # open, for monitoring
+
+
+def test_malformed_commands_are_answered_with_40071_and_the_agent_keeps_going(agent, api, box, live_server):
+    configure(api, box, live_server)
+    wait_for(lambda: agent.health.broker == "connected")
+    from users.publisher import publisher
+
+    for payload in ({"method": "reboot", "messageId": "x1", "extend_params": {}},
+                    {"method": "delete_users", "messageId": "x2"}):
+        publisher().publish(box, payload)
+    wait_for(lambda: agent.health.commands_handled >= 2)
+    assert agent.store.handled_result("x1")["code"] == 40071
+    assert agent.store.handled_result("x2")["code"] == 40071
+    assert agent.health.broker == "connected"
+
+
+def test_platform_down_at_first_then_the_agent_logs_in(tmp_path, transactional_db, box, live_server, broker_admin):
+    agent = Agent(tmp_path / "late", dev_sno=box.dev_sno, login_url="http://127.0.0.1:9/box/login",
+                  mac="0x0000aabbccde")
+    agent.start()
+    try:
+        wait_for(lambda: "unreachable" in agent.health.last_error, timeout=10)
+        agent.configure(login_url=live_server.url + "/box/login")
+        wait_for(lambda: agent.health.broker == "connected", timeout=20)
+    finally:
+        agent.stop()
