@@ -134,3 +134,4 @@ def test_platform_down_at_first_then_the_agent_logs_in(tmp_path, transactional_d
         wait_for(lambda: agent.health.broker == "connected", timeout=20)
     finally:
         agent.stop()
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

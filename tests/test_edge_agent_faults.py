@@ -1,0 +1,112 @@
+"""The agent under faults: killed mid-command, broker restarted."""
+import io
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from edge_agent.face.gallery import Gallery
+from users import services
+from users.models import Command, CommandOutcome, Enrolment, PermissionGroup, Person
+
+from .face.conftest import FACES, IDENTITIES, REPO
+from .fakebox import drain_results
+from .test_distribution import _broker_restart
+from .test_edge_agent import wait_for
+
+
+def small_photos() -> list[tuple[str, bytes]]:
+    """Enrolment photos at 800 px, so enrolling hundreds stays quick (kit_harington's face
+    would shrink below the 80 px that level `high` asks for)."""
+    photos = []
+    for identity in IDENTITIES:
+        if identity == "kit_harington":
+            continue
+        image = Image.open(FACES / "enroll" / identity / "1.jpg").convert("RGB")
+        image.thumbnail((800, 800))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=90)
+        photos.append((identity, buffer.getvalue()))
+    return photos
+
+
+def start_agent(data_dir, box, live_server) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "edge_agent", "run", "--data-dir", str(data_dir), "--port", "0",
+         "--dev-sno", box.dev_sno, "--login-url", live_server.url + "/box/login", "--mac", "0x00000000abcd",
+         "--log-level", "WARNING"],
+        cwd=REPO,
+    )
+
+
+def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arrives(
+        tmp_path, transactional_db, make_box, live_server):
+    box = make_box("killed")
+    group = PermissionGroup.objects.create(name="crowd")
+    photos = small_photos()
+    for i in range(500):
+        identity, photo = photos[i % len(photos)]
+        services.create_person(name=f"{identity} {i}", identity_id=f"k{i:03d}", photo=photo, distribute=False)
+    group.people.set(Person.objects.all())
+    services.set_group_boxes(group, [box])
+    assert Command.objects.filter(box=box).count() == 5
+
+    data_dir = tmp_path / "box"
+    agent = start_agent(data_dir, box, live_server)
+    try:
+        progress_db = data_dir / "agent.sqlite3"
+
+        def some_progress() -> bool:
+            import sqlite3
+
+            if not progress_db.exists():
+                return False
+            try:
+                with sqlite3.connect(progress_db) as db:
+                    handled = db.execute("SELECT COUNT(*) FROM handled").fetchone()[0]
+                    partial = db.execute("SELECT COUNT(*) FROM progress").fetchone()[0]
+            except sqlite3.OperationalError:
+                return False
+            return handled >= 1 and partial >= 10  # mid-way through a later command
+
+        wait_for(some_progress, timeout=120, step=0.05)
+        os.kill(agent.pid, signal.SIGKILL)
+        agent.wait()
+        agent = start_agent(data_dir, box, live_server)
+        wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == 500, timeout=180, step=1)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=30)
+    assert Command.objects.filter(box=box, state="done").count() == 5
+    per_person = CommandOutcome.objects.filter(command__box=box).values_list("identity_id", flat=True)
+    assert sorted(per_person) == [f"k{i:03d}" for i in range(500)]  # one outcome each
+    gallery = Gallery(data_dir / "gallery.sqlite3")
+    assert len(gallery) == 500
+
+
+def test_agent_reconnects_after_a_broker_restart(tmp_path, transactional_db, make_box, live_server):
+    from edge_agent.agent import Agent
+
+    box = make_box("restart")
+    agent = Agent(tmp_path / "box", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
+                  mac="0x00000000abce")
+    agent.start()
+    try:
+        wait_for(lambda: agent.health.broker == "connected")
+        _broker_restart()
+        group = PermissionGroup.objects.create(name="after")
+        services.create_person(name="Obama", identity_id="after-1", permission_groups=[group],
+                               photo=(FACES / "enroll/obama/1.jpg").read_bytes())
+        services.set_group_boxes(group, [box])
+        wait_for(lambda: Enrolment.objects.filter(box=box, identity_id="after-1", state="enrolled").exists(),
+                 timeout=90)
+        assert agent.health.broker == "connected"
+    finally:
+        agent.stop()
+    drain_results()
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
