@@ -11,7 +11,7 @@ setup: system $(STAMP) node_modules/.installed models/manifest.json
 system:
 	@bash scripts/setup-system.sh
 
-$(STAMP): requirements.txt requirements-edge.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-edge.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
