@@ -78,6 +78,10 @@ def create_app(agent, api_key: str | None) -> Flask:
     def health():
         return jsonify(agent.health_report())
 
+    from .local_api import local_api
+
+    app.register_blueprint(local_api(agent))
+
     @app.errorhandler(404)
     def not_found(_):
         return error(40400, "No such endpoint.", 404)

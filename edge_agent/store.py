@@ -25,6 +25,9 @@ CREATE TABLE IF NOT EXISTS progress (
     message_id TEXT NOT NULL, identity_id TEXT NOT NULL, outcome TEXT NOT NULL,
     PRIMARY KEY (message_id, identity_id)
 );
+CREATE TABLE IF NOT EXISTS permissions (
+    name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', info TEXT NOT NULL DEFAULT '{}'
+);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     channel TEXT NOT NULL,          -- "mq:<vhost>/<queue>" or "http:<url>"
@@ -87,6 +90,27 @@ class Store:
     def record_progress(self, message_id: str, identity_id: str, outcome: dict) -> None:
         self._db().execute("INSERT OR REPLACE INTO progress VALUES (?, ?, ?)",
                            (message_id, identity_id, json.dumps(outcome)))
+
+    # --- permission groups (local API, part 2 §4.1) ----------------------------------------
+    def permissions(self, name: str | None = None) -> list[dict]:
+        query, args = "SELECT name, description, info FROM permissions", ()
+        if name is not None:
+            query, args = query + " WHERE name = ?", (name,)
+        rows = self._db().execute(query + " ORDER BY name", args).fetchall()
+        return [{"name": n, "description": d, **json.loads(i)} for n, d, i in rows]
+
+    def save_permission(self, name: str, description: str, info: dict | None = None, create: bool = True) -> bool:
+        """Insert (create) or update; False when the name is taken (create) or missing (update)."""
+        db = self._db()
+        if create:
+            cursor = db.execute("INSERT OR IGNORE INTO permissions VALUES (?, ?, ?)",
+                                (name, description, json.dumps(info or {})))
+        else:
+            cursor = db.execute("UPDATE permissions SET description = ? WHERE name = ?", (description, name))
+        return cursor.rowcount == 1
+
+    def delete_permission(self, name: str) -> bool:
+        return self._db().execute("DELETE FROM permissions WHERE name = ?", (name,)).rowcount == 1
 
     # --- outbox -------------------------------------------------------------------
     def due(self, limit: int = 50) -> list[tuple[int, str, str, int]]:

@@ -194,6 +194,13 @@ class Gallery:
             row = self._rows.get(identity_id)
             return None if row is None else self._matrix[row].copy()
 
+    def members(self, group: str) -> list[str]:
+        with self._lock:
+            mask = self._group_masks.get(group)
+            if mask is None:
+                return []
+            return [self._people[i].identity_id for i in np.flatnonzero(mask[: len(self._people)])]
+
     def groups(self) -> list[str]:
         with self._lock:
             return sorted(group for group, mask in self._group_masks.items() if mask[: len(self._people)].any())
