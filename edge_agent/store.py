@@ -25,8 +25,10 @@ CREATE TABLE IF NOT EXISTS progress (
     message_id TEXT NOT NULL, identity_id TEXT NOT NULL, outcome TEXT NOT NULL,
     PRIMARY KEY (message_id, identity_id)
 );
-CREATE TABLE IF NOT EXISTS permissions (
-    name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', info TEXT NOT NULL DEFAULT '{}'
+CREATE TABLE IF NOT EXISTS local_groups (
+    kind TEXT NOT NULL,             -- "permission" (§4.1) or "face" (§4.2)
+    name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', info TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (kind, name)
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -91,26 +93,30 @@ class Store:
         self._db().execute("INSERT OR REPLACE INTO progress VALUES (?, ?, ?)",
                            (message_id, identity_id, json.dumps(outcome)))
 
-    # --- permission groups (local API, part 2 §4.1) ----------------------------------------
-    def permissions(self, name: str | None = None) -> list[dict]:
-        query, args = "SELECT name, description, info FROM permissions", ()
+    # --- permission and face groups (local API, part 2 §4.1, §4.2) -------------------------
+    def local_groups(self, kind: str, name: str | None = None) -> list[dict]:
+        query, args = "SELECT name, description, info FROM local_groups WHERE kind = ?", (kind,)
         if name is not None:
-            query, args = query + " WHERE name = ?", (name,)
+            query, args = query + " AND name = ?", (kind, name)
         rows = self._db().execute(query + " ORDER BY name", args).fetchall()
         return [{"name": n, "description": d, **json.loads(i)} for n, d, i in rows]
 
-    def save_permission(self, name: str, description: str, info: dict | None = None, create: bool = True) -> bool:
+    def save_local_group(self, kind: str, name: str, description: str, info: dict | None, create: bool) -> bool:
         """Insert (create) or update; False when the name is taken (create) or missing (update)."""
         db = self._db()
         if create:
-            cursor = db.execute("INSERT OR IGNORE INTO permissions VALUES (?, ?, ?)",
-                                (name, description, json.dumps(info or {})))
+            cursor = db.execute("INSERT OR IGNORE INTO local_groups VALUES (?, ?, ?, ?)",
+                                (kind, name, description, json.dumps(info or {})))
+        elif info is None:
+            cursor = db.execute("UPDATE local_groups SET description = ? WHERE kind = ? AND name = ?",
+                                (description, kind, name))
         else:
-            cursor = db.execute("UPDATE permissions SET description = ? WHERE name = ?", (description, name))
+            cursor = db.execute("UPDATE local_groups SET description = ?, info = ? WHERE kind = ? AND name = ?",
+                                (description, json.dumps(info), kind, name))
         return cursor.rowcount == 1
 
-    def delete_permission(self, name: str) -> bool:
-        return self._db().execute("DELETE FROM permissions WHERE name = ?", (name,)).rowcount == 1
+    def delete_local_group(self, kind: str, name: str) -> bool:
+        return self._db().execute("DELETE FROM local_groups WHERE kind = ? AND name = ?", (kind, name)).rowcount == 1
 
     # --- outbox -------------------------------------------------------------------
     def due(self, limit: int = 50) -> list[tuple[int, str, str, int]]:

@@ -54,3 +54,42 @@ def test_recursive_delete_removes_the_group_members(box):
     assert "in" not in agent.gallery and "out" in agent.gallery
     gone = api.delete("/SophonFogSys/api/permissions", headers=HEADERS, json={"permission_name": "g"})
     assert gone.status_code == 404
+
+
+def test_face_groups_and_their_members(box):
+    agent, api = box
+    vector = np.zeros(128, dtype=np.float32)
+    for identity_id in ("001", "002", "003"):
+        agent.gallery.upsert(Person(identity_id, groups=("perm-1",)), vector)
+    url = "/SophonFogSys/api/groups"
+    created = api.post(url, headers=HEADERS, json={"group_name": "default_group", "description": "默认比对用户组"})
+    assert created.json == {"data": {"info": {"name": "default_group", "description": "默认比对用户组"}}}
+    assert api.get(url, headers=HEADERS).json["data"]["groups_list"] == [
+        {"name": "default_group", "description": "默认比对用户组"}]
+    added = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
+                    json={"group_name": "default_group", "identity_id": ["001", "002"], "with_identity_id": True})
+    assert added.json == {"data": {"group_name": "default_group", "identity_id": ["001", "002"]}}
+    assert agent.gallery.get("001").groups == ("perm-1", "face:default_group")  # permissions kept
+    removed = api.delete("/SophonFogSys/api/GroupUsers", headers=HEADERS,
+                         json={"group_name": "default_group", "identity_id": ["001"], "with_identity_id": True})
+    assert removed.json["data"]["identity_id"] == ["002"]
+    unknown = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
+                      json={"group_name": "default_group", "identity_id": ["999"]})
+    assert unknown.status_code == 404 and unknown.json["error"]["code"] == 40401
+    no_group = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
+                       json={"group_name": "x", "identity_id": ["001"]})
+    assert no_group.json["error"]["code"] == 40491
+    kept = api.delete(url, headers=HEADERS, json={"group_name": "default_group"})
+    assert "remain" in kept.json["data"]["message"]
+    assert "002" in agent.gallery and agent.gallery.get("002").groups == ("perm-1",)
+    not_bool = api.delete(url, headers=HEADERS, json={"group_name": "g", "user_recursive_delete": "yes"})
+    assert not_bool.json["error"]["code"] == 40005
+
+
+def test_group_membership_survives_a_restart(box, tmp_path):
+    agent, api = box
+    agent.gallery.upsert(Person("001"), np.zeros(128, dtype=np.float32))
+    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "g", "description": ""})
+    api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS, json={"group_name": "g", "identity_id": ["001"]})
+    reopened = agent.engine.new_gallery(agent.data_dir / "gallery.sqlite3")
+    assert reopened.get("001").groups == ("face:g",)

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +166,18 @@ class Gallery:
 
     def upsert(self, person: Person, embedding: np.ndarray) -> None:
         self.upsert_many([(person, embedding)])
+
+    def set_groups(self, identity_id: str, groups: Iterable[str]) -> bool:
+        """Change a person's groups, keeping their embedding. False when nobody has that id."""
+        with self._lock:
+            row = self._rows.get(identity_id)
+            if row is None:
+                return False
+            person = replace(self._people[row], groups=tuple(groups))
+            self._db.execute("UPDATE gallery SET groups = ? WHERE identity_id = ?",
+                             (json.dumps(list(person.groups)), identity_id))
+            self._place(person, self._matrix[row].copy())
+            return True
 
     def delete(self, identity_id: str) -> bool:
         with self._lock:
