@@ -22,6 +22,7 @@ import requests
 
 from .commands import CommandProcessor, Session
 from .face.engine import FaceEngine
+from .photos import PhotoStore
 from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
 from .store import Store
 
@@ -64,8 +65,9 @@ class Agent:
             self.store.set("login_url", login_url)
         self.engine = FaceEngine(models, threads=threads)
         self.gallery = self.engine.new_gallery(self.data_dir / "gallery.sqlite3")
+        self.photos = PhotoStore(self.data_dir / "photos")
         self.platform = PlatformClient()
-        self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform)
+        self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform, self.photos)
         self.mac = mac or hex_mac()
         self.health = Health()
         self.session: Session | None = None

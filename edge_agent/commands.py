@@ -25,6 +25,7 @@ from .contract import (
 )
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
+from .photos import PhotoStore
 from .platform import PlatformClient, resolve, with_auth
 from .store import Store
 
@@ -63,11 +64,13 @@ class BadCommand(ValueError):
 
 
 class CommandProcessor:
-    def __init__(self, engine: FaceEngine, gallery: Gallery, store: Store, platform: PlatformClient) -> None:
+    def __init__(self, engine: FaceEngine, gallery: Gallery, store: Store, platform: PlatformClient,
+                 photos: PhotoStore) -> None:
         self.engine = engine
         self.gallery = gallery
         self.store = store
         self.platform = platform
+        self.photos = photos
 
     def process(self, body: bytes, session: Session) -> Outcome:
         message_id, method, extend = None, "unknown", {}
@@ -160,6 +163,7 @@ class CommandProcessor:
         groups = tuple(str(g) for g in info.get("permission_ids") or ["0"])
         extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids")}
         person = Person(identity_id, name, int(info.get("type", 1) or 1), groups, extra)
+        self.photos.save(identity_id, photo)
         self.gallery.upsert(person, face.embedding)
         return {**outcome, "code": 0, "message": "enrolled"}
 
@@ -188,6 +192,7 @@ class CommandProcessor:
         deleted = []
         for identity_id in map(str, ids):
             removed = self.gallery.delete(identity_id)
+            self.photos.delete(identity_id)
             deleted.append({"userid": identity_id, "code": 0, "message": "deleted" if removed else "not on this box"})
         return {"success": True, "code": 0, "message": f"{len(deleted)} deleted",
                 "result": {"success_users": deleted, "failed_users": []}}
@@ -198,6 +203,7 @@ class CommandProcessor:
             raise BadCommand("wipe_options {users, events} is required")
         if options.get("users"):
             self.gallery.clear()
+            self.photos.clear()
         return {"success": True, "code": 0, "message": "wiped", "result": {"wipe_options": options}}
 
     def _fiqa(self, command: dict, session: Session, message_id: str | None) -> dict:

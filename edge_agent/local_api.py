@@ -8,13 +8,17 @@ found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
 (§4.2) are comparison groups. In the gallery a person's groups hold the permission
 ids as they are and face groups as `face:<name>`.
-So far: §4.1 permissions, §4.2 groups and GroupUsers. The rest of §4 is still to come.
+So far: §4.1 permissions, §4.2 groups and GroupUsers, §4.3 users. §4.4–4.5 are still to come.
 """
 from __future__ import annotations
+
+import base64
+import binascii
 
 from flask import Blueprint, jsonify, request
 
 from .api import error
+from .contract import ContractCodeError
 
 PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR = (
     40091, 40002, 40005, 40491, 40401, 40012)
@@ -138,4 +142,149 @@ def local_api(agent) -> Blueprint:
 
     api.add_url_rule("/GroupUsers", "group_users_put", lambda: group_users(True), methods=["PUT"])
     api.add_url_rule("/GroupUsers", "group_users_delete", lambda: group_users(False), methods=["DELETE"])
+    user_routes(api, agent)
     return api
+
+
+def user_routes(api: Blueprint, agent) -> None:
+    """§4.3 people on the box: created from a base64 photo through the face engine."""
+    from .face.gallery import Person
+
+    def decode_photo(value) -> bytes:
+        if not isinstance(value, str) or not value:
+            raise BadRequest(PARAM_ERROR, "reg_photo (base64) is required.")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequest(40003, "reg_photo is not valid base64.") from exc
+
+    def face_groups(person: Person) -> list[str]:
+        return [g[len(FACE_PREFIX):] for g in person.groups if g.startswith(FACE_PREFIX)]
+
+    def permission_ids(person: Person) -> list[str]:
+        return [g for g in person.groups if not g.startswith(FACE_PREFIX)] or ["0"]
+
+    def describe(person: Person, with_photo: bool) -> dict:
+        photo = agent.photos.load(person.identity_id) if with_photo else None
+        return {
+            "identity_id": person.identity_id,
+            "group_name": face_groups(person),
+            "info": {**person.extra, "name": person.name, "type": person.person_type,
+                     "permission_ids": permission_ids(person), "user_id": person.identity_id},
+            "reg_photo": base64.b64encode(photo).decode() if photo else "",
+        }
+
+    def enrol(identity_id: str, photo: bytes, person_type: int):
+        level = "custom" if person_type == 4 else "high"
+        try:
+            return agent.engine.enrol(photo, level=level)
+        except ContractCodeError as exc:
+            raise BadRequest(exc.code, exc.message) from exc
+
+    def info_of(data: dict, required: bool) -> dict:
+        info = data.get("info")
+        if info is None and not required:
+            return {}
+        if not isinstance(info, dict):
+            raise BadRequest(PARAM_ERROR, "info (an object) is required.")
+        if "type" in info and info["type"] not in (1, 2, 3, 4, 5):
+            raise BadRequest(PARAM_ERROR, "info.type must be 1..5.")
+        ids = info.get("permission_ids")
+        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
+            raise BadRequest(PARAM_ERROR, "info.permission_ids must be a list of strings.")
+        return info
+
+    def extra_of(info: dict) -> dict:
+        return {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", "user_id")}
+
+    @api.post("/users")
+    def create_user():
+        data = body()
+        identity_id, group_text = text(data, "identity_id"), text(data, "group_name")
+        info = info_of(data, required=True)
+        name = info.get("name")
+        if not isinstance(name, str):
+            raise BadRequest(PARAM_ERROR, "info.name is required.")
+        ignore_exist, create_permissions = flag(data, "ignore_exist"), flag(data, "create_no_exit_permission")
+        if identity_id == "":
+            raise BadRequest(PARAM_ERROR, "identity_id must not be ''.")
+        existing = agent.gallery.get(identity_id)
+        if existing is not None and not ignore_exist:
+            raise BadRequest(40011, f"identity_id {identity_id!r} already exists.", 409)
+        groups = [g.strip() for g in group_text.split(",") if g.strip()]
+        unknown = [g for g in groups if not agent.store.local_groups("face", g)]
+        if unknown:
+            raise BadRequest(NOT_FOUND, f"no group {', '.join(unknown)}.", 404)
+        permissions = info.get("permission_ids") or ["0"]
+        if create_permissions:
+            for permission in permissions:
+                agent.store.save_local_group("permission", permission, "", {}, create=True)
+        person_type = int(info.get("type", 1))
+        photo = decode_photo(data.get("reg_photo"))
+        face = enrol(identity_id, photo, person_type)
+        if existing is not None:  # ignore_exist: keep its groups, add these
+            groups = face_groups(existing) + [g for g in groups if g not in face_groups(existing)]
+        person = Person(identity_id, name, person_type,
+                        tuple(permissions) + tuple(FACE_PREFIX + g for g in groups), extra_of(info))
+        agent.photos.save(identity_id, photo)
+        agent.gallery.upsert(person, face.embedding)
+        reply = describe(person, with_photo=False)
+        reply["group_name"] = ",".join(groups)
+        return jsonify({"data": reply})
+
+    @api.get("/users")
+    def read_users():
+        identity_id, group = request.args.get("identity_id"), request.args.get("group_name")
+        if identity_id is not None:
+            person = agent.gallery.get(identity_id)
+            if person is None:
+                raise BadRequest(ID_NOT_FOUND, f"no person {identity_id!r}.", 404)
+            return jsonify({"data": {"identities_list": [describe(person, with_photo=True)]}})
+        if group is None:
+            raise BadRequest(PARAM_ERROR, "identity_id or group_name is required.")
+        try:
+            limit = int(request.args.get("limit", 10))
+            skip = int(request.args.get("skip_num", 0))
+        except ValueError as exc:
+            raise BadRequest(PARAM_ERROR, "limit and skip_num must be integers.") from exc
+        if limit < 1 or skip < 0:
+            raise BadRequest(PARAM_ERROR, "limit must be at least 1 and skip_num not negative.")
+        members = sorted(agent.gallery.members(FACE_PREFIX + group))
+        page = [describe(agent.gallery.get(i), with_photo=True) for i in members[skip : skip + limit]]
+        return jsonify({"data": {"identities_list": page, "total": len(members)}})
+
+    @api.put("/users")
+    def update_user():
+        data = body()
+        identity_id = text(data, "identity_id")
+        info = info_of(data, required=True)
+        person = agent.gallery.get(identity_id)
+        if person is None:
+            raise BadRequest(ID_NOT_FOUND, f"no person {identity_id!r}.", 404)
+        person_type = int(info.get("type", person.person_type))
+        permissions = info.get("permission_ids")
+        groups = (tuple(permissions) if permissions is not None else tuple(permission_ids(person))) + tuple(
+            FACE_PREFIX + g for g in face_groups(person))
+        updated = Person(identity_id, info.get("name", person.name), person_type, groups,
+                         {**person.extra, **extra_of(info)})
+        if data.get("reg_photo"):
+            photo = decode_photo(data["reg_photo"])
+            embedding = enrol(identity_id, photo, person_type).embedding
+            agent.photos.save(identity_id, photo)
+        else:
+            embedding = agent.gallery.embedding(identity_id)
+        agent.gallery.upsert(updated, embedding)
+        reply = describe(updated, with_photo=False)
+        del reply["reg_photo"]
+        return jsonify({"data": reply})
+
+    @api.delete("/users")
+    def delete_user():
+        identity_id = text(body(), "identity_id")
+        person = agent.gallery.get(identity_id)
+        if person is None:
+            raise BadRequest(ID_NOT_FOUND, f"no person {identity_id!r}.", 404)
+        agent.gallery.delete(identity_id)
+        agent.photos.delete(identity_id)
+        return jsonify({"data": {"identity_id": identity_id, "group_name": face_groups(person),
+                                 "message": "have remove from group success"}})

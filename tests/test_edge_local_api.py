@@ -93,3 +93,63 @@ def test_group_membership_survives_a_restart(box, tmp_path):
     api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS, json={"group_name": "g", "identity_id": ["001"]})
     reopened = agent.engine.new_gallery(agent.data_dir / "gallery.sqlite3")
     assert reopened.get("001").groups == ("face:g",)
+
+
+def photo_b64(identity: str) -> str:
+    import base64
+
+    from .face.conftest import FACES
+
+    return base64.b64encode((FACES / "enroll" / identity / "1.jpg").read_bytes()).decode()
+
+
+def test_users_create_query_update_delete_with_real_faces(box):
+    agent, api = box
+    url = "/SophonFogSys/api/users"
+    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "default_group", "description": ""})
+    created = api.post(url, headers=HEADERS, json={
+        "identity_id": "001", "group_name": "default_group", "reg_photo": photo_b64("obama"),
+        "info": {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3}})
+    assert created.status_code == 200, created.json
+    assert created.json["data"]["info"] == {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3,
+                                            "user_id": "001"}
+    assert "001" in agent.gallery
+    again = api.post(url, headers=HEADERS, json={"identity_id": "001", "group_name": "default_group",
+                                                 "reg_photo": photo_b64("obama"), "info": {"name": "x", "type": 1}})
+    assert again.json["error"]["code"] == 40011
+    api.post(url, headers=HEADERS, json={"identity_id": "002", "group_name": "default_group",
+                                         "reg_photo": photo_b64("biden"), "info": {"name": "Joe", "type": 5}})
+    one = api.get(url + "?identity_id=001", headers=HEADERS).json["data"]["identities_list"]
+    assert one[0]["group_name"] == ["default_group"] and one[0]["reg_photo"]
+    page = api.get(url + "?group_name=default_group&limit=1&skip_num=1", headers=HEADERS).json["data"]
+    assert [p["identity_id"] for p in page["identities_list"]] == ["002"] and page["total"] == 2
+    updated = api.put(url, headers=HEADERS, json={"identity_id": "002", "info": {"name": "Joseph"},
+                                                  "reg_photo": photo_b64("biden")})
+    assert updated.json["data"]["info"]["name"] == "Joseph" and updated.json["data"]["info"]["type"] == 5
+    deleted = api.delete(url, headers=HEADERS, json={"identity_id": "001"})
+    assert deleted.json["data"] == {"identity_id": "001", "group_name": ["default_group"],
+                                    "message": "have remove from group success"}
+    assert api.get(url + "?identity_id=001", headers=HEADERS).json["error"]["code"] == 40401
+
+
+def test_users_errors(box, tmp_path):
+    import base64
+
+    from PIL import Image
+
+    _, api = box
+    url = "/SophonFogSys/api/users"
+    blank = tmp_path / "blank.jpg"
+    Image.new("RGB", (300, 300), (90, 90, 90)).save(blank)
+    no_face = api.post(url, headers=HEADERS, json={
+        "identity_id": "x", "group_name": "", "reg_photo": base64.b64encode(blank.read_bytes()).decode(),
+        "info": {"name": "X", "type": 1}})
+    assert no_face.status_code == 400 and no_face.json["error"]["code"] == 40004
+    bad_base64 = api.post(url, headers=HEADERS, json={"identity_id": "x", "group_name": "", "reg_photo": "%%",
+                                                      "info": {"name": "X", "type": 1}})
+    assert bad_base64.json["error"]["code"] == 40003
+    unknown_group = api.post(url, headers=HEADERS, json={"identity_id": "x", "group_name": "nope",
+                                                         "reg_photo": photo_b64("obama"), "info": {"name": "X"}})
+    assert unknown_group.status_code == 404
+    assert api.get(url, headers=HEADERS).json["error"]["code"] == 40091
+    assert api.post(url, headers=HEADERS, data="nope").json["error"]["code"] == 40002
