@@ -8,7 +8,8 @@ found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
 (§4.2) are comparison groups. In the gallery a person's groups hold the permission
 ids as they are and face groups as `face:<name>`.
-So far: §4.1 permissions, §4.2 groups and GroupUsers, §4.3 users. §4.4–4.5 are still to come.
+All of §4 but EventAction, which comes with the door/relay drivers (issue 6); the event
+and status settings are stored here and read by the senders when those land.
 """
 from __future__ import annotations
 
@@ -143,6 +144,7 @@ def local_api(agent) -> Blueprint:
     api.add_url_rule("/GroupUsers", "group_users_put", lambda: group_users(True), methods=["PUT"])
     api.add_url_rule("/GroupUsers", "group_users_delete", lambda: group_users(False), methods=["DELETE"])
     user_routes(api, agent)
+    setting_routes(api, agent)
     return api
 
 
@@ -288,3 +290,99 @@ def user_routes(api: Blueprint, agent) -> None:
         agent.photos.delete(identity_id)
         return jsonify({"data": {"identity_id": identity_id, "group_name": face_groups(person),
                                  "message": "have remove from group success"}})
+
+
+def setting_routes(api: Blueprint, agent) -> None:
+    """§4.4–4.5 settings kept in the agent's store; the event and status senders read them."""
+
+    def url_list(value, key: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(u, str) and u.startswith(("http://", "https://"))
+                                                  for u in value):
+            raise BadRequest(PARAM_ERROR, f"{key} must be a list of http(s) URLs.")
+        return value
+
+    def content_type(data: dict) -> str:
+        value = text(data, "content-type")
+        if value not in ("json", "form-data"):
+            raise BadRequest(PARAM_ERROR, "content-type must be json or form-data.")
+        return value
+
+    def period(data: dict) -> int:
+        value = data.get("reported_peroid")  # sic: upstream's spelling
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise BadRequest(PARAM_ERROR, "reported_peroid must be a whole number of seconds, at least 1.")
+        return value
+
+    def optional_flag(data: dict, key: str) -> bool:
+        return flag(data, key) if key in data else True
+
+    @api.post("/GateControllerMode")
+    def set_mode():
+        mode = text(body(), "controller_mode")
+        if not mode:
+            raise BadRequest(PARAM_ERROR, "controller_mode must not be ''.")
+        agent.store.set("controller_mode", mode)
+        return jsonify({"data": {"controller_mode": mode}})
+
+    @api.get("/GateControllerMode")
+    def get_mode():
+        return jsonify({"data": {"controller_mode": agent.store.get("controller_mode", "opendoor")}})
+
+    @api.post("/EventServerUrl")
+    def set_event_servers():
+        data = body()
+        setting = {"event_server_url": url_list(data.get("event_server_url"), "event_server_url"),
+                   "real_need_reg_pic": optional_flag(data, "real_need_reg_pic"),
+                   "content-type": content_type(data)}
+        agent.store.set("event_server", setting)
+        return jsonify({"data": setting})
+
+    @api.get("/EventServerUrl")
+    def get_event_servers():
+        return jsonify({"data": agent.store.get("event_server", {
+            "event_server_url": [], "real_need_reg_pic": True, "content-type": "json"})})
+
+    @api.post("/HistoryEventUrl")
+    def set_history_servers():
+        data = body()
+        setting = {"history_upload_event_url": url_list(data.get("history_upload_event_url"),
+                                                        "history_upload_event_url"),
+                   "history_need_reg_pic": optional_flag(data, "history_need_reg_pic"),
+                   "content-type": content_type(data), "reported_peroid": period(data)}
+        agent.store.set("history_server", setting)
+        return jsonify({"data": {"message": "ok", **setting}})
+
+    @api.get("/HistoryEventUrl")
+    def get_history_servers():
+        return jsonify({"data": agent.store.get("history_server", {
+            "history_upload_event_url": [], "history_need_reg_pic": True, "content-type": "json",
+            "reported_peroid": 20})})
+
+    @api.post("/MonitorServerUrl")
+    def set_monitor_server():
+        data = body()
+        url = text(data, "monitor_server_url")
+        if not url.startswith(("http://", "https://")):
+            raise BadRequest(PARAM_ERROR, "monitor_server_url must be an http(s) URL.")
+        if content_type(data) != "json":
+            raise BadRequest(PARAM_ERROR, "only json is supported for status reports.")
+        agent.store.set("monitor_server", {"monitor_server_url": url, "reported_peroid": period(data)})
+        return jsonify({"data": "ok"})
+
+    @api.get("/MonitorServerUrl")
+    def get_monitor_server():
+        return jsonify({"data": agent.store.get("monitor_server", {"monitor_server_url": "", "reported_peroid": 20})})
+
+    @api.post("/WipeData")
+    def wipe_data():
+        options = body().get("wipe_options")
+        if not isinstance(options, dict) or not all(isinstance(options.get(k), bool) for k in ("users", "events")):
+            raise BadRequest(PARAM_ERROR, "wipe_options {users: bool, events: bool} is required.")
+        if options["users"]:
+            agent.gallery.clear()
+            agent.photos.clear()
+            for kind in ("permission", "face"):
+                for group in agent.store.local_groups(kind):
+                    agent.store.delete_local_group(kind, group["name"])
+        # Events: the box keeps none yet; the option is accepted for the event store to come.
+        return jsonify({"data": {"wipe_options": options, "message": "wiped"}})

@@ -153,3 +153,41 @@ def test_users_errors(box, tmp_path):
     assert unknown_group.status_code == 404
     assert api.get(url, headers=HEADERS).json["error"]["code"] == 40091
     assert api.post(url, headers=HEADERS, data="nope").json["error"]["code"] == 40002
+
+
+def test_settings_round_trip_and_validation(box):
+    _, api = box
+    base = "/SophonFogSys/api"
+    assert api.get(f"{base}/GateControllerMode", headers=HEADERS).json == {"data": {"controller_mode": "opendoor"}}
+    assert api.post(f"{base}/GateControllerMode", headers=HEADERS, json={"controller_mode": "alarm"}).json == {
+        "data": {"controller_mode": "alarm"}}
+    assert api.get(f"{base}/GateControllerMode", headers=HEADERS).json["data"]["controller_mode"] == "alarm"
+
+    events = {"event_server_url": ["http://10.0.0.9:9828/api"], "real_need_reg_pic": False, "content-type": "json"}
+    assert api.post(f"{base}/EventServerUrl", headers=HEADERS, json=events).json == {"data": events}
+    assert api.get(f"{base}/EventServerUrl", headers=HEADERS).json == {"data": events}
+    bad = api.post(f"{base}/EventServerUrl", headers=HEADERS, json={**events, "event_server_url": "not a list"})
+    assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
+
+    history = {"history_upload_event_url": ["https://x/api"], "content-type": "form-data", "reported_peroid": 30}
+    stored = api.post(f"{base}/HistoryEventUrl", headers=HEADERS, json=history).json["data"]
+    assert stored["reported_peroid"] == 30 and stored["history_need_reg_pic"] is True
+    assert api.post(f"{base}/HistoryEventUrl", headers=HEADERS,
+                    json={**history, "reported_peroid": 0}).status_code == 400
+
+    monitor = {"monitor_server_url": "http://x/status", "content-type": "json", "reported_peroid": 20}
+    assert api.post(f"{base}/MonitorServerUrl", headers=HEADERS, json=monitor).json == {"data": "ok"}
+    assert api.get(f"{base}/MonitorServerUrl", headers=HEADERS).json["data"]["monitor_server_url"] == "http://x/status"
+
+
+def test_wipe_data_erases_people_and_groups(box):
+    agent, api = box
+    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "g", "description": ""})
+    agent.gallery.upsert(Person("001", groups=("face:g",)), np.zeros(128, dtype=np.float32))
+    assert api.post("/SophonFogSys/api/WipeData", headers=HEADERS,
+                    json={"wipe_options": {"users": "yes"}}).status_code == 400
+    wiped = api.post("/SophonFogSys/api/WipeData", headers=HEADERS,
+                     json={"wipe_options": {"users": True, "events": True}})
+    assert wiped.json["data"]["wipe_options"] == {"users": True, "events": True}
+    assert len(agent.gallery) == 0 and api.get("/SophonFogSys/api/groups", headers=HEADERS).json == {
+        "data": {"groups_list": []}}
