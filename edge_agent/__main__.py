@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--login-url", help="platform login URL (else PUT /SophonMQ/api/LoginUrl)")
     run.add_argument("--models", type=Path, help="face model folder (default AIBOX_MODELS or ./models)")
     run.add_argument("--mac", help="hex_mac to log in with (default: this machine's first interface)")
+    run.add_argument("--relay", choices=["log", "http"], help="door/relay driver (default: log, or as last set)")
     run.add_argument("--no-api-key", action="store_true", help="leave the local API open (upstream behaviour)")
     run.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -32,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     from .agent import Agent
     from .api import create_app, load_api_key
 
-    agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac)
+    agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac,
+                  relay=args.relay)
     api_key = None if args.no_api_key else load_api_key(args.data_dir)
     server = make_server(args.host, args.port, create_app(agent, api_key), threaded=True)
     logging.getLogger("edge_agent").info(

@@ -24,6 +24,7 @@ from .commands import CommandProcessor, Session
 from .face.engine import FaceEngine
 from .photos import PhotoStore
 from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
+from .relay import DRIVERS
 from .store import Store
 
 logger = logging.getLogger("edge_agent")
@@ -55,7 +56,8 @@ class Health:
 
 class Agent:
     def __init__(self, data_dir: Path, dev_sno: str | None = None, login_url: str | None = None,
-                 models: Path | None = None, mac: str | None = None, threads: int = 0) -> None:
+                 models: Path | None = None, mac: str | None = None, threads: int = 0,
+                 relay: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "agent.sqlite3")
@@ -69,6 +71,9 @@ class Agent:
         self.platform = PlatformClient()
         self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform, self.photos)
         self.mac = mac or hex_mac()
+        if relay:
+            self.store.set("relay_driver", relay)
+        self.relay = DRIVERS[self.store.get("relay_driver", "log")]()
         self.health = Health()
         self.session: Session | None = None
         self.stopping = threading.Event()

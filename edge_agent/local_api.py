@@ -8,14 +8,15 @@ found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
 (§4.2) are comparison groups. In the gallery a person's groups hold the permission
 ids as they are and face groups as `face:<name>`.
-All of §4 but EventAction, which comes with the door/relay drivers (issue 6); the event
-and status settings are stored here and read by the senders when those land.
+All of §4. The event and status settings are stored here for the senders (issue 6);
+EventAction drives the relay driver (edge_agent/relay.py).
 """
 from __future__ import annotations
 
 import base64
 import binascii
 
+import requests
 from flask import Blueprint, jsonify, request
 
 from .api import error
@@ -372,6 +373,31 @@ def setting_routes(api: Blueprint, agent) -> None:
     @api.get("/MonitorServerUrl")
     def get_monitor_server():
         return jsonify({"data": agent.store.get("monitor_server", {"monitor_server_url": "", "reported_peroid": 20})})
+
+    @api.put("/EventAction")
+    def event_action():
+        from .relay import Action
+
+        actions = body().get("action")
+        if not isinstance(actions, list) or not actions:
+            raise BadRequest(PARAM_ERROR, "action must be a non-empty list.")
+        parsed = []
+        for entry in actions:
+            if not isinstance(entry, dict):
+                raise BadRequest(PARAM_ERROR, "each action must be an object.")
+            duration, port = entry.get("action_duration", 5), entry.get("logic_port", 0)
+            if not isinstance(duration, int) or not isinstance(port, int):
+                raise BadRequest(PARAM_ERROR, "action_duration and logic_port must be integers.")
+            parsed.append(Action(text(entry, "action_ip"), str(entry.get("action_port") or ""),
+                                 text(entry, "action_mode"), duration, port))
+            if not parsed[-1].action_port:
+                raise BadRequest(PARAM_ERROR, "action_port is required.")
+        try:
+            for action in parsed:
+                agent.relay.perform(action)
+        except requests.RequestException as exc:
+            raise BadRequest(50072, f"the relay did not answer: {exc}", 502) from exc
+        return jsonify({"data": {"message": "ok", "action_mode": ",".join(a.action_mode for a in parsed)}})
 
     @api.post("/WipeData")
     def wipe_data():

@@ -191,3 +191,25 @@ def test_wipe_data_erases_people_and_groups(box):
     assert wiped.json["data"]["wipe_options"] == {"users": True, "events": True}
     assert len(agent.gallery) == 0 and api.get("/SophonFogSys/api/groups", headers=HEADERS).json == {
         "data": {"groups_list": []}}
+
+
+def test_event_action_drives_the_relay_driver(box):
+    agent, api = box
+    ok = api.put("/SophonFogSys/api/EventAction", headers=HEADERS, json={"action": [
+        {"action_ip": "192.168.1.50", "action_port": "5555", "action_mode": "opendoor", "action_duration": 8}]})
+    assert ok.json == {"data": {"message": "ok", "action_mode": "opendoor"}}
+    [action] = agent.relay.performed
+    assert (action.action_ip, action.action_mode, action.action_duration, action.logic_port) == (
+        "192.168.1.50", "opendoor", 8, 0)
+    bad = api.put("/SophonFogSys/api/EventAction", headers=HEADERS, json={"action": [{"action_ip": "x"}]})
+    assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
+
+
+def test_http_relay_reports_an_unreachable_relay(box):
+    from edge_agent.relay import HttpRelay
+
+    agent, api = box
+    agent.relay = HttpRelay(timeout=0.5)
+    failed = api.put("/SophonFogSys/api/EventAction", headers=HEADERS, json={"action": [
+        {"action_ip": "127.0.0.1", "action_port": "9", "action_mode": "alarm"}]})
+    assert failed.status_code == 502 and failed.json["error"]["code"] == 50072
