@@ -135,3 +135,27 @@ def test_platform_down_at_first_then_the_agent_logs_in(tmp_path, transactional_d
     finally:
         agent.stop()
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+
+
+def test_undeliverable_results_wait_in_the_outbox_until_they_can_go(tmp_path, transactional_db, box, live_server,
+                                                                      broker_admin):
+    import json
+
+    from users.models import ReceivedResult
+
+    agent = Agent(tmp_path / "outbox", mac="0x0000aabbccdf")
+    result = {"success": True, "code": 0, "message": "ok", "dev_sno": box.dev_sno, "messageKey": "wipe_data",
+              "messageId": "00000000-0000-0000-0000-00000000beef", "result": {}}
+    from django.conf import settings
+
+    agent.store.finish("m-1", "wipe_data", result, "mq:" + json.dumps([settings.BOX_UPLOAD_VHOST,
+                                                                        settings.BOX_UPLOAD_QUEUE]))
+    agent.start()
+    try:
+        wait_for(lambda: agent.store._db().execute("SELECT attempts FROM outbox").fetchone()[0] >= 1, timeout=10)
+        assert agent.store.backlog() == 1  # not logged in: kept, not lost
+        agent.configure(dev_sno=box.dev_sno, login_url=live_server.url + "/box/login")
+        wait_for(lambda: agent.store.backlog() == 0, timeout=60)
+    finally:
+        agent.stop()
+    wait_for(lambda: ReceivedResult.objects.filter(message_id=result["messageId"]).exists())
