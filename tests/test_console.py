@@ -107,5 +107,6 @@ def test_box_page_shows_what_the_installer_needs(client, admin_user, make_box):
     box = make_box("Lobby")
     client.force_login(admin_user)
     page = client.get(f"/boxes/{box.pk}/").content.decode()
+    assert "<title>Lobby · AIBOX platform</title>" in page
     assert box.dev_sno in page
     assert "http://testserver/box/login" in page

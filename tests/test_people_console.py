@@ -106,3 +106,22 @@ def test_wipe_and_resync_buttons(console, make_box, django_capture_on_commit_cal
         console.post(f"/boxes/{box.pk}/command/resync/")
     assert list(Command.objects.filter(box=box).values_list("method", flat=True)) == ["wipe_data"]
     assert not Enrolment.objects.exists()
+
+
+def test_editing_a_person_and_a_group(console, make_box, django_capture_on_commit_callbacks):
+    box = make_box("Side door")
+    group = PermissionGroup.objects.create(name="Night")
+    person = Person.objects.create(identity_id="N-1", name="Before")
+    person.permission_groups.add(group)
+    page = console.get(f"/people/{person.pk}/edit/").content.decode()
+    assert "Before" in page and "disabled" in page  # identity_id cannot change
+    with django_capture_on_commit_callbacks(execute=True):
+        response = console.post(f"/people/{person.pk}/edit/", {"name": "After", "person_type": 3,
+                                                              "permission_groups": [group.pk]})
+        assert response.status_code == 302
+        console.post(f"/groups/{group.pk}/edit/", {"name": "Night shift", "description": "", "boxes": [box.pk]})
+    person.refresh_from_db()
+    assert (person.name, person.person_type) == ("After", 3)
+    group.refresh_from_db()
+    assert group.name == "Night shift" and list(group.boxes.all()) == [box]
+    assert Command.objects.filter(box=box, method="add_users_plus").exists()

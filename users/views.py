@@ -52,19 +52,29 @@ class PersonListView(AdminRequiredMixin, ListView):
         return context
 
 
-class PersonFormView(AdminRequiredMixin, FormView):
-    form_class = PersonForm
-    template_name = "users/person_form.html"
+class CreateOrEditMixin(AdminRequiredMixin):
+    """One form view for both: with a pk in the URL it edits that object, else it creates one.
+    The object (or None) is `self.instance` and, in the template, `context_name`."""
+
+    model = None
+    context_name = ""
 
     def dispatch(self, request, *args, **kwargs):
-        self.person = get_object_or_404(Person, pk=kwargs["pk"]) if "pk" in kwargs else None
+        self.instance = get_object_or_404(self.model, pk=kwargs["pk"]) if "pk" in kwargs else None
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.person}
+        return {**super().get_form_kwargs(), "instance": self.instance}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "person": self.person}
+        return {**super().get_context_data(**kwargs), self.context_name: self.instance}
+
+
+class PersonFormView(CreateOrEditMixin, FormView):
+    form_class = PersonForm
+    template_name = "users/person_form.html"
+    model = Person
+    context_name = "person"
 
     def form_valid(self, form: PersonForm) -> HttpResponse:
         data = form.cleaned_data
@@ -72,7 +82,7 @@ class PersonFormView(AdminRequiredMixin, FormView):
         photo = upload.read() if upload else None
         fields = {"name": data["name"], "person_type": data["person_type"], "info": data["info_json"]}
         try:
-            if self.person is None:
+            if self.instance is None:
                 if photo is None:
                     form.add_error("photo_file", "A face photo is needed to enrol the person on boxes.")
                     return self.form_invalid(form)
@@ -82,7 +92,7 @@ class PersonFormView(AdminRequiredMixin, FormView):
                 )
             else:
                 person = services.update_person(
-                    self.person, photo=photo, permission_groups=data["permission_groups"],
+                    self.instance, photo=photo, permission_groups=data["permission_groups"],
                     face_groups=data["face_groups"], **fields,
                 )
         except ContractCodeError as exc:
@@ -144,19 +154,11 @@ class GroupListView(AdminRequiredMixin, ListView):
                 "face_group_form": FaceGroupForm()}
 
 
-class GroupFormView(AdminRequiredMixin, FormView):
+class GroupFormView(CreateOrEditMixin, FormView):
     form_class = PermissionGroupForm
     template_name = "users/group_form.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.group = get_object_or_404(PermissionGroup, pk=kwargs["pk"]) if "pk" in kwargs else None
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.group}
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "group": self.group}
+    model = PermissionGroup
+    context_name = "group"
 
     def form_valid(self, form: PermissionGroupForm) -> HttpResponse:
         with transaction.atomic():
