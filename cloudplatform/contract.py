@@ -9,9 +9,18 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from edge_agent.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractCodeError
+from edge_agent.contract import (
+    BAD_REQUEST,
+    ID_NOT_FOUND,
+    PARAM_ERROR,
+    PAYLOAD_TOO_LARGE,
+    SERVER_PROCESS_FAILED,
+    ContractCodeError,
+)
 
-__all__ = ["BAD_REQUEST", "ID_NOT_FOUND", "PARAM_ERROR", "SERVER_PROCESS_FAILED", "ContractError"]
+__all__ = [
+    "BAD_REQUEST", "ID_NOT_FOUND", "PARAM_ERROR", "PAYLOAD_TOO_LARGE", "SERVER_PROCESS_FAILED", "ContractError",
+]
 
 logger = logging.getLogger(__name__)
 

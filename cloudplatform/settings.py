@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "channels",
     "devices",
     "users",
+    "events",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView
+from events.box_api import HistoryEventsView
 from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
 from users.box_api import PersonDetailsView, PhotoView, ResultView
 
@@ -21,6 +22,7 @@ box_urls = [
     path("persons", PersonDetailsView.as_view(), name="box-persons"),
     path("photos/<str:name>", PhotoView.as_view(), name="box-photo"),
     path("results", ResultView.as_view(), name="box-results"),
+    path("events/history", HistoryEventsView.as_view(), name="box-events-history"),
 ]
 
 urlpatterns = [

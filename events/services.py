@@ -1,0 +1,120 @@
+"""Event intake: validate a whole batch, keep pictures as files, store each event once."""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
+from devices.models import Box
+
+from .models import Event
+
+MAX_BATCH = 1000  # the contract sends at most 100; a little slack, never unbounded
+KNOWN_EXT = {"device_ip", "ep_id", "spot_pic", "person_type", "device_type", "grab_fiqa_info", "box_fiqa_info",
+             "dev_sno"}
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    stored: int
+    duplicates: int
+
+
+def _picture(value, field: str) -> bytes | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ContractError(PARAM_ERROR, f"{field} must be base64 text.")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ContractError(PARAM_ERROR, f"{field} is not valid base64.") from exc
+
+
+def _number(value, field: str, kind=float):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ContractError(PARAM_ERROR, f"{field} must be a number.")
+    try:
+        return kind(value)
+    except ValueError as exc:
+        raise ContractError(PARAM_ERROR, f"{field} must be a number.") from exc
+
+
+def parse_event(raw, position: int) -> tuple[Event, dict[str, bytes]]:
+    """One reported event as an unsaved Event plus its pictures; ContractError names the bad field."""
+    where = f"event {position}: "
+    if not isinstance(raw, dict):
+        raise ContractError(PARAM_ERROR, where + "not a JSON object.")
+    ext = raw.get("ext_data")
+    if not isinstance(ext, dict):
+        raise ContractError(PARAM_ERROR, where + "ext_data (an object) is required.")
+    try:
+        timestamp = _number(raw.get("timestamp"), "timestamp", int)
+        score = _number(raw.get("score"), "score")
+        person_type = _number(ext.get("person_type", 1), "ext_data.person_type", int)
+        device_type = ext.get("device_type")
+        device_type = None if device_type in (None, "") else _number(device_type, "ext_data.device_type", int)
+        pictures = {"spot_pic": _picture(ext.get("spot_pic"), "ext_data.spot_pic"),
+                    "reg_pic": _picture(raw.get("reg_pic"), "reg_pic")}
+        occurred = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
+    except ContractError as exc:
+        raise ContractError(PARAM_ERROR, where + exc.message) from exc
+    except (OverflowError, OSError, ValueError) as exc:
+        raise ContractError(PARAM_ERROR, where + "timestamp is not a time in milliseconds.") from exc
+    identity_id = str(raw.get("identity_id") or "")[:64]
+    ep_id = str(ext.get("ep_id") or "")[:120]
+    key_source = json.dumps([timestamp, identity_id, ep_id, round(score, 6)])
+    event = Event(
+        dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
+        occurred_at=occurred, timestamp_ms=timestamp, identity_id=identity_id,
+        identity_name=str(raw.get("identity_name") or "")[:100], group_name=str(raw.get("group_name") or "")[:200],
+        score=score, person_type=person_type, device_type=device_type,
+        device_ip=str(ext.get("device_ip") or "")[:64], ep_id=ep_id,
+        grab_fiqa_info=ext.get("grab_fiqa_info") if isinstance(ext.get("grab_fiqa_info"), dict) else {},
+        box_fiqa_info=ext.get("box_fiqa_info") if isinstance(ext.get("box_fiqa_info"), dict) else {},
+        ext_data={k: v for k, v in ext.items() if k not in KNOWN_EXT},
+    )
+    return event, {k: v for k, v in pictures.items() if v}
+
+
+def _store_picture(data: bytes, when: datetime) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    relative = f"events/{when:%Y/%m/%d}/{digest}.jpg"
+    target = Path(settings.MEDIA_ROOT) / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(".part")
+        temporary.write_bytes(data)
+        temporary.replace(target)
+    return relative
+
+
+def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> IntakeResult:
+    """Store a batch (a list, or one event). All or nothing: one bad event refuses the batch."""
+    batch = body if isinstance(body, list) else [body]
+    if len(batch) > MAX_BATCH:
+        raise ContractError(PAYLOAD_TOO_LARGE, f"At most {MAX_BATCH} events per request.", 413)
+    parsed = [parse_event(raw, i) for i, raw in enumerate(batch)]
+    keys = {event.dedup_key for event, _ in parsed}
+    with transaction.atomic():
+        known = set(Event.objects.filter(box=box, dedup_key__in=keys).values_list("dedup_key", flat=True))
+        fresh, seen = [], set()
+        for event, pictures in parsed:
+            if event.dedup_key in known or event.dedup_key in seen:
+                continue
+            seen.add(event.dedup_key)
+            event.box, event.channel = box, channel
+            # Pictures go to files, named by content: a rolled-back batch leaves only reusable files.
+            for field, data in pictures.items():
+                setattr(event, field, _store_picture(data, event.occurred_at))
+            fresh.append(event)
+        Event.objects.bulk_create(fresh, ignore_conflicts=True)
+    return IntakeResult(stored=len(fresh), duplicates=len(batch) - len(fresh))
