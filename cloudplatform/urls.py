@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
-from devices.box_api import BoxLoginView
+from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
 from events.box_api import HistoryEventsView
 from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
 from users.box_api import PersonDetailsView, PhotoView, ResultView
@@ -23,6 +23,8 @@ box_urls = [
     path("photos/<str:name>", PhotoView.as_view(), name="box-photo"),
     path("results", ResultView.as_view(), name="box-results"),
     path("events/history", HistoryEventsView.as_view(), name="box-events-history"),
+    path("status", StatusView.as_view(), name="box-status"),
+    path("devices", DeviceOperationView.as_view(), name="box-devices"),
 ]
 
 urlpatterns = [

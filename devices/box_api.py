@@ -2,14 +2,17 @@
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from cloudplatform.contract import PARAM_ERROR, ContractAPIView, ContractError
 
+from .box_auth import authenticate_box
+from .reports import record_device_operation, record_status
 from .services import LoginGrant, login_box
 
 # Where the box reports, relative to the platform root (issue-by-issue these gain views).
@@ -162,3 +165,27 @@ class BoxLoginView(ContractAPIView):
     @staticmethod
     def _client_ip(request: Request) -> str | None:
         return request.META.get("REMOTE_ADDR") or None
+
+
+class StatusView(ContractAPIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(operation_id="box_status", tags=["box"], request={"application/json": dict},
+                   responses={200: inline_serializer("StatusStored", {"data": serializers.DictField()})})
+    def post(self, request: Request) -> Response:
+        """The box's status report (deviceMonitorAddr, part 2 §4.5.3); marks it seen."""
+        box = authenticate_box(request)
+        status = record_status(box, request.data)
+        return Response({"data": {"reported_at": status.reported_at}})
+
+
+class DeviceOperationView(ContractAPIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(operation_id="box_device_operation", tags=["box"], request={"application/json": dict},
+                   responses={200: inline_serializer("OperateReply", {"status": serializers.IntegerField()})})
+    def post(self, request: Request) -> Response:
+        """A camera or pad added (actionType 1) or removed (2) on the box (deviceInfoAddr, upstream §7.2)."""
+        box = authenticate_box(request)
+        record_device_operation(box, request.data)
+        return Response({"status": 0, "message": "成功", "data": None})

@@ -88,3 +88,48 @@ class Box(models.Model):
         if not self.enabled or self.last_seen_at is None:
             return False
         return timezone.now() - self.last_seen_at <= timedelta(seconds=3 * self.device_monitor_period)
+
+
+class BoxStatus(models.Model):
+    """The latest status report of a box (part 2 §4.5.3), kept whole in `raw` too."""
+
+    box = models.OneToOneField(Box, on_delete=models.CASCADE, related_name="status")
+    reported_at = models.DateTimeField()
+    gateway_ip = models.CharField(max_length=64, blank=True, default="")
+    gateway_name = models.CharField(max_length=100, blank=True, default="")
+    gateway_status = models.CharField(max_length=20, blank=True, default="")
+    gateway_sn = models.CharField(max_length=100, blank=True, default="")
+    sw_version = models.TextField(blank=True, default="")
+    sdk_version = models.CharField(max_length=100, blank=True, default="")
+    gateway_mac = models.CharField(max_length=40, blank=True, default="")
+    cpu_usage = models.FloatField(null=True, blank=True, help_text="percent")
+    memory_size = models.FloatField(null=True, blank=True, help_text="GB")
+    memory_usage = models.FloatField(null=True, blank=True, help_text="fraction 0..1")
+    disk_size = models.FloatField(null=True, blank=True, help_text="GB")
+    disk_free_size = models.FloatField(null=True, blank=True, help_text="GB")
+    raw = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"status of {self.box_id} at {self.reported_at}"
+
+
+class SubDevice(models.Model):
+    """A camera, pad or gate connected to a box (ep_id = <dev_sno>__<ip>)."""
+
+    box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="sub_devices")
+    ep_id = models.CharField(max_length=120)
+    name = models.CharField(max_length=100, blank=True, default="")
+    ip = models.CharField(max_length=64, blank=True, default="")
+    status = models.CharField(max_length=20, blank=True, default="")
+    location = models.CharField(max_length=120, blank=True, default="")
+    device_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    stream_url = models.CharField(max_length=500, blank=True, default="")
+    details = models.JSONField(default=dict, blank=True, help_text="The rest of the last operate event")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ep_id"]
+        constraints = [models.UniqueConstraint(fields=["box", "ep_id"], name="one_sub_device_per_box")]
+
+    def __str__(self) -> str:
+        return self.name or self.ep_id

@@ -1,0 +1,57 @@
+"""Status reports and device operate events, at the URLs the login hands out."""
+from devices.models import BoxStatus, SubDevice
+
+STATUS = {
+    "gateway_ip": "192.168.1.251 ", "gateway_name": "bm1682", "gateway_status": "online", "gateway_sn": "SN1",
+    "dev_sno": "X", "gateway_ext_data": {"sw_version": "V2R1C01", "sdk_version": "1.1.56", "cpu_usage": 6.5,
+                                         "memory_size": 1.55, "memory_usage": 0.77, "disk_size": 10.39,
+                                         "disk_free_size": 9.41, "gateway_mac": "e0:a5:09:00:0e:6d"},
+    "sub_devices": [{"ep_status": "online", "ep_location": "hall", "ep_url": "rtsp://192.168.1.101/ch2",
+                     "ep_type": "2", "ep_name": "", "ep_id": "X__192.168.1.101", "ep_ip": "192.168.1.101"}],
+}
+
+
+def login(client, box) -> dict:
+    return client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e2"}).json()
+
+
+def test_status_report_is_kept_and_marks_the_box_seen(client, make_box, admin_user):
+    box = make_box("status")
+    reply = login(client, box)
+    response = client.post(reply["deviceMonitorAddr"], STATUS, content_type="application/json")
+    assert response.status_code == 200
+    status = BoxStatus.objects.get(box=box)
+    assert (status.cpu_usage, status.disk_free_size, status.gateway_ip) == (6.5, 9.41, "192.168.1.251")
+    device = SubDevice.objects.get(box=box)
+    assert (device.ep_id, device.device_type, device.status) == ("X__192.168.1.101", 2, "online")
+    client.post(reply["deviceMonitorAddr"], {**STATUS, "sub_devices": []}, content_type="application/json")
+    assert SubDevice.objects.get(box=box).status == "offline"  # no longer listed
+    client.force_login(admin_user)
+    page = client.get(f"/boxes/{box.pk}/").content.decode()
+    assert "6.5 %" in page and "X__192.168.1.101" in page
+
+
+def test_bad_status_changes_nothing(client, make_box):
+    box = make_box("bad status")
+    url = login(client, box)["deviceMonitorAddr"]
+    bad = {**STATUS, "gateway_ext_data": {**STATUS["gateway_ext_data"], "cpu_usage": "lots"}}
+    response = client.post(url, bad, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == 40091
+    assert not BoxStatus.objects.exists() and not SubDevice.objects.exists()
+
+
+def test_device_operate_events_add_and_remove_sub_devices(client, make_box):
+    box = make_box("operate")
+    url = login(client, box)["deviceInfoAddr"]
+    info = {"epId": "X__10.0.0.7", "devSno": box.dev_sno, "direction": 0, "epType": "4", "memo": "door",
+            "epName": "Front pad", "epIp": "10.0.0.7", "epStatus": "1", "epVersion": "1.0", "epGroupName": "",
+            "epStreamUrl": "", "lastMonitorTime": 1700000000, "isMonitor": True, "privilegeGroupKey": ""}
+    added = client.post(url, {"actionType": 1, "deviceInfo": info}, content_type="application/json")
+    assert added.json() == {"status": 0, "message": "成功", "data": None}
+    device = SubDevice.objects.get(box=box)
+    assert (device.name, device.device_type, device.status, device.details["memo"]) == ("Front pad", 4, "online",
+                                                                                          "door")
+    client.post(url, {"actionType": 2, "deviceInfo": {"epId": "X__10.0.0.7"}}, content_type="application/json")
+    assert not SubDevice.objects.exists()
+    bad = client.post(url, {"actionType": 3, "deviceInfo": info}, content_type="application/json")
+    assert bad.status_code == 400
