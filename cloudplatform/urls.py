@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
-from events.box_api import HistoryEventsView
+from events.box_api import HistoryEventsView, RealtimeEventView
 from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
 from users.box_api import PersonDetailsView, PhotoView, ResultView
 
@@ -23,6 +23,7 @@ box_urls = [
     path("photos/<str:name>", PhotoView.as_view(), name="box-photo"),
     path("results", ResultView.as_view(), name="box-results"),
     path("events/history", HistoryEventsView.as_view(), name="box-events-history"),
+    path("events/realtime", RealtimeEventView.as_view(), name="box-events-realtime"),
     path("status", StatusView.as_view(), name="box-status"),
     path("devices", DeviceOperationView.as_view(), name="box-devices"),
 ]

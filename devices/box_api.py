@@ -17,6 +17,7 @@ from .services import LoginGrant, login_box
 
 # Where the box reports, relative to the platform root (issue-by-issue these gain views).
 RECORD_PATH = "/box/events/history"
+REALTIME_PATH = "/box/events/realtime"
 DEVICE_INFO_PATH = "/box/devices"
 DEVICE_MONITOR_PATH = "/box/status"
 PHOTOS_PATH = "/box/photos"
@@ -79,6 +80,7 @@ class LoginReplySerializer(serializers.Serializer):
     rabbitmq = RabbitMQSerializer()
     imgServerAddr = serializers.CharField()
     recordAddr = serializers.CharField()
+    realtimeAddr = serializers.CharField(help_text="Extension: where the box sends live events.")
     recordUploadPeriod = serializers.IntegerField()
     deviceInfoAddr = serializers.CharField()
     deviceMonitorAddr = serializers.CharField()
@@ -127,6 +129,8 @@ def login_reply(grant: LoginGrant, root: str) -> dict:
         },
         "imgServerAddr": root + PHOTOS_PATH + auth,
         "recordAddr": prefix + RECORD_PATH + auth,
+        # This platform's extension (CONTRACT.md §6): live events; stock boxes ignore it.
+        "realtimeAddr": prefix + REALTIME_PATH + auth,
         "recordUploadPeriod": box.record_upload_period,
         "deviceInfoAddr": prefix + DEVICE_INFO_PATH + auth,
         "deviceMonitorAddr": prefix + DEVICE_MONITOR_PATH + auth,

@@ -27,3 +27,19 @@ class HistoryEventsView(ContractAPIView):
         box = authenticate_box(request)
         result = intake_events(box, request.data, Event.Channel.HISTORY)
         return Response({"data": {"stored": result.stored, "duplicates": result.duplicates}})
+
+
+class RealtimeEventView(ContractAPIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="box_realtime_event", tags=["box"], parameters=AUTH_PARAMETERS,
+        request={"application/json": dict},
+        responses={200: inline_serializer("RealtimeStored", {"data": serializers.DictField()})},
+    )
+    def post(self, request: Request) -> Response:
+        """A recognition as it happens (the login's `realtimeAddr`, this platform's extension of
+        CONTRACT.md §6). Its history record later completes it instead of adding a second event."""
+        box = authenticate_box(request)
+        result = intake_events(box, request.data, Event.Channel.REALTIME)
+        return Response({"data": {"stored": result.stored, "duplicates": result.duplicates}})

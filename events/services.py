@@ -71,7 +71,9 @@ def parse_event(raw, position: int) -> tuple[Event, dict[str, bytes]]:
         raise ContractError(PARAM_ERROR, where + "timestamp is not a time in milliseconds.") from exc
     identity_id = str(raw.get("identity_id") or "")[:64]
     ep_id = str(ext.get("ep_id") or "")[:120]
-    key_source = json.dumps([timestamp, identity_id, ep_id, round(score, 6)])
+    # Without ep_id: a stock box's realtime report lacks it, and the history report of the
+    # same recognition must be recognised as the same event.
+    key_source = json.dumps([timestamp, identity_id, round(score, 6)])
     event = Event(
         dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
         occurred_at=occurred, timestamp_ms=timestamp, identity_id=identity_id,
@@ -105,10 +107,12 @@ def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> Intak
     parsed = [parse_event(raw, i) for i, raw in enumerate(batch)]
     keys = {event.dedup_key for event, _ in parsed}
     with transaction.atomic():
-        known = set(Event.objects.filter(box=box, dedup_key__in=keys).values_list("dedup_key", flat=True))
-        fresh, seen = [], set()
+        known = dict(Event.objects.filter(box=box, dedup_key__in=keys).values_list("dedup_key", "channel"))
+        fresh, seen, completed = [], set(), []
         for event, pictures in parsed:
             if event.dedup_key in known or event.dedup_key in seen:
+                if known.get(event.dedup_key) == Event.Channel.REALTIME and channel == Event.Channel.HISTORY:
+                    completed.append((event, pictures))  # the record of an event first seen live
                 continue
             seen.add(event.dedup_key)
             event.box, event.channel = box, channel
@@ -117,4 +121,16 @@ def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> Intak
                 setattr(event, field, _store_picture(data, event.occurred_at))
             fresh.append(event)
         Event.objects.bulk_create(fresh, ignore_conflicts=True)
+        for event, pictures in completed:
+            _complete(box, event, pictures)
     return IntakeResult(stored=len(fresh), duplicates=len(batch) - len(fresh))
+
+
+def _complete(box: Box, event: Event, pictures: dict[str, bytes]) -> None:
+    """Fill in what the history record adds to an event stored from its realtime report."""
+    fields = {"channel": Event.Channel.HISTORY, "ep_id": event.ep_id, "device_ip": event.device_ip,
+              "device_type": event.device_type, "group_name": event.group_name,
+              "box_fiqa_info": event.box_fiqa_info, "grab_fiqa_info": event.grab_fiqa_info}
+    for field, data in pictures.items():
+        fields[field] = _store_picture(data, event.occurred_at)
+    Event.objects.filter(box=box, dedup_key=event.dedup_key).update(**fields)

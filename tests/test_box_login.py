@@ -36,7 +36,7 @@ def test_login_reply_has_every_contract_field(client, make_box):
     reply = response.json()
     assert set(reply) == {
         "token", "rabbitmq", "imgServerAddr", "recordAddr", "recordUploadPeriod",
-        "deviceInfoAddr", "deviceMonitorAddr", "deviceMonitorPeriod",
+        "deviceInfoAddr", "deviceMonitorAddr", "deviceMonitorPeriod", "realtimeAddr",
     }
     mq = reply["rabbitmq"]
     assert set(mq) == {
@@ -47,7 +47,7 @@ def test_login_reply_has_every_contract_field(client, make_box):
     assert mq["queue"] == box.queue_name and mq["login"] == box.broker_username
     assert reply["recordUploadPeriod"] == 7 and reply["deviceMonitorPeriod"] == 30
     # Report URLs are relative to the login host and carry dev_sno + token (CONTRACT.md §6a).
-    for key in ("recordAddr", "deviceInfoAddr", "deviceMonitorAddr"):
+    for key in ("recordAddr", "deviceInfoAddr", "deviceMonitorAddr", "realtimeAddr"):
         url = urlsplit(reply[key])
         assert url.path.startswith("/box/") and not url.netloc
         assert parse_qs(url.query) == {"dev_sno": [box.dev_sno], "token": [reply["token"]]}

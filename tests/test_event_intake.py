@@ -70,3 +70,17 @@ def test_wrong_token_is_refused(client, make_box):
     response = client.post(f"/box/events/history?dev_sno={box.dev_sno}&token=nope", [event("a", 1)],
                            content_type="application/json")
     assert response.status_code == 401 and not Event.objects.exists()
+
+
+def test_a_realtime_event_is_completed_by_its_history_record_not_doubled(client, make_box):
+    box = make_box("live")
+    login = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e3"}).json()
+    live = event("obama", 1_700_000_001_000)
+    del live["ext_data"]["ep_id"]  # a stock box's realtime body has no ep_id
+    assert client.post(login["realtimeAddr"], live, content_type="application/json").json()["data"]["stored"] == 1
+    assert Event.objects.get(box=box).channel == "realtime"
+    record = event("obama", 1_700_000_001_000, (FACES / "probe/obama/4.jpg").read_bytes())
+    reply = client.post(login["recordAddr"], [record], content_type="application/json").json()
+    assert reply == {"data": {"stored": 0, "duplicates": 1}}
+    stored = Event.objects.get(box=box)
+    assert (stored.channel, stored.ep_id) == ("history", "X__192.168.1.25") and stored.spot_pic
