@@ -25,6 +25,7 @@ from .face.engine import FaceEngine
 from .photos import PhotoStore
 from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
 from .relay import DRIVERS
+from .status import CpuMeter, status_report
 from .store import Store
 
 logger = logging.getLogger("edge_agent")
@@ -50,6 +51,7 @@ class Health:
     broker: str = "disconnected"
     last_error: str = ""
     last_login_at: float | None = None
+    last_status_at: float | None = None
     commands_handled: int = 0
     events: dict = field(default_factory=dict)
 
@@ -97,7 +99,8 @@ class Agent:
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        for target, name in ((self._connection_loop, "connection"), (self._outbox_loop, "outbox")):
+        loops = ((self._connection_loop, "connection"), (self._outbox_loop, "outbox"), (self._status_loop, "status"))
+        for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -223,6 +226,33 @@ class Agent:
                     break
         publisher.close()
 
+    # --- status reports --------------------------------------------------------------
+    def _status_loop(self) -> None:
+        """Every deviceMonitorPeriod (login; default 20 s) to deviceMonitorAddr and to the
+        locally configured MonitorServerUrl. Best effort: a missed report is not resent."""
+        cpu = CpuMeter()
+        cpu.usage()
+        next_at = 0.0
+        while not self.stopping.wait(0.5):
+            session = self.session
+            if session is None or time.monotonic() < next_at:
+                continue
+            period = int(session.reply.get("deviceMonitorPeriod") or 20)
+            next_at = time.monotonic() + max(period, 1)
+            report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.model_version, [])
+            targets = []
+            if session.reply.get("deviceMonitorAddr"):
+                targets.append(session.platform_url(session.reply["deviceMonitorAddr"]))
+            local = self.store.get("monitor_server")
+            if local and local.get("monitor_server_url"):
+                targets.append(local["monitor_server_url"])
+            for url in targets:
+                try:
+                    self.platform.post_json(url, report)
+                    self.health.last_status_at = time.time()
+                except requests.RequestException as exc:
+                    logger.warning("status report to %s failed: %s", url, exc)
+
     def health_report(self) -> dict:
         return {
             "dev_sno": self.dev_sno,
@@ -233,6 +263,7 @@ class Agent:
             "result_backlog": self.store.backlog(),
             "commands_handled": self.health.commands_handled,
             "last_login_at": self.health.last_login_at,
+            "last_status_at": self.health.last_status_at,
             "last_error": self.health.last_error,
             "model": self.engine.model_version,
         }

@@ -159,3 +159,23 @@ def test_undeliverable_results_wait_in_the_outbox_until_they_can_go(tmp_path, tr
     finally:
         agent.stop()
     wait_for(lambda: ReceivedResult.objects.filter(message_id=result["messageId"]).exists())
+
+
+def test_agent_reports_its_status_every_period(tmp_path, transactional_db, box, live_server, broker_admin):
+    from devices.models import Box, BoxStatus
+
+    Box.objects.filter(pk=box.pk).update(device_monitor_period=1)
+    agent = Agent(tmp_path / "status", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
+                  mac="0x0000aabbcce0")
+    agent.start()
+    try:
+        status = wait_for(lambda: BoxStatus.objects.filter(box=box).first(), timeout=20)
+        first = status.reported_at
+        wait_for(lambda: BoxStatus.objects.get(box=box).reported_at > first, timeout=10)
+    finally:
+        agent.stop()
+    status = BoxStatus.objects.get(box=box)
+    assert status.gateway_mac == "00:00:aa:bb:cc:e0" and 0 <= status.cpu_usage <= 100
+    assert 0 < status.memory_usage < 1 and status.disk_size > status.disk_free_size > 0
+    assert status.sdk_version == "dlib_face_recognition_resnet_model_v1"
+    assert Box.objects.get(pk=box.pk).is_online
