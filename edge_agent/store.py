@@ -137,6 +137,3 @@ class Store:
 
     def backlog(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-
-    def clear_handled(self) -> None:
-        self._db().execute("DELETE FROM handled")

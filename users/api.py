@@ -9,6 +9,7 @@ from edge_agent.contract import ContractCodeError
 
 from . import services
 from .models import Command, PermissionGroup, Person
+from .selectors import filter_commands, filter_people
 from .serializers import CommandSerializer, PermissionGroupSerializer, PersonSerializer
 
 
@@ -29,13 +30,9 @@ class PersonViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         people = Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box")
         params = self.request.query_params
-        if search := params.get("search", "").strip():
-            people = people.filter(name__icontains=search) | people.filter(identity_id__icontains=search)
-        if person_type := params.get("person_type"):
-            people = people.filter(person_type=person_type)
-        if group := params.get("group"):
-            people = people.filter(permission_groups__name=group)
-        return people.distinct()
+        group = params.get("group")
+        return filter_people(people, search=params.get("search", ""), person_type=params.get("person_type"),
+                             group={"name": group} if group else None).distinct()
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -100,10 +97,6 @@ class CommandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         commands = Command.objects.select_related("box").prefetch_related("outcomes")
         params = self.request.query_params
-        if box := params.get("box"):
-            commands = commands.filter(box__dev_sno=box)
-        if state := params.get("state"):
-            commands = commands.filter(state=state)
-        if method := params.get("method"):
-            commands = commands.filter(method=method)
-        return commands
+        box = params.get("box")
+        return filter_commands(commands, box={"dev_sno": box} if box else None, state=params.get("state"),
+                               method=params.get("method"))

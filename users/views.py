@@ -21,6 +21,7 @@ from . import distribution, services
 from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm
 from .models import Command, CommandOutcome, Enrolment, FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
+from .selectors import filter_commands, filter_people
 
 
 class PersonListView(AdminRequiredMixin, ListView):
@@ -34,12 +35,9 @@ class PersonListView(AdminRequiredMixin, ListView):
             pending=Count("enrolments", filter=Q(enrolments__state__in=["pending", "deleting"])),
         )
         params = self.request.GET
-        if search := params.get("q", "").strip():
-            people = people.filter(Q(name__icontains=search) | Q(identity_id__icontains=search))
-        if person_type := params.get("type"):
-            people = people.filter(person_type=person_type)
-        if group := params.get("group"):
-            people = people.filter(permission_groups__pk=group)
+        group = params.get("group")
+        people = filter_people(people, search=params.get("q", ""), person_type=params.get("type"),
+                               group={"pk": group} if group else None)
         return people.order_by("name", "id")
 
     def get_context_data(self, **kwargs):
@@ -196,12 +194,9 @@ class CommandListView(AdminRequiredMixin, ListView):
             people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
         )
         params = self.request.GET
-        if box := params.get("box"):
-            commands = commands.filter(box__pk=box)
-        if state := params.get("state"):
-            commands = commands.filter(state=state)
-        if method := params.get("method"):
-            commands = commands.filter(method=method)
+        box = params.get("box")
+        commands = filter_commands(commands, box={"pk": box} if box else None, state=params.get("state"),
+                                   method=params.get("method"))
         return commands.order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):

@@ -1,0 +1,31 @@
+"""Reads shared by the console and the REST API: one definition of each filter."""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .models import Command, Person
+
+
+def filter_people(people: QuerySet[Person], *, search: str = "", person_type: str | None = None,
+                  group: dict | None = None) -> QuerySet[Person]:
+    """`search` matches part of a name or identity_id; `group` is a lookup on the permission
+    group (by pk in the console, by name in the API)."""
+    if search := search.strip():
+        people = people.filter(Q(name__icontains=search) | Q(identity_id__icontains=search))
+    if person_type:
+        people = people.filter(person_type=person_type)
+    if group:
+        people = people.filter(**{f"permission_groups__{key}": value for key, value in group.items()})
+    return people
+
+
+def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, state: str | None = None,
+                    method: str | None = None) -> QuerySet[Command]:
+    """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
+    if box:
+        commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
+    if state:
+        commands = commands.filter(state=state)
+    if method:
+        commands = commands.filter(method=method)
+    return commands
