@@ -126,6 +126,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", BASE_DIR / "node_modules" / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules" / "bootstrap-icons" / "font"),
+    ("vendor/chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -133,6 +134,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Events and their pictures older than this many days are deleted (hourly task); 0 keeps them forever.
+EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -220,5 +223,8 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "requeue-stuck-commands": {"task": "users.tasks.requeue_stuck_commands", "schedule": 30},
         "expire-commands": {"task": "users.tasks.expire_commands", "schedule": 60},
+        "mark-silent-boxes-offline": {"task": "devices.tasks.mark_silent_boxes_offline",
+                                      "schedule": env.int("OFFLINE_CHECK_PERIOD", default=5)},
+        "purge-old-events": {"task": "events.tasks.purge_old_events", "schedule": 3600},
     }
 )

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
+from events.api import EventViewSet
 from events.box_api import HistoryEventsView, RealtimeEventView
 from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
 from users.box_api import PersonDetailsView, PhotoView, ResultView
@@ -16,6 +17,7 @@ router.register("boxes", BoxViewSet, basename="api-box")
 router.register("persons", PersonViewSet, basename="api-person")
 router.register("groups", PermissionGroupViewSet, basename="api-group")
 router.register("commands", CommandViewSet, basename="api-command")
+router.register("events", EventViewSet, basename="api-event")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),
@@ -33,6 +35,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("boxes/", include("devices.urls")),
+    path("events/", include("events.urls")),
     path("", include("users.urls")),
     path("box/", include(box_urls)),
     path("api/", include(router.urls)),

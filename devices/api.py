@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from . import services
 from .broker import BrokerAdminError
 from .models import Box
-from .serializers import BoxSerializer
+from .serializers import BoxSerializer, BoxStatusSerializer
 
 
 class BoxViewSet(viewsets.ModelViewSet):
@@ -53,6 +53,12 @@ class BoxViewSet(viewsets.ModelViewSet):
     def release_binding(self, request: Request, pk: str | None = None) -> Response:
         """Forget the bound MAC, so a replacement box can log in with this dev_sno."""
         return self._act(services.release_binding)
+
+    @extend_schema(responses=BoxStatusSerializer)
+    @action(detail=True, methods=["get"], url_path="status")
+    def box_status(self, request: Request, pk: str | None = None) -> Response:
+        """Online or not, the latest status report (CPU, memory, disk) and the sub-devices."""
+        return Response(BoxStatusSerializer(self.get_object()).data)
 
     @extend_schema(request=None, responses=BoxSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-credentials")

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from cloudplatform.contract import BAD_REQUEST, PARAM_ERROR, ContractError
 
 from .models import Box
+from .services import mark_seen
 
 SEEN_RESOLUTION = timedelta(seconds=10)
 
@@ -43,6 +44,5 @@ def _issued(box: Box, message_id: str) -> bool:
 def _touch(box: Box) -> None:
     """Record that the box is alive, at most once every few seconds (no write per request)."""
     now = timezone.now()
-    if box.last_seen_at is None or now - box.last_seen_at > SEEN_RESOLUTION:
-        Box.objects.filter(pk=box.pk).update(last_seen_at=now)
-        box.last_seen_at = now
+    if not box.online or box.last_seen_at is None or now - box.last_seen_at > SEEN_RESOLUTION:
+        mark_seen(box, now)

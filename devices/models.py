@@ -45,6 +45,8 @@ class Box(models.Model):
     last_login_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_login_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by any box call; cleared by the beat task when three status periods pass in silence.
+    online = models.BooleanField(default=False, editable=False)
 
     # The box's own RabbitMQ account; the password is handed out at every login.
     broker_password = models.CharField(max_length=64, editable=False)
@@ -84,10 +86,14 @@ class Box(models.Model):
 
     @property
     def is_online(self) -> bool:
-        """Seen within three status periods (a login or any authenticated box call counts)."""
-        if not self.enabled or self.last_seen_at is None:
-            return False
-        return timezone.now() - self.last_seen_at <= timedelta(seconds=3 * self.device_monitor_period)
+        return self.enabled and self.online
+
+    @property
+    def silent_for_too_long(self) -> bool:
+        """Three status periods without a word (a login or any authenticated box call counts)."""
+        if self.last_seen_at is None:
+            return True
+        return timezone.now() - self.last_seen_at > timedelta(seconds=3 * self.device_monitor_period)
 
 
 class BoxStatus(models.Model):

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import Box
+from .models import Box, BoxStatus, SubDevice
 
 
 class BoxSerializer(serializers.ModelSerializer):
@@ -31,3 +31,30 @@ class BoxSerializer(serializers.ModelSerializer):
             "last_login_ip",
             "last_seen_at",
         ]
+
+
+class SubDeviceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SubDevice
+        fields = ["ep_id", "name", "ip", "status", "location", "device_type", "stream_url", "updated_at"]
+
+
+class BoxStatusSerializer(serializers.Serializer):
+    """A box's state as the console shows it: online flag, the latest report and the sub-devices."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    dev_sno = serializers.CharField()
+    online = serializers.BooleanField(source="is_online")
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    report = serializers.SerializerMethodField()
+    sub_devices = SubDeviceSerializer(many=True)
+
+    def get_report(self, box: Box) -> dict | None:
+        try:
+            status = box.status
+        except BoxStatus.DoesNotExist:
+            return None
+        return {field: getattr(status, field) for field in (
+            "reported_at", "gateway_ip", "gateway_name", "gateway_status", "gateway_sn", "sw_version", "sdk_version",
+            "gateway_mac", "cpu_usage", "memory_size", "memory_usage", "disk_size", "disk_free_size")}

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
 
 from .broker import BrokerAdminError, broker_admin
@@ -117,8 +118,38 @@ def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGran
         box.hex_mac = mac
         box.token_hash = hash_token(token)
         box.last_login_at = now
-        box.last_seen_at = now
         box.last_login_ip = client_ip
-        box.save(update_fields=["hex_mac", "token_hash", "last_login_at", "last_seen_at", "last_login_ip"])
+        box.save(update_fields=["hex_mac", "token_hash", "last_login_at", "last_login_ip"])
+        mark_seen(box, now)
     logger.info("box %s logged in from %s (%s)", dev_sno, client_ip, mac)
     return LoginGrant(box=box, token=token)
+
+
+def box_state(box: Box) -> dict:
+    """What the console shows live about a box."""
+    return {"id": box.pk, "name": box.name, "dev_sno": box.dev_sno, "online": box.is_online,
+            "last_seen_at": box.last_seen_at.isoformat() if box.last_seen_at else None}
+
+
+def mark_seen(box: Box, now=None) -> None:
+    """The box spoke: it is online from now; the console hears when it comes back."""
+    now = now or timezone.now()
+    came_back = not box.online
+    Box.objects.filter(pk=box.pk).update(last_seen_at=now, online=True)
+    box.last_seen_at, box.online = now, True
+    if came_back:
+        logger.info("box %s is online", box.dev_sno)
+        live.publish("box", box_state(box))
+
+
+def mark_offline_if_silent(box: Box) -> bool:
+    """Offline after three status periods of silence; False when the box spoke meanwhile."""
+    if not box.online or not box.silent_for_too_long:
+        return False
+    # Conditional on the last_seen_at we judged by: a report arriving meanwhile wins.
+    changed = Box.objects.filter(pk=box.pk, online=True, last_seen_at=box.last_seen_at).update(online=False)
+    if changed:
+        box.online = False
+        logger.info("box %s is offline (silent since %s)", box.dev_sno, box.last_seen_at)
+        live.publish("box", box_state(box))
+    return bool(changed)

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from .broker import BrokerAdminError, broker_admin
 from .models import Box
+from .services import mark_offline_if_silent
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +28,9 @@ def reconcile_broker_identities() -> dict:
             failed += 1
             logger.error("reconcile %s: %s", box, exc)
     return {"ensured": repaired, "revoked": revoked, "failed": failed}
+
+
+@shared_task
+def mark_silent_boxes_offline() -> int:
+    """Boxes that missed three status periods turn offline; their next call brings them back."""
+    return sum(mark_offline_if_silent(box) for box in Box.objects.filter(online=True))

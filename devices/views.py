@@ -64,6 +64,7 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
         context["enrolment_count"] = enrolments.count()
         context["enrolments"] = enrolments[:200]
         context["pending_commands"] = self.object.commands.filter(state__in=["queued", "published"])[:20]
+        context["recent_events"] = self.object.events.select_related("box")[:10]
         return context
 
 

@@ -21,10 +21,14 @@ import pika
 import requests
 
 from .commands import CommandProcessor, Session
+from .events import DEFAULT_BOUND, EventStore
 from .face.engine import FaceEngine
 from .photos import PhotoStore
 from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
-from .relay import DRIVERS
+from .recognition import Device, Recognizer
+from .relay import DRIVERS, Action
+from .reporting import HistoryTarget, HistoryUploader, RealtimeSender
+from .sources import DeviceRegistry
 from .status import CpuMeter, status_report
 from .store import Store
 
@@ -59,7 +63,7 @@ class Health:
 class Agent:
     def __init__(self, data_dir: Path, dev_sno: str | None = None, login_url: str | None = None,
                  models: Path | None = None, mac: str | None = None, threads: int = 0,
-                 relay: str | None = None) -> None:
+                 relay: str | None = None, event_bound: int | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "agent.sqlite3")
@@ -81,6 +85,13 @@ class Agent:
         self.stopping = threading.Event()
         self.relogin = threading.Event()
         self._threads: list[threading.Thread] = []
+        if event_bound:
+            self.store.set("event_bound", event_bound)
+        self.events = EventStore(self.data_dir / "events.sqlite3", self.store.get("event_bound", DEFAULT_BOUND))
+        self.recognizer = Recognizer(self.engine, self.gallery, self)
+        self.realtime = RealtimeSender(self._realtime_targets, self.stopping)
+        self.uploader = HistoryUploader(self.events, self._history_targets, self._upload_period, self.stopping)
+        self.devices = DeviceRegistry(self)
 
     # --- configuration (the local API changes these) ---------------------------------
     @property
@@ -99,15 +110,18 @@ class Agent:
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        loops = ((self._connection_loop, "connection"), (self._outbox_loop, "outbox"), (self._status_loop, "status"))
+        loops = ((self._connection_loop, "connection"), (self._outbox_loop, "outbox"), (self._status_loop, "status"),
+                 (self.uploader.run, "history"), (self.realtime.run, "realtime"))
         for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self.devices.start_all()
 
     def stop(self, timeout: float = 30.0) -> None:
         self.stopping.set()
         self.relogin.set()
+        self.devices.stop_all()
         for thread in self._threads:
             thread.join(timeout)
 
@@ -213,6 +227,8 @@ class Agent:
                     if channel.startswith("mq:"):
                         vhost, queue = json.loads(channel[3:])
                         publisher.publish(vhost, queue, body)
+                    elif channel.startswith("report:"):
+                        self._deliver_report(channel[7:], json.loads(body))
                     else:
                         url = channel[5:]
                         if self.session:
@@ -225,6 +241,70 @@ class Agent:
                     publisher.close()
                     break
         publisher.close()
+
+    def _deliver_report(self, address_field: str, body: dict) -> None:
+        """A report to an address the login gives (deviceInfoAddr): waits in the outbox until logged in."""
+        session = self.session
+        if session is None:
+            raise requests.ConnectionError("not logged in yet")
+        address = session.reply.get(address_field)
+        if not address:
+            return  # this platform does not want these reports
+        self.platform.post_json(session.platform_url(address), body)
+
+    # --- events ------------------------------------------------------------------------
+    def _history_targets(self) -> list[HistoryTarget]:
+        """Every recordAddr URL of the login, and every locally set HistoryEventUrl."""
+        targets = []
+        session = self.session
+        if session is not None:
+            for address in str(session.reply.get("recordAddr") or "").split(","):
+                if address.strip():
+                    targets.append(HistoryTarget(session.platform_url(address.strip())))
+        local = self.store.get("history_server") or {}
+        for url in local.get("history_upload_event_url", []):
+            targets.append(HistoryTarget(url, bool(local.get("history_need_reg_pic", True))))
+        return targets
+
+    def _upload_period(self) -> float:
+        session = self.session
+        return float((session.reply.get("recordUploadPeriod") if session else None) or 5)
+
+    def _realtime_targets(self, matched: bool) -> list[tuple[str, bool]]:
+        """EventServerUrl gets matches (upstream: scores above the threshold); realtimeAddr gets every event."""
+        targets = []
+        local = self.store.get("event_server") or {}
+        if matched:
+            targets += [(url, bool(local.get("real_need_reg_pic", True))) for url in local.get("event_server_url", [])]
+        session = self.session
+        if session is not None and session.reply.get("realtimeAddr"):
+            targets.append((session.platform_url(session.reply["realtimeAddr"]), True))
+        return targets
+
+    def open_door(self, device: Device | None) -> None:
+        """A recognised person (not blacklisted): what GateControllerMode says, through the relay driver."""
+        mode = self.store.get("controller_mode", "opendoor")
+        if mode in ("none", "off", "disable") or device is None:
+            return
+        action = Action(device.ip, str(self.store.get("relay_port", "80")), mode)
+
+        def perform() -> None:
+            try:
+                self.relay.perform(action)
+            except requests.RequestException as exc:
+                logger.warning("relay at %s did not answer: %s", device.ip, exc)
+
+        threading.Thread(target=perform, name="relay", daemon=True).start()
+
+    def report_device(self, action_type: int, device: Device, status: str) -> None:
+        """The operate event of CONTRACT.md §6 (1 added, 2 removed), queued for deviceInfoAddr."""
+        body = {"actionType": action_type, "deviceInfo": {
+            "epId": device.ep_id(self.dev_sno), "devSno": self.dev_sno, "direction": "", "epType": device.ep_type,
+            "memo": "", "epName": device.name, "epIp": device.ip,
+            "epStatus": {"online": 1, "offline": 2}.get(status, 3), "epVersion": "", "epGroupName": device.location,
+            "epStreamUrl": device.stream_url, "lastMonitorTime": int(time.time() * 1000), "isMonitor": 1,
+            "privilegeGroupKey": ""}}
+        self.store.enqueue("report:deviceInfoAddr", body)
 
     # --- status reports --------------------------------------------------------------
     def _status_loop(self) -> None:
@@ -239,7 +319,8 @@ class Agent:
                 continue
             period = int(session.reply.get("deviceMonitorPeriod") or 20)
             next_at = time.monotonic() + max(period, 1)
-            report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.model_version, [])
+            report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.model_version,
+                                   self.devices.sub_devices())
             targets = []
             if session.reply.get("deviceMonitorAddr"):
                 targets.append(session.platform_url(session.reply["deviceMonitorAddr"]))
@@ -266,6 +347,13 @@ class Agent:
             "last_status_at": self.health.last_status_at,
             "last_error": self.health.last_error,
             "model": self.engine.model_version,
+            "events_stored": len(self.events),
+            "events_waiting": {t.key: self.events.backlog(t.key) for t in self._history_targets()},
+            "events_uploaded": self.uploader.sent,
+            "realtime_sent": self.realtime.sent,
+            "realtime_dropped": self.realtime.dropped,
+            "upload_error": self.uploader.last_error,
+            "devices": self.devices.sub_devices(),
         }
 
 

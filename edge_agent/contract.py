@@ -68,3 +68,8 @@ class ContractCodeError(Exception):
 
 # Face image quality levels of the fiqa command (upstream §5.3), strictest first.
 FIQA_LEVELS = ("high", "middle", "custom", "low", "no")
+
+# Person types (upstream §7 / part 2 §4.4.6) and front-end device types (ep_type / device_type).
+STAFF, VISITOR, BLACKLIST, STRANGER, VIP = 1, 2, 3, 4, 5
+PERSON_TYPES = {STAFF: "staff", VISITOR: "visitor", BLACKLIST: "blacklist", STRANGER: "stranger", VIP: "VIP"}
+DEVICE_TYPES = {0: "gate", 1: "snapshot camera", 2: "IPC static", 3: "IPC dynamic", 4: "door access"}

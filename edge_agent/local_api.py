@@ -8,8 +8,9 @@ found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
 (§4.2) are comparison groups. In the gallery a person's groups hold the permission
 ids as they are and face groups as `face:<name>`.
-All of §4. The event and status settings are stored here for the senders (issue 6);
-EventAction drives the relay driver (edge_agent/relay.py).
+All of §4. The event and status settings are stored here and read by the senders
+(edge_agent/reporting.py); EventAction drives the relay driver (edge_agent/relay.py).
+The box's inputs (recognize, devices) are in edge_agent/input_api.py.
 """
 from __future__ import annotations
 
@@ -146,6 +147,9 @@ def local_api(agent) -> Blueprint:
     api.add_url_rule("/GroupUsers", "group_users_delete", lambda: group_users(False), methods=["DELETE"])
     user_routes(api, agent)
     setting_routes(api, agent)
+    from .input_api import input_routes
+
+    input_routes(api, agent)
     return api
 
 
@@ -410,5 +414,6 @@ def setting_routes(api: Blueprint, agent) -> None:
             for kind in ("permission", "face"):
                 for group in agent.store.local_groups(kind):
                     agent.store.delete_local_group(kind, group["name"])
-        # Events: the box keeps none yet; the option is accepted for the event store to come.
+        if options["events"]:
+            agent.events.clear()
         return jsonify({"data": {"wipe_options": options, "message": "wiped"}})

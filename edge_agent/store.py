@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS local_groups (
 );
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    channel TEXT NOT NULL,          -- "mq:<vhost>/<queue>" or "http:<url>"
+    channel TEXT NOT NULL,          -- "mq:<vhost>/<queue>", "http:<url>" or "report:<login address field>"
     body TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL DEFAULT 0,
@@ -119,6 +119,10 @@ class Store:
         return self._db().execute("DELETE FROM local_groups WHERE kind = ? AND name = ?", (kind, name)).rowcount == 1
 
     # --- outbox -------------------------------------------------------------------
+    def enqueue(self, channel: str, body: dict) -> None:
+        """A report to deliver, retried until it is (channel "report:<login address field>")."""
+        self._db().execute("INSERT INTO outbox (channel, body) VALUES (?, ?)", (channel, json.dumps(body)))
+
     def due(self, limit: int = 50) -> list[tuple[int, str, str, int]]:
         return self._db().execute(
             "SELECT id, channel, body, attempts FROM outbox WHERE next_at <= ? ORDER BY id LIMIT ?",

@@ -6,12 +6,14 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from cloudplatform import live
 from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
 
@@ -123,6 +125,8 @@ def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> Intak
         Event.objects.bulk_create(fresh, ignore_conflicts=True)
         for event, pictures in completed:
             _complete(box, event, pictures)
+        if fresh:
+            _announce(box, [event.dedup_key for event in fresh])
     return IntakeResult(stored=len(fresh), duplicates=len(batch) - len(fresh))
 
 
@@ -134,3 +138,35 @@ def _complete(box: Box, event: Event, pictures: dict[str, bytes]) -> None:
     for field, data in pictures.items():
         fields[field] = _store_picture(data, event.occurred_at)
     Event.objects.filter(box=box, dedup_key=event.dedup_key).update(**fields)
+
+
+LIVE_LIMIT = 20  # a batch of history shows its newest events live; the page has the rest
+
+
+def _announce(box: Box, keys: list[str]) -> None:
+    from .serializers import EventSerializer
+
+    stored = Event.objects.filter(box=box, dedup_key__in=keys).select_related("box").order_by("-occurred_at")
+    for event in reversed(stored[:LIVE_LIMIT]):
+        live.publish("event", {"event": EventSerializer(event).data})
+
+
+def purge_events_older_than(days: int, chunk: int = 1000) -> dict:
+    """Delete old events, a chunk at a time, then the picture files no remaining event names."""
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted = removed = 0
+    while True:
+        rows = list(Event.objects.filter(occurred_at__lt=cutoff).values_list("id", "spot_pic", "reg_pic")[:chunk])
+        if not rows:
+            break
+        pictures = {name for _, spot, reg in rows for name in (spot, reg) if name}
+        deleted += Event.objects.filter(id__in=[row[0] for row in rows]).delete()[0]
+        # Pictures are named by content: another, newer event may share one.
+        still_used = set(Event.objects.filter(spot_pic__in=pictures).values_list("spot_pic", flat=True))
+        still_used |= set(Event.objects.filter(reg_pic__in=pictures).values_list("reg_pic", flat=True))
+        for relative in pictures - still_used:
+            path = Path(settings.MEDIA_ROOT) / relative
+            if path.exists():
+                path.unlink()
+                removed += 1
+    return {"events": deleted, "pictures": removed}

@@ -16,6 +16,7 @@ from django.views.generic.edit import FormView
 from cloudplatform.console import AdminRequiredMixin
 from devices.models import Box
 from edge_agent.contract import ContractCodeError
+from events.models import Event
 
 from . import distribution, services
 from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm
@@ -115,6 +116,7 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
         context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
         context["outcomes"] = person_outcomes(person)
+        context["passages"] = Event.objects.filter(identity_id=person.identity_id).select_related("box")[:20]
         return context
 
 

@@ -1,0 +1,130 @@
+"""Sending events on: history batches by cursor, and realtime events fire and forget (CONTRACT.md §6).
+
+History: every `recordUploadPeriod` (login; default 5 s) each target gets its next
+batch of at most 100 stored events; its cursor moves only on a 2xx answer. A failing
+target waits with exponential back-off (capped at a minute) and is retried from where
+it stopped, across restarts, since the cursors live in the event store.
+
+Realtime: a bounded queue and one sender thread; each URL gets 0.5 s. When the queue is
+full the newest realtime copy is dropped: the event is already stored and its history
+record will follow, so recognition never waits for a listener.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from .events import EventStore, StoredEvent
+
+logger = logging.getLogger("edge_agent.reporting")
+
+REALTIME_TIMEOUT = 0.5
+REALTIME_QUEUE = 1000
+
+
+def cursor_key(url: str) -> str:
+    """A target's name for its cursor: the URL without the token, which changes at each login."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("token",)]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class HistoryTarget:
+    def __init__(self, url: str, with_reg_pic: bool = True) -> None:
+        self.url = url
+        self.key = cursor_key(url)
+        self.with_reg_pic = with_reg_pic
+
+
+class HistoryUploader:
+    def __init__(self, events: EventStore, targets, period, stopping: threading.Event,
+                 timeout: float = 15.0) -> None:
+        """`targets()` and `period()` are read at every round: a re-login or a local setting changes them."""
+        self.events = events
+        self.targets = targets
+        self.period = period
+        self.stopping = stopping
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.failures: dict[str, int] = {}
+        self.retry_at: dict[str, float] = {}
+        self.last_error = ""
+        self.sent = 0
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            for target in self.targets():
+                self.upload(target)
+            self.stopping.wait(max(float(self.period()), 1.0))
+
+    def upload(self, target: HistoryTarget) -> int:
+        """Send everything pending to one target, batch by batch; the number sent."""
+        if time.monotonic() < self.retry_at.get(target.key, 0.0):
+            return 0
+        sent = 0
+        while not self.stopping.is_set():
+            batch = self.events.pending(target.key)
+            if not batch:
+                break
+            if not self._post(target, batch):
+                break
+            self.events.advance(target.key, batch[-1].id)
+            sent += len(batch)
+        self.sent += sent
+        return sent
+
+    def _post(self, target: HistoryTarget, batch: list[StoredEvent]) -> bool:
+        try:
+            response = self.session.post(target.url, json=[e.wire(target.with_reg_pic) for e in batch],
+                                         timeout=self.timeout)
+            ok = 200 <= response.status_code < 300
+            error = "" if ok else f"HTTP {response.status_code}: {response.text[:200]}"
+        except requests.RequestException as exc:
+            ok, error = False, str(exc)
+        if ok:
+            self.failures.pop(target.key, None)
+            self.retry_at.pop(target.key, None)
+            return True
+        failures = self.failures.get(target.key, 0) + 1
+        self.failures[target.key] = failures
+        self.retry_at[target.key] = time.monotonic() + min(60.0, 2.0 ** failures)
+        self.last_error = f"{target.key}: {error}"
+        logger.warning("history upload to %s failed (%s); %d events wait", target.key, error,
+                       self.events.backlog(target.key))
+        return False
+
+
+class RealtimeSender:
+    def __init__(self, targets, stopping: threading.Event) -> None:
+        """`targets(matched)` lists (url, with_reg_pic) pairs for an event."""
+        self.targets = targets
+        self.stopping = stopping
+        self.queue: queue.Queue = queue.Queue(REALTIME_QUEUE)
+        self.session = requests.Session()
+        self.dropped = 0
+        self.sent = 0
+
+    def offer(self, event: dict, spot_pic: bytes | None, reg_pic: bytes | None, matched: bool) -> None:
+        try:
+            self.queue.put_nowait((event, spot_pic, reg_pic, matched))
+        except queue.Full:
+            self.dropped += 1
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                event, spot_pic, reg_pic, matched = self.queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            stored = StoredEvent(0, event, spot_pic, reg_pic)
+            for url, with_reg_pic in self.targets(matched):
+                try:
+                    self.session.post(url, json=stored.wire(with_reg_pic), timeout=REALTIME_TIMEOUT)
+                    self.sent += 1
+                except requests.RequestException as exc:
+                    logger.debug("realtime event to %s not delivered: %s", url, exc)

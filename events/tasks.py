@@ -1,0 +1,12 @@
+from celery import shared_task
+from django.conf import settings
+
+from .services import purge_events_older_than
+
+
+@shared_task
+def purge_old_events() -> dict:
+    """Retention: events and their pictures older than EVENT_RETENTION_DAYS (0 keeps all)."""
+    if settings.EVENT_RETENTION_DAYS <= 0:
+        return {"events": 0, "pictures": 0}
+    return purge_events_older_than(settings.EVENT_RETENTION_DAYS)

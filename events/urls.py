@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.EventListView.as_view(), name="event-list"),
+    path("export.csv", views.EventExportView.as_view(), name="event-export"),
+    path("<int:pk>/<str:which>.jpg", views.EventPictureView.as_view(), name="event-picture"),
+]

@@ -1,0 +1,88 @@
+"""Console pages for events: the live list with filters, its chart, pictures and CSV export."""
+from __future__ import annotations
+
+import csv
+import mimetypes
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.views import View
+from django.views.generic import ListView
+
+from cloudplatform.console import AdminRequiredMixin
+from devices.models import Box
+
+from .models import Event
+from .selectors import counts_per_box, filter_events_by_params, hourly_counts
+from .serializers import PERSON_TYPE_LABELS
+
+CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
+               "group_name", "person_type", "score", "channel", "received_at"]
+
+
+class EventListView(AdminRequiredMixin, ListView):
+    template_name = "events/event_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return filter_events_by_params(self.request.GET).select_related("box")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        hours = hourly_counts(24)
+        context.update(
+            query=query.urlencode(), filtered=bool(query), boxes=Box.objects.all(),
+            types=sorted(PERSON_TYPE_LABELS.items()),
+            chart={"labels": [timezone.localtime(hour).strftime("%H:00") for hour, _ in hours],
+                   "counts": [count for _, count in hours]},
+            per_box=counts_per_box(24),
+        )
+        return context
+
+
+class EventPictureView(AdminRequiredMixin, View):
+    """An event's spot or registration picture (files under MEDIA_ROOT, only for administrators)."""
+
+    def get(self, request: HttpRequest, pk: int, which: str) -> FileResponse:
+        event = get_object_or_404(Event, pk=pk)
+        relative = {"spot": event.spot_pic, "reg": event.reg_pic}.get(which)
+        if not relative:
+            raise Http404("No such picture.")
+        path = Path(settings.MEDIA_ROOT) / relative
+        if not path.is_file():
+            raise Http404("Picture no longer kept.")
+        response = FileResponse(path.open("rb"), content_type=mimetypes.guess_type(path.name)[0] or "image/jpeg")
+        response["Cache-Control"] = "private, max-age=86400"  # named by content: never changes
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+class EventExportView(AdminRequiredMixin, View):
+    """The filtered events as CSV, streamed (no size limit, constant memory)."""
+
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
+        events = filter_events_by_params(request.GET).select_related("box").order_by("occurred_at", "id")
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(CSV_COLUMNS)
+            for event in events.iterator(chunk_size=2000):
+                yield writer.writerow([
+                    event.occurred_at.isoformat(), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
+                    "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
+                    event.group_name, PERSON_TYPE_LABELS.get(event.person_type, event.person_type),
+                    event.score, event.channel, event.received_at.isoformat()])
+
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="events-{stamp}.csv"'
+        return response
