@@ -17,79 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-FACES = REPO.parent / "shared" / "datasets" / "faces"
-PORT = 8765
-
-
-def configure_environment(var_dir: str) -> None:
-    os.environ.update({
-        "VAR_DIR": var_dir,
-        "BOX_VHOST": "aibox-bench",
-        "BOX_UPLOAD_VHOST": "aibox-bench-upload",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT}",
-        "BOX_LOGIN_RATE_PER_ADDRESS": "100000/min",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "cloudplatform.settings",
-    })
-    sys.path.insert(0, str(REPO))
-
-
-def peak_rss_mib(pids: list[int]) -> float:
-    """Sum of the peak resident memory (VmHWM) of these processes and all their descendants."""
-    def children(pid: int) -> list[int]:
-        try:
-            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            return []
-
-    seen, stack, total_kib = set(), list(pids), 0
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        stack.extend(children(pid))
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total_kib += int(line.split()[1])
-        except OSError:
-            pass
-    return total_kib / 1024
-
-
-def start_platform() -> list[subprocess.Popen]:
-    python = sys.executable
-    venv_bin = Path(python).parent
-    commands = [
-        [str(venv_bin / "uvicorn"), "cloudplatform.asgi:application", "--port", str(PORT), "--lifespan", "off",
-         "--no-access-log", "--log-level", "warning"],
-        [str(venv_bin / "celery"), "-A", "cloudplatform", "worker", "--loglevel", "WARNING", "--concurrency", "2",
-         "--without-mingle", "--without-gossip"],
-        [python, "manage.py", "consume_results"],
-    ]
-    return [subprocess.Popen(c, cwd=REPO, start_new_session=True) for c in commands]
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+from common import FACES, PORT, REPO, configure_environment, peak_rss_mib, start_platform, stop, wait_until_up
 
 
 def main() -> None:
@@ -134,12 +69,7 @@ def run(args) -> None:
     try:
         session = requests.Session()
         base = f"http://127.0.0.1:{PORT}"
-        for _ in range(100):
-            try:
-                if session.get(f"{base}/login/", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
+        wait_until_up(session, base)
         login = session.get(f"{base}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000be0c0"}).json()
         measure(args, login, session, base, box, group, processes)
     finally:

@@ -57,10 +57,15 @@ class HistoryUploader:
         self.sent = 0
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            for target in self.targets():
+        next_round = 0.0
+        while not self.stopping.wait(0.2):
+            if time.monotonic() < next_round:
+                continue
+            targets = self.targets()
+            # With no target yet (before the login) look again soon, not a whole period later.
+            next_round = time.monotonic() + (max(float(self.period()), 1.0) if targets else 0.5)
+            for target in targets:
                 self.upload(target)
-            self.stopping.wait(max(float(self.period()), 1.0))
 
     def upload(self, target: HistoryTarget) -> int:
         """Send everything pending to one target, batch by batch; the number sent."""

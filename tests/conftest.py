@@ -60,3 +60,51 @@ def amqp_connect(rabbitmq: dict, vhost_key: str = "vHost") -> pika.BlockingConne
 
 def platform_connect(vhost: str) -> pika.BlockingConnection:
     return pika.BlockingConnection(pika.URLParameters(settings.BROKER_URL.rstrip("/") + "/" + vhost))
+
+
+class AsgiServer:
+    """The platform's real ASGI application (HTTP and WebSocket) under uvicorn, in this process:
+    the test database and the in-memory channel layer are shared with the test. It can be
+    stopped and started again on the same port (the platform going away and coming back)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = None
+        self.thread = None
+
+    def start(self) -> None:
+        import threading
+        import time
+
+        import uvicorn
+
+        from cloudplatform.asgi import application
+
+        config = uvicorn.Config(application, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="off", ws="websockets-sansio")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="asgi", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def asgi_server(transactional_db):
+    server = AsgiServer()
+    server.start()
+    yield server
+    if server.thread.is_alive():
+        server.stop()

@@ -1,0 +1,109 @@
+"""What the benchmarks share: a throw-away platform (own vhosts, temporary database) and its processes."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FACES = REPO.parent / "shared" / "datasets" / "faces"
+PORT = 8765
+
+
+def configure_environment(var_dir: str) -> None:
+    os.environ.update({
+        "VAR_DIR": var_dir,
+        "BOX_VHOST": "aibox-bench",
+        "BOX_UPLOAD_VHOST": "aibox-bench-upload",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT}",
+        "BOX_LOGIN_RATE_PER_ADDRESS": "100000/min",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "cloudplatform.settings",
+    })
+    sys.path.insert(0, str(REPO))
+
+
+def peak_rss_mib(pids: list[int]) -> float:
+    """Sum of the peak resident memory (VmHWM) of these processes and all their descendants."""
+    def children(pid: int) -> list[int]:
+        try:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+
+    seen, stack, total_kib = set(), list(pids), 0
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        stack.extend(children(pid))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            pass
+    return total_kib / 1024
+
+
+def start_platform(web_only: bool = False, workers: int = 1) -> list[subprocess.Popen]:
+    """uvicorn (the web, `workers` processes), and unless `web_only` the Celery worker and results consumer."""
+    python = sys.executable
+    venv_bin = Path(python).parent
+    commands = [
+        [str(venv_bin / "uvicorn"), "cloudplatform.asgi:application", "--port", str(PORT), "--lifespan", "off",
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+        [str(venv_bin / "celery"), "-A", "cloudplatform", "worker", "--loglevel", "WARNING", "--concurrency", "2",
+         "--without-mingle", "--without-gossip"],
+        [python, "manage.py", "consume_results"],
+    ]
+    if web_only:
+        commands = commands[:1]
+    return [subprocess.Popen(c, cwd=REPO, start_new_session=True) for c in commands]
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+
+
+def wait_until_up(session, base: str) -> None:
+    import requests
+
+    for _ in range(150):
+        try:
+            if session.get(f"{base}/login/", timeout=1).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit(f"the platform did not come up at {base}")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes and their descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, stack, seen = 0.0, list(pids), set()
+    while stack:
+        pid = stack.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            stack.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            pass
+    return total

@@ -1,0 +1,151 @@
+"""From a camera picture on a box to the administrators' live console, through the real
+platform (ASGI under uvicorn: HTTP and WebSocket), the real broker and the real face models."""
+import base64
+import json
+import time
+
+import pytest
+from django.test import Client
+from websockets.sync.client import connect
+
+from devices.models import Box, BoxStatus
+from devices.tasks import mark_silent_boxes_offline
+from edge_agent.agent import Agent
+from edge_agent.api import create_app
+from events.models import Event
+from users import services
+from users.models import Enrolment, PermissionGroup
+
+from .face.conftest import FACES
+from .test_edge_agent import wait_for
+
+KEY = "test-key"
+HEADERS = {"X-API-Key": KEY}
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+
+
+class Console:
+    """An administrator's open console page: the WebSocket it listens on."""
+
+    def __init__(self, server, user) -> None:
+        client = Client()
+        client.force_login(user)
+        self.http = client
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        self.socket = connect(server.url.replace("http", "ws") + "/ws/console/",
+                              additional_headers={"Cookie": cookie}, origin=server.url).__enter__()
+
+    def next(self, predicate, timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                message = json.loads(self.socket.recv(timeout=left))
+            except TimeoutError:
+                break
+            if predicate(message):
+                return message
+        raise AssertionError("no such message on the console's WebSocket in time")
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture
+def box(make_box):
+    return make_box("front gate", record_upload_period=1, device_monitor_period=1)
+
+
+@pytest.fixture
+def start_agent(tmp_path, box, asgi_server):
+    agents = []
+
+    def start() -> Agent:
+        agent = Agent(tmp_path / "box", dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
+                      mac="0x0000aabbcc01")
+        agent.start()
+        agents.append(agent)
+        wait_for(lambda: agent.health.broker == "connected")
+        return agent
+
+    yield start
+    for agent in agents:
+        agent.stop(10)
+
+
+def push(agent: Agent, photo_path) -> dict:
+    api = create_app(agent, KEY).test_client()
+    reply = api.post("/SophonFogSys/api/recognize", headers=HEADERS,
+                     json={"image": base64.b64encode(photo_path.read_bytes()).decode()})
+    assert reply.status_code == 200, reply.json
+    return reply.json["data"]
+
+
+def test_a_probe_reaches_the_events_api_and_the_live_console_within_two_seconds(
+        start_agent, box, asgi_server, admin_user):
+    agent = start_agent()
+    group = PermissionGroup.objects.create(name="staff")
+    services.set_group_boxes(group, [box])
+    for name in ("obama", "biden"):
+        services.create_person(name=name.title(), identity_id=name, permission_groups=[group],
+                               photo=(FACES / "enroll" / name / "1.jpg").read_bytes())
+    wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == 2, timeout=60)
+    console = Console(asgi_server, admin_user)
+    try:
+        started = time.monotonic()
+        push(agent, FACES / "probe" / "obama" / "2.jpg")
+        message = console.next(lambda m: m["kind"] == "event", timeout=2.0)
+        took = time.monotonic() - started
+        assert message["event"]["identity_id"] == "obama" and message["event"]["box"] == box.pk, message
+        assert took < 2.0
+        listed = console.http.get("/api/events/", {"identity_id": "obama"}).json()["results"]
+        assert [e["identity_name"] for e in listed] == ["Obama"] and listed[0]["person_type_label"] == "staff"
+        picture = console.http.get(listed[0]["spot_pic_url"])
+        assert picture.status_code == 200 and b"".join(picture.streaming_content)[:2] == b"\xff\xd8"
+
+        push(agent, FACES / "probe" / "stranger" / "1.png")
+        message = console.next(lambda m: m["kind"] == "event", timeout=2.0)
+        assert message["event"]["person_type"] == 4 and message["event"]["person_type_label"] == "stranger"
+        assert console.http.get("/api/events/", {"type": 4}).json()["count"] == 1
+        # The history upload that follows completes those events; it adds none.
+        time.sleep(3)
+        assert Event.objects.filter(box=box).count() == 2
+        assert set(Event.objects.values_list("channel", flat=True)) == {"history"}
+    finally:
+        console.close()
+
+
+def test_events_made_while_the_platform_is_away_all_arrive_once_it_is_back(start_agent, box, asgi_server):
+    agent = start_agent()
+    asgi_server.stop()
+    pictures = [FACES / "probe" / "obama" / f"{i}.jpg" for i in range(1, 6)] + [FACES / "probe" / "biden" / "1.jpg"]
+    for picture in pictures:
+        push(agent, picture)
+    time.sleep(2.5)  # uploads fail meanwhile; the box keeps every event
+    assert Event.objects.count() == 0 and len(agent.events) == len(pictures)
+    asgi_server.start()
+    wait_for(lambda: Event.objects.filter(box=box).count() >= len(pictures), timeout=60)
+    time.sleep(3)  # later rounds must not send anything twice
+    assert Event.objects.filter(box=box).count() == len(pictures)
+    assert all(agent.health_report()["events_waiting"][key] == 0 for key in agent.health_report()["events_waiting"])
+
+
+def test_status_reports_flip_a_box_online_and_silence_flips_it_offline(start_agent, box, asgi_server, admin_user):
+    agent = start_agent()
+    wait_for(lambda: BoxStatus.objects.filter(box=box, cpu_usage__isnull=False).exists(), timeout=10)
+    assert Box.objects.get(pk=box.pk).is_online
+    console = Console(asgi_server, admin_user)
+    try:
+        agent.stop(10)
+        time.sleep(3.5)  # three status periods of one second
+        assert mark_silent_boxes_offline() == 1
+        assert not Box.objects.get(pk=box.pk).is_online
+        message = console.next(lambda m: m["kind"] == "box", timeout=2.0)
+        assert message["id"] == box.pk and message["online"] is False
+        page = console.http.get(f"/boxes/{box.pk}/").content.decode()
+        assert "offline" in page
+        start_agent()  # the box comes back: its login and reports bring it online by themselves
+        message = console.next(lambda m: m["kind"] == "box", timeout=5.0)
+        assert message["online"] is True and Box.objects.get(pk=box.pk).is_online
+        assert mark_silent_boxes_offline() == 0
+    finally:
+        console.close()
