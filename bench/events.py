@@ -131,7 +131,10 @@ def run(args) -> None:
         logins = []
         for i, box in enumerate(boxes):
             reply = session.get(f"{base}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": f"0x0000000be{i:03x}"})
-            logins.append({**reply.json(), "dev_sno": box.dev_sno})
+            login = reply.json()
+            # Relative addresses join the login's scheme and host (upstream §9).
+            logins.append({**login, "dev_sno": box.dev_sno, "recordAddr": base + login["recordAddr"],
+                           "realtimeAddr": base + login["realtimeAddr"]})
         per_box = args.events // args.boxes // BATCH * BATCH
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         print(f"database: {database}; {args.boxes} boxes sending in parallel, batches of {BATCH}, "

@@ -5,6 +5,8 @@ code from upstream's table and, as `status`, that code's name.
 """
 import logging
 
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -54,6 +56,14 @@ def as_contract_error(exc: Exception) -> ContractError:
     if isinstance(exc, exceptions.APIException):
         code = PARAM_ERROR if exc.status_code == 400 else BAD_REQUEST
         return ContractError(code, str(exc.detail), exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return ContractError(PAYLOAD_TOO_LARGE, "Request body too large (REQUEST_MAX_BYTES); send smaller batches.",
+                             413)
+    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError | DataError | ProgrammingError):
+        # The database is unreachable or busy: nothing was applied, and the box retries later.
+        logger.warning("database unavailable on a box endpoint: %s", exc)
+        return ContractError(SERVER_PROCESS_FAILED, "Database unavailable; nothing was stored. Retry later.", 503,
+                             {"Retry-After": "5"})
     logger.exception("unexpected error on a box endpoint")
     return ContractError(SERVER_PROCESS_FAILED, "Internal error; the request was not applied.", 500)
 

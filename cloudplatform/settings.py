@@ -209,6 +209,9 @@ LOGGING = {
 }
 
 # --- People and their distribution to boxes ----------------------------------------
+# A box's history batch is up to 100 events with two base64 pictures each (large "frame"
+# pictures included): well above Django's 2.5 MB default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=64 * 1024 * 1024)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=64)

@@ -140,15 +140,16 @@ def _complete(box: Box, event: Event, pictures: dict[str, bytes]) -> None:
     Event.objects.filter(box=box, dedup_key=event.dedup_key).update(**fields)
 
 
-LIVE_LIMIT = 20  # a batch of history shows its newest events live; the page has the rest
+LIVE_LIMIT = 20  # a history batch shows its newest events live; the events page has the rest
 
 
 def _announce(box: Box, keys: list[str]) -> None:
+    """One live message per stored batch: its newest events, oldest first."""
     from .serializers import EventSerializer
 
-    stored = Event.objects.filter(box=box, dedup_key__in=keys).select_related("box").order_by("-occurred_at")
-    for event in reversed(stored[:LIVE_LIMIT]):
-        live.publish("event", {"event": EventSerializer(event).data})
+    newest = Event.objects.filter(box=box, dedup_key__in=keys).select_related("box").order_by("-occurred_at", "-id")
+    events = EventSerializer(list(reversed(newest[:LIVE_LIMIT])), many=True).data
+    live.publish("events", {"events": events})
 
 
 def purge_events_older_than(days: int, chunk: int = 1000) -> dict:

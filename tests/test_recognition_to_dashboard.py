@@ -93,9 +93,9 @@ def test_a_probe_reaches_the_events_api_and_the_live_console_within_two_seconds(
     try:
         started = time.monotonic()
         push(agent, FACES / "probe" / "obama" / "2.jpg")
-        message = console.next(lambda m: m["kind"] == "event", timeout=2.0)
+        [event] = console.next(lambda m: m["kind"] == "events", timeout=2.0)["events"]
         took = time.monotonic() - started
-        assert message["event"]["identity_id"] == "obama" and message["event"]["box"] == box.pk, message
+        assert event["identity_id"] == "obama" and event["box"] == box.pk, event
         assert took < 2.0
         listed = console.http.get("/api/events/", {"identity_id": "obama"}).json()["results"]
         assert [e["identity_name"] for e in listed] == ["Obama"] and listed[0]["person_type_label"] == "staff"
@@ -103,8 +103,8 @@ def test_a_probe_reaches_the_events_api_and_the_live_console_within_two_seconds(
         assert picture.status_code == 200 and b"".join(picture.streaming_content)[:2] == b"\xff\xd8"
 
         push(agent, FACES / "probe" / "stranger" / "1.png")
-        message = console.next(lambda m: m["kind"] == "event", timeout=2.0)
-        assert message["event"]["person_type"] == 4 and message["event"]["person_type_label"] == "stranger"
+        [event] = console.next(lambda m: m["kind"] == "events", timeout=2.0)["events"]
+        assert event["person_type"] == 4 and event["person_type_label"] == "stranger"
         assert console.http.get("/api/events/", {"type": 4}).json()["count"] == 1
         # The history upload that follows completes those events; it adds none.
         time.sleep(3)

@@ -48,9 +48,13 @@
     socket.onopen = () => { delay = 1000; document.body.dataset.live = "connected"; };
     socket.onmessage = (message) => {
       const update = JSON.parse(message.data);
-      if (update.kind === "event" && update.event.person_type === 3) blacklistAlert(update.event);
-      if (update.kind === "box") boxState(update);
-      document.dispatchEvent(new CustomEvent("console:update", {detail: update}));
+      // A batch of events arrives as one message; pages see one "event" update per event.
+      const updates = update.kind === "events" ? update.events.map((event) => ({kind: "event", event})) : [update];
+      for (const item of updates) {
+        if (item.kind === "event" && item.event.person_type === 3) blacklistAlert(item.event);
+        if (item.kind === "box") boxState(item);
+        document.dispatchEvent(new CustomEvent("console:update", {detail: item}));
+      }
     };
     socket.onclose = () => {
       document.body.dataset.live = "disconnected";
