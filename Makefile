@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint system superuser bench-face
+.PHONY: setup run demo test test-sqlite test-postgres lint system superuser bench-face
 
 setup: system $(STAMP) node_modules/.installed models/manifest.json
 
@@ -32,6 +32,10 @@ run: setup
 	$(PY) manage.py ensure_admin
 	@echo "Console: http://localhost:$${WEB_PORT:-8000}/  (Ctrl-C stops every process)"
 	$(VENV)/bin/honcho start -f Procfile
+
+# The platform with two live boxes (edge agents) and the sample people; recognitions stream in.
+demo: setup
+	$(PY) scripts/demo.py
 
 superuser: setup
 	$(PY) manage.py migrate --noinput

@@ -6,12 +6,11 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from cloudplatform import live
 from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
@@ -152,9 +151,8 @@ def _announce(box: Box, keys: list[str]) -> None:
     live.publish("events", {"events": events})
 
 
-def purge_events_older_than(days: int, chunk: int = 1000) -> dict:
-    """Delete old events, a chunk at a time, then the picture files no remaining event names."""
-    cutoff = timezone.now() - timedelta(days=days)
+def purge_events_before(cutoff: datetime, chunk: int = 1000) -> dict:
+    """Delete events older than `cutoff`, a chunk at a time, and the picture files no remaining event names."""
     deleted = removed = 0
     while True:
         rows = list(Event.objects.filter(occurred_at__lt=cutoff).values_list("id", "spot_pic", "reg_pic")[:chunk])

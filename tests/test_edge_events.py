@@ -184,3 +184,21 @@ def test_a_watched_folder_recognises_each_dropped_picture_once(agent, api, tmp_p
     time.sleep(1.5)
     assert sorted(e.body["identity_id"] for e in agent.events.recent()) == ["biden", "rose_leslie"]
     assert sorted(p.name for p in (folder / "done").iterdir()) == ["biden.jpg", "rose_leslie.jpg"]
+
+
+def test_a_recognised_person_opens_the_door_of_their_device_and_a_blacklisted_one_does_not(agent, api):
+    api.post("/SophonFogSys/api/devices", json={"ep_ip": "10.0.0.30", "ep_type": 0}, headers=HEADERS)
+    api.post("/SophonFogSys/api/GateControllerMode", json={"controller_mode": "opendoor"}, headers=HEADERS)
+    photo = base64.b64encode((FACES / "probe" / "obama" / "1.jpg").read_bytes()).decode()
+    api.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": photo, "device_ip": "10.0.0.30"})
+    deadline = time.monotonic() + 5
+    while not agent.relay.performed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [action] = agent.relay.performed
+    assert (action.action_ip, action.action_mode) == ("10.0.0.30", "opendoor")
+    person = agent.gallery.get("obama")
+    agent.gallery.upsert(Person("obama", person.name, 3, person.groups), agent.gallery.embedding("obama"))
+    api.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": photo, "device_ip": "10.0.0.30"})
+    time.sleep(0.5)
+    assert len(agent.relay.performed) == 1
+    assert agent.events.recent(1)[0].body["ext_data"]["person_type"] == 3

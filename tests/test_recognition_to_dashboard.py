@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from websockets.sync.client import connect
 
-from devices.models import Box, BoxStatus
+from devices.models import Box, BoxStatus, SubDevice
 from devices.tasks import mark_silent_boxes_offline
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
@@ -149,3 +149,23 @@ def test_status_reports_flip_a_box_online_and_silence_flips_it_offline(start_age
         assert mark_silent_boxes_offline() == 0
     finally:
         console.close()
+
+
+def test_a_device_added_on_the_box_is_reported_and_listed_with_its_state(start_agent, box):
+    agent = start_agent()
+    api = create_app(agent, KEY).test_client()
+    reply = api.post("/SophonFogSys/api/devices", headers=HEADERS,
+                     json={"ep_ip": "10.1.1.20", "ep_name": "Turnstile 2", "ep_type": 0, "ep_location": "Lobby"})
+    assert reply.status_code == 200
+    ep_id = f"{box.dev_sno}__10.1.1.20"
+    device = wait_for(lambda: SubDevice.objects.filter(box=box, ep_id=ep_id).first(), timeout=10)
+    assert (device.name, device.device_type, device.ip) == ("Turnstile 2", 0, "10.1.1.20")
+    push_from = create_app(agent, KEY).test_client()
+    photo = base64.b64encode((FACES / "probe" / "biden" / "1.jpg").read_bytes()).decode()
+    push_from.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": photo, "device_ip": "10.1.1.20"})
+    # The next status report lists it online (a picture just came from it).
+    wait_for(lambda: SubDevice.objects.filter(box=box, ep_id=ep_id, status="online").exists(), timeout=10)
+    event = wait_for(lambda: Event.objects.filter(box=box, ep_id=ep_id).first(), timeout=10)
+    assert event.device_type == 0 and event.device_ip == "10.1.1.20"
+    assert api.delete("/SophonFogSys/api/devices", headers=HEADERS, json={"ep_ip": "10.1.1.20"}).status_code == 200
+    wait_for(lambda: not SubDevice.objects.filter(box=box, ep_id=ep_id).exists(), timeout=10)

@@ -33,15 +33,24 @@
     chart.data.datasets[0].data[chart.data.datasets[0].data.length - 1] += 1;
     chart.update();
     const count = document.querySelector(`#per-box tr[data-box="${event.box}"] .count`);
-    if (count) count.textContent = Number(count.textContent) + 1;
+    if (count) {
+      count.textContent = Number(count.textContent) + 1;
+    } else {
+      const perBox = document.querySelector("#per-box tbody");
+      perBox.querySelector("td[colspan]")?.parentElement.remove();
+      perBox.insertAdjacentHTML("beforeend", `<tr data-box="${event.box}"><td><a href="/boxes/${event.box}/">
+        ${escapeText(event.box_name)}</a></td><td class="text-end count">1</td><td class="text-end">${event.person_type === 4 ? 1 : 0}</td>
+        <td class="text-end">${event.person_type === 3 ? 1 : 0}</td></tr>`);
+    }
     if (table.dataset.live !== "true" || table.querySelector(`tr[data-event-id="${event.id}"]`)) return;
     table.querySelector(".empty-row")?.remove();
     const body = table.tBodies[0];
     body.prepend(row(event));
     while (body.rows.length > 50) body.deleteRow(-1);
   });
-  const observer = new MutationObserver(() => {
-    state.textContent = document.body.dataset.live === "connected" ? "● live" : "reconnecting…";
-  });
-  observer.observe(document.body, {attributes: true, attributeFilter: ["data-live"]});
+  const showState = () => {
+    state.textContent = {connected: "● live", disconnected: "reconnecting…"}[document.body.dataset.live] || "";
+  };
+  new MutationObserver(showState).observe(document.body, {attributes: true, attributeFilter: ["data-live"]});
+  showState();
 })();
