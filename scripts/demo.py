@@ -186,7 +186,8 @@ def replay(agents) -> None:
                              for f in faces) or json.dumps(reply.json().get("error"))
         except requests.RequestException as exc:
             seen = f"not answered: {exc}"
-        print(f"{time.strftime('%H:%M:%S')} {box.name:<10} {photo.parent.name}/{photo.name:<22} → {seen}")
+        shown = f"{photo.parent.name}/{photo.name}"
+        print(f"{time.strftime('%H:%M:%S')} {box.name:<10} {shown:<28} → {seen}")
         time.sleep(2)
 
 
