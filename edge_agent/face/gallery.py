@@ -196,6 +196,10 @@ class Gallery:
     def __contains__(self, identity_id: str) -> bool:
         return identity_id in self._rows
 
+    def identity_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._rows)
+
     def get(self, identity_id: str) -> Person | None:
         with self._lock:
             row = self._rows.get(identity_id)
