@@ -8,6 +8,8 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from cloudplatform.params import as_int
+
 from .models import Event
 
 
@@ -31,10 +33,10 @@ def filter_events(events: QuerySet[Event] | None = None, *, search: str = "", bo
     if search:
         events = events.filter(Q(identity_name__icontains=search) | Q(identity_id__icontains=search)
                                | Q(ep_id__icontains=search) | Q(device_ip__icontains=search))
-    if box and str(box).isdigit():
-        events = events.filter(box_id=int(box))
-    if person_type and str(person_type).isdigit():
-        events = events.filter(person_type=int(person_type))
+    if (box_id := as_int(box)) is not None:
+        events = events.filter(box_id=box_id)
+    if (number := as_int(person_type)) is not None:
+        events = events.filter(person_type=number)
     if ep_id:
         events = events.filter(ep_id=ep_id)
     if identity_id:

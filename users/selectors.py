@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from cloudplatform.params import as_int
+
 from .models import Command, Person
 
 
@@ -12,8 +14,10 @@ def filter_people(people: QuerySet[Person], *, search: str = "", person_type: st
     group (by pk in the console, by name in the API)."""
     if search := search.strip():
         people = people.filter(Q(name__icontains=search) | Q(identity_id__icontains=search))
-    if person_type:
-        people = people.filter(person_type=person_type)
+    if (number := as_int(person_type)) is not None:
+        people = people.filter(person_type=number)
+    if group and "pk" in group and as_int(group["pk"]) is None:
+        return people.none()  # a group id that cannot exist
     if group:
         people = people.filter(**{f"permission_groups__{key}": value for key, value in group.items()})
     return people
@@ -22,6 +26,8 @@ def filter_people(people: QuerySet[Person], *, search: str = "", person_type: st
 def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, state: str | None = None,
                     method: str | None = None) -> QuerySet[Command]:
     """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
+    if box and "pk" in box and as_int(box["pk"]) is None:
+        return commands.none()
     if box:
         commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
     if state:
