@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--models", type=Path, help="face model folder (default AIBOX_MODELS or ./models)")
     run.add_argument("--mac", help="hex_mac to log in with (default: this machine's first interface)")
     run.add_argument("--relay", choices=["log", "http"], help="door/relay driver (default: log, or as last set)")
+    run.add_argument("--event-bound", type=int, help="events kept on the box, oldest dropped (default 10 000)")
     run.add_argument("--no-api-key", action="store_true", help="leave the local API open (upstream behaviour)")
     run.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from .api import create_app, load_api_key
 
     agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac,
-                  relay=args.relay)
+                  relay=args.relay, event_bound=args.event_bound)
     api_key = None if args.no_api_key else load_api_key(args.data_dir)
     server = make_server(args.host, args.port, create_app(agent, api_key), threaded=True)
     logging.getLogger("edge_agent").info(
