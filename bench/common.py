@@ -56,7 +56,7 @@ def start_platform(web_only: bool = False, workers: int = 1) -> list[subprocess.
     venv_bin = Path(python).parent
     commands = [
         [str(venv_bin / "uvicorn"), "cloudplatform.asgi:application", "--port", str(PORT), "--lifespan", "off",
-         "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+         "--no-access-log", "--log-level", "warning", "--workers", str(workers), "--timeout-keep-alive", "75"],
         [str(venv_bin / "celery"), "-A", "cloudplatform", "worker", "--loglevel", "WARNING", "--concurrency", "2",
          "--without-mingle", "--without-gossip"],
         [python, "manage.py", "consume_results"],

@@ -58,11 +58,11 @@ class SimulatedBox:
     """One box at protocol level: its login, its broker connection and what it reports."""
 
     def __init__(self, dev_sno: str, index: int) -> None:
-        import requests
+        from edge_agent.platform import resilient_session
 
         self.dev_sno = dev_sno
         self.mac = f"0x0000f1ee{index:04x}"
-        self.http = requests.Session()
+        self.http = resilient_session()  # as the agent does
         self.login: dict = {}
         self.commands = 0
         self.sequence = 0
@@ -214,8 +214,8 @@ def run(args) -> None:
           f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
     print(f"  logins per second                      {logins_per_second:10.1f}")
     print(f"  {args.people} people to every box (enrolled)  {distribution_seconds:10.1f} s")
-    print(f"  event intake at steady state           {sent / wall:10.1f} events/s "
-          f"(offered {args.boxes * args.event_rate:.0f})")
+    offered = args.boxes * max(1, round(args.event_rate * 5)) / 5
+    print(f"  event intake at steady state           {sent / wall:10.1f} events/s (offered {offered:.0f})")
     print(f"  intake request latency p50 / p99       {percentile(latencies, 0.5) * 1000:6.1f} / "
           f"{percentile(latencies, 0.99) * 1000:.1f} ms")
     print(f"  platform CPU (all processes)           {cpu * 100:10.0f} %  (of {os.cpu_count() * 100} %)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 
 class LoginRefused(Exception):
@@ -37,9 +39,21 @@ def with_auth(url: str, dev_sno: str, token: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def resilient_session() -> requests.Session:
+    """A session that re-sends once when a kept-alive connection was closed under it (a
+    server's idle timeout racing the next request). Every call the agent makes to the
+    platform is idempotent (events by content, results by messageId), so re-sending is safe."""
+    session = requests.Session()
+    retry = Retry(total=2, connect=2, read=1, status=0, other=0, allowed_methods=None, backoff_factor=0.1,
+                  raise_on_status=False)
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
 class PlatformClient:
     def __init__(self, timeout: float = 15.0) -> None:
-        self.session = requests.Session()
+        self.session = resilient_session()
         self.timeout = timeout
 
     def login(self, login_url: str, dev_sno: str, hex_mac: str) -> dict:

@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import requests
 
 from .events import EventStore, StoredEvent
+from .platform import resilient_session
 
 logger = logging.getLogger("edge_agent.reporting")
 
@@ -50,7 +51,7 @@ class HistoryUploader:
         self.period = period
         self.stopping = stopping
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = resilient_session()
         self.failures: dict[str, int] = {}
         self.retry_at: dict[str, float] = {}
         self.last_error = ""
