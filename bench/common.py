@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,28 +27,50 @@ def configure_environment(var_dir: str) -> None:
     sys.path.insert(0, str(REPO))
 
 
-def peak_rss_mib(pids: list[int]) -> float:
-    """Sum of the peak resident memory (VmHWM) of these processes and all their descendants."""
-    def children(pid: int) -> list[int]:
-        try:
-            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-        except OSError:
-            return []
-
-    seen, stack, total_kib = set(), list(pids), 0
+def process_tree(pids: list[int]) -> list[int]:
+    """These processes and all their descendants (those still running)."""
+    seen, stack = [], list(pids)
     while stack:
         pid = stack.pop()
         if pid in seen:
             continue
-        seen.add(pid)
-        stack.extend(children(pid))
+        seen.append(pid)
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    total_kib += int(line.split()[1])
+            stack.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
         except OSError:
             pass
-    return total_kib / 1024
+    return seen
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def peak_rss_mib(pids: list[int]) -> float:
+    """Sum of the peak resident memory (VmHWM) of these processes and their descendants."""
+    return sum(_status_kib(pid, "VmHWM") for pid in process_tree(pids)) / 1024
+
+
+def current_rss_mib(pids: list[int]) -> float:
+    """Sum of the resident memory (VmRSS) of these processes and their descendants, now."""
+    return sum(_status_kib(pid, "VmRSS") for pid in process_tree(pids)) / 1024
+
+
+def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-") -> None:
+    """`run(args)` with Django set up on a temporary, migrated database (or DATABASE_URL)."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as var_dir:
+        configure_environment(var_dir)
+        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
+        import django
+
+        django.setup()
+        run(args)
 
 
 def start_platform(web_only: bool = False, workers: int = 1) -> list[subprocess.Popen]:
@@ -94,14 +117,9 @@ def wait_until_up(session, base: str) -> None:
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time used so far by these processes and their descendants."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total, stack, seen = 0.0, list(pids), set()
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+    total = 0.0
+    for pid in process_tree(pids):
         try:
-            stack.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / ticks
         except OSError:

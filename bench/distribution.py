@@ -17,14 +17,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from common import FACES, PORT, REPO, configure_environment, peak_rss_mib, start_platform, stop, wait_until_up
+from common import (
+    FACES,
+    PORT,
+    peak_rss_mib,
+    run_on_fresh_platform,
+    start_platform,
+    stop,
+    wait_until_up,
+)
 
 
 def main() -> None:
@@ -33,13 +38,7 @@ def main() -> None:
     parser.add_argument("--fetchers", type=int, default=8, help="the fake box's parallel photo downloads")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="aibox-bench-") as var_dir:
-        configure_environment(var_dir)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
-        import django
-
-        django.setup()
-        run(args)
+    run_on_fresh_platform(run, args)
 
 
 def run(args) -> None:

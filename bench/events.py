@@ -18,13 +18,18 @@ from __future__ import annotations
 import argparse
 import base64
 import io
-import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from common import FACES, PORT, REPO, configure_environment, cpu_seconds, start_platform, stop, wait_until_up
+from common import (
+    FACES,
+    PORT,
+    cpu_seconds,
+    run_on_fresh_platform,
+    start_platform,
+    stop,
+    wait_until_up,
+)
 
 BATCH = 100
 
@@ -170,13 +175,7 @@ def main() -> None:
     parser.add_argument("--realtime", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aibox-bench-") as var_dir:
-        configure_environment(var_dir)
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
-        import django
-
-        django.setup()
-        run(args)
+    run_on_fresh_platform(run, args)
 
 
 if __name__ == "__main__":

@@ -19,34 +19,22 @@ import argparse
 import json
 import os
 import random
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from common import FACES, PORT, REPO, configure_environment, cpu_seconds, start_platform, stop, wait_until_up
+from common import (
+    FACES,
+    PORT,
+    cpu_seconds,
+    current_rss_mib,
+    run_on_fresh_platform,
+    start_platform,
+    stop,
+    wait_until_up,
+)
 
 BASE = f"http://127.0.0.1:{PORT}"
-
-
-def current_rss_mib(pids: list[int]) -> float:
-    total, stack, seen = 0, list(pids), set()
-    while stack:
-        pid = stack.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
-        try:
-            stack.extend(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -271,14 +259,8 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--distribution-timeout", type=float, default=1800)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="aibox-fleet-") as var_dir:
-        configure_environment(var_dir)
-        os.environ["BOX_LOGIN_RATE_PER_CODE"] = "100000/min"
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
-        import django
-
-        django.setup()
-        run(args)
+    os.environ["BOX_LOGIN_RATE_PER_CODE"] = "100000/min"
+    run_on_fresh_platform(run, args, prefix="aibox-fleet-")
 
 
 if __name__ == "__main__":

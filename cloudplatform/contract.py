@@ -59,7 +59,10 @@ def as_contract_error(exc: Exception) -> ContractError:
     if isinstance(exc, RequestDataTooBig):
         return ContractError(PAYLOAD_TOO_LARGE, "Request body too large (REQUEST_MAX_BYTES); send smaller batches.",
                              413)
-    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError | DataError | ProgrammingError):
+    if isinstance(exc, DataError):
+        # A value the database cannot store (a NUL character, a number out of range): the sender's to fix.
+        return ContractError(PARAM_ERROR, f"A value cannot be stored: {str(exc).splitlines()[0][:200]}")
+    if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError | ProgrammingError):
         # The database is unreachable or busy: nothing was applied, and the box retries later.
         logger.warning("database unavailable on a box endpoint: %s", exc)
         return ContractError(SERVER_PROCESS_FAILED, "Database unavailable; nothing was stored. Retry later.", 503,

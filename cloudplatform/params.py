@@ -8,3 +8,8 @@ def as_int(value) -> int | None:
     if not text or not text.lstrip("-").isdigit() or len(text) > 18:
         return None
     return int(text)
+
+
+def as_text(value) -> str:
+    """Free text from a query parameter, trimmed and without NUL (no database takes it in a query)."""
+    return str(value or "").replace("\x00", "").strip()

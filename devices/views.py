@@ -8,6 +8,7 @@ from django.views.generic import DetailView, ListView, UpdateView
 from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
+from cloudplatform.params import as_text
 
 from . import services
 from .box_api import public_root
@@ -23,7 +24,7 @@ class BoxListView(AdminRequiredMixin, ListView):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        search = self.request.GET.get("q", "").strip()
+        search = as_text(self.request.GET.get("q"))
         if search:
             queryset = queryset.filter(name__icontains=search) | queryset.filter(dev_sno__icontains=search)
         return queryset

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from .store import LocalDatabase
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -48,22 +49,13 @@ def _b64(data: bytes | None) -> str:
     return base64.b64encode(data).decode() if data else ""
 
 
-class EventStore:
-    def __init__(self, path: str | Path, bound: int = DEFAULT_BOUND) -> None:
-        self.path = str(path)
-        self.bound = bound
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._db().executescript(SCHEMA)
+class EventStore(LocalDatabase):
+    schema = SCHEMA
 
-    def _db(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
+    def __init__(self, path: str | Path, bound: int = DEFAULT_BOUND) -> None:
+        super().__init__(path)
+        self.bound = bound
+        self._write_lock = threading.Lock()
 
     def add(self, body: dict, spot_pic: bytes | None = None, reg_pic: bytes | None = None) -> int:
         """Keep one event; beyond the bound the oldest go, sent or not (the contract's rule)."""

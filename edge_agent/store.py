@@ -41,11 +41,16 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
-class Store:
+class LocalDatabase:
+    """A SQLite file used from several threads: one connection per thread, WAL, every
+    statement committed at once unless a transaction is opened explicitly."""
+
+    schema = ""
+
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
-        self._db().executescript(SCHEMA)
+        self._db().executescript(self.schema)
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -55,6 +60,10 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             self._local.db = db
         return db
+
+
+class Store(LocalDatabase):
+    schema = SCHEMA
 
     # --- config -------------------------------------------------------------------
     def get(self, key: str, default=None):

@@ -1,14 +1,14 @@
 """Reads of events shared by the console, the REST API and the CSV export."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cloudplatform.params import as_int
+from cloudplatform.params import as_int, as_text
 
 from .models import Event
 
@@ -22,7 +22,12 @@ def _moment(value: str | None, end: bool = False) -> datetime | None:
         if day is None:
             return None
         moment = datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    try:
+        moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        # In UTC: databases refuse some offsets a client may send (PostgreSQL: beyond ±15:59).
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
 
 
 def filter_events(events: QuerySet[Event] | None = None, *, search: str = "", box: str | None = None,
@@ -49,10 +54,10 @@ def filter_events(events: QuerySet[Event] | None = None, *, search: str = "", bo
 
 
 def filter_events_by_params(params) -> QuerySet[Event]:
-    return filter_events(search=params.get("q", "").strip(), box=params.get("box"),
-                         person_type=params.get("type"), ep_id=params.get("ep_id", ""),
-                         identity_id=params.get("identity_id", ""), since=params.get("since"),
-                         until=params.get("until"))
+    return filter_events(search=as_text(params.get("q")), box=params.get("box"),
+                         person_type=params.get("type"), ep_id=as_text(params.get("ep_id")),
+                         identity_id=as_text(params.get("identity_id")), since=as_text(params.get("since")),
+                         until=as_text(params.get("until")))
 
 
 def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:

@@ -49,6 +49,11 @@ def _number(value, field: str, kind=float):
         raise ContractError(PARAM_ERROR, f"{field} must be a number.") from exc
 
 
+def _text(value, limit: int) -> str:
+    """A text field as stored: a string, without NUL (PostgreSQL cannot hold it), cut to the column."""
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 def parse_event(raw, position: int) -> tuple[Event, dict[str, bytes]]:
     """One reported event as an unsaved Event plus its pictures; ContractError names the bad field."""
     where = f"event {position}: "
@@ -70,17 +75,17 @@ def parse_event(raw, position: int) -> tuple[Event, dict[str, bytes]]:
         raise ContractError(PARAM_ERROR, where + exc.message) from exc
     except (OverflowError, OSError, ValueError) as exc:
         raise ContractError(PARAM_ERROR, where + "timestamp is not a time in milliseconds.") from exc
-    identity_id = str(raw.get("identity_id") or "")[:64]
-    ep_id = str(ext.get("ep_id") or "")[:120]
+    identity_id = _text(raw.get("identity_id"), 64)
+    ep_id = _text(ext.get("ep_id"), 120)
     # Without ep_id: a stock box's realtime report lacks it, and the history report of the
     # same recognition must be recognised as the same event.
     key_source = json.dumps([timestamp, identity_id, round(score, 6)])
     event = Event(
         dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
         occurred_at=occurred, timestamp_ms=timestamp, identity_id=identity_id,
-        identity_name=str(raw.get("identity_name") or "")[:100], group_name=str(raw.get("group_name") or "")[:200],
+        identity_name=_text(raw.get("identity_name"), 100), group_name=_text(raw.get("group_name"), 200),
         score=score, person_type=person_type, device_type=device_type,
-        device_ip=str(ext.get("device_ip") or "")[:64], ep_id=ep_id,
+        device_ip=_text(ext.get("device_ip"), 64), ep_id=ep_id,
         grab_fiqa_info=ext.get("grab_fiqa_info") if isinstance(ext.get("grab_fiqa_info"), dict) else {},
         box_fiqa_info=ext.get("box_fiqa_info") if isinstance(ext.get("box_fiqa_info"), dict) else {},
         ext_data={k: v for k, v in ext.items() if k not in KNOWN_EXT},

@@ -256,3 +256,13 @@ def test_broker_restart_between_publish_and_consume_loses_nothing(served_box, co
     assert sorted(Enrolment.objects.filter(box=box, state="enrolled").values_list("identity_id", flat=True)) == [
         "r1", "r2"]
     assert CommandOutcome.objects.filter(identity_id__in=["r1", "r2"]).count() == 2
+
+
+def test_a_result_with_nul_bytes_is_kept_and_refused_cleanly(served_box, client):
+    from users.models import ReceivedResult
+
+    box, _, fake = served_box
+    response = client.post(f"/box/results?dev_sno={box.dev_sno}&token={fake.token}", b"\x00{\"a\": \"\\u0000\"}",
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]["code"] == 40091
+    assert "\x00" not in ReceivedResult.objects.get(dev_sno=box.dev_sno).body

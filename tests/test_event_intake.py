@@ -84,3 +84,12 @@ def test_a_realtime_event_is_completed_by_its_history_record_not_doubled(client,
     assert reply == {"data": {"stored": 0, "duplicates": 1}}
     stored = Event.objects.get(box=box)
     assert (stored.channel, stored.ep_id) == ("history", "X__192.168.1.25") and stored.spot_pic
+
+
+def test_nul_characters_are_dropped_not_a_server_error(client, make_box):
+    box = make_box("nul")
+    body = event("o\u0000bama", 1_700_000_000_000)
+    body["identity_name"] = "Ob\u0000ama"
+    response = client.post(record_url(client, box), [body], content_type="application/json")
+    assert response.status_code == 200
+    assert Event.objects.get(box=box).identity_name == "Obama"

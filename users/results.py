@@ -23,6 +23,8 @@ def record_result(raw: bytes | str, source: str, dev_sno: str = "") -> ReceivedR
     """Keep the result as received, then apply it to its command. Malformed or unknown
     results are kept with the reason (and logged); they never raise."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    # PostgreSQL text cannot hold NUL, raw or JSON-escaped; nothing in a result needs one.
+    text = text.replace("\x00", "\ufffd").replace("\\u0000", "\\ufffd")
     received = ReceivedResult(source=source, body=text[:1_000_000], dev_sno=dev_sno)
     try:
         data = json.loads(text)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from cloudplatform.params import as_int
+from cloudplatform.params import as_int, as_text
 
 from .models import Command, Person
 
@@ -12,12 +12,13 @@ def filter_people(people: QuerySet[Person], *, search: str = "", person_type: st
                   group: dict | None = None) -> QuerySet[Person]:
     """`search` matches part of a name or identity_id; `group` is a lookup on the permission
     group (by pk in the console, by name in the API)."""
-    if search := search.strip():
+    if search := as_text(search):
         people = people.filter(Q(name__icontains=search) | Q(identity_id__icontains=search))
     if (number := as_int(person_type)) is not None:
         people = people.filter(person_type=number)
     if group and "pk" in group and as_int(group["pk"]) is None:
         return people.none()  # a group id that cannot exist
+    group = {key: as_text(value) for key, value in (group or {}).items()}
     if group:
         people = people.filter(**{f"permission_groups__{key}": value for key, value in group.items()})
     return people
@@ -28,10 +29,11 @@ def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, sta
     """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
     if box and "pk" in box and as_int(box["pk"]) is None:
         return commands.none()
+    box = {key: as_text(value) for key, value in (box or {}).items()}
     if box:
         commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
-    if state:
+    if state := as_text(state):
         commands = commands.filter(state=state)
-    if method:
+    if method := as_text(method):
         commands = commands.filter(method=method)
     return commands
