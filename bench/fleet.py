@@ -53,6 +53,7 @@ class SimulatedBox:
         self.http = resilient_session()  # as the agent does
         self.login: dict = {}
         self.commands = 0
+        self.refused = 0
         self.sequence = 0
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -89,6 +90,11 @@ class SimulatedBox:
             if command.get("method") == "add_users_plus":
                 reply = self.http.post(self.url(command["extend_params"]["path"]),
                                        json={"userid_list": command["userid_list"]}, timeout=120)
+                if not reply.ok:  # the platform is overloaded even after retries: take the command again later
+                    self.refused += 1
+                    time.sleep(2)
+                    ch.basic_nack(method.delivery_tag, requeue=True)
+                    return
                 users = reply.json()["data"]["user_list"]
             result = {"success": True, "code": 0, "message": "ok", "dev_sno": self.dev_sno,
                       "messageKey": command.get("method"), "messageId": command.get("messageId"),
@@ -208,6 +214,7 @@ def run(args) -> None:
           f"{percentile(latencies, 0.99) * 1000:.1f} ms")
     print(f"  platform CPU (all processes)           {cpu * 100:10.0f} %  (of {os.cpu_count() * 100} %)")
     print(f"  platform memory (resident, now)        {rss:10.0f} MiB")
+    print(f"  details requests refused after retries {sum(box.refused for box in simulated):10d}")
 
 
 def _create(create_box, i: int):

@@ -40,12 +40,14 @@ def with_auth(url: str, dev_sno: str, token: str) -> str:
 
 
 def resilient_session() -> requests.Session:
-    """A session that re-sends once when a kept-alive connection was closed under it (a
-    server's idle timeout racing the next request). Every call the agent makes to the
-    platform is idempotent (events by content, results by messageId), so re-sending is safe."""
+    """A session that re-sends when a kept-alive connection was closed under it (a server's
+    idle timeout racing the next request) and when the platform answers 503 (busy, or its
+    database away). Every call the agent makes to the platform is idempotent (events by
+    content, results by messageId, reads), so re-sending is safe."""
     session = requests.Session()
-    retry = Retry(total=2, connect=2, read=1, status=0, other=0, allowed_methods=None, backoff_factor=0.1,
-                  raise_on_status=False)
+    # 503 is the platform saying "busy or database away, retry later" (with Retry-After).
+    retry = Retry(total=4, connect=2, read=1, status=3, other=0, allowed_methods=None, backoff_factor=0.5,
+                  status_forcelist=(503,), respect_retry_after_header=True, raise_on_status=False)
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session
