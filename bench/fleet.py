@@ -54,6 +54,7 @@ class SimulatedBox:
         self.login: dict = {}
         self.commands = 0
         self.refused = 0
+        self.reconnects = 0
         self.sequence = 0
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
@@ -72,6 +73,18 @@ class SimulatedBox:
         self.thread.start()
 
     def _consume(self) -> None:
+        """Like the agent: when the broker drops the connection (a heartbeat missed while the
+        box waited on an overloaded platform), connect again; unacked commands come back."""
+        import pika
+
+        while not self.stopping.is_set():
+            try:
+                self._consume_once()
+            except pika.exceptions.AMQPError:
+                self.reconnects += 1
+                time.sleep(1)
+
+    def _consume_once(self) -> None:
         import pika
 
         mq = self.login["rabbitmq"]
@@ -214,7 +227,8 @@ def run(args) -> None:
           f"{percentile(latencies, 0.99) * 1000:.1f} ms")
     print(f"  platform CPU (all processes)           {cpu * 100:10.0f} %  (of {os.cpu_count() * 100} %)")
     print(f"  platform memory (resident, now)        {rss:10.0f} MiB")
-    print(f"  details requests refused after retries {sum(box.refused for box in simulated):10d}")
+    print(f"  details requests refused after retries {sum(box.refused for box in simulated):10d}, "
+          f"broker reconnections {sum(box.reconnects for box in simulated)}")
 
 
 def _create(create_box, i: int):
