@@ -129,8 +129,9 @@ def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> Intak
         Event.objects.bulk_create(fresh, ignore_conflicts=True)
         for event, pictures in completed:
             _complete(box, event, pictures)
-        if fresh:
-            _announce(box, [event.dedup_key for event in fresh])
+    if fresh:
+        # After the commit: the query and serialisation need not hold the database's write lock.
+        _announce(box, [event.dedup_key for event in fresh])
     return IntakeResult(stored=len(fresh), duplicates=len(batch) - len(fresh))
 
 
