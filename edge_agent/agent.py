@@ -14,7 +14,7 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pika
@@ -57,7 +57,6 @@ class Health:
     last_login_at: float | None = None
     last_status_at: float | None = None
     commands_handled: int = 0
-    events: dict = field(default_factory=dict)
 
 
 class Agent:
@@ -355,8 +354,6 @@ class Agent:
             "upload_error": self.uploader.last_error,
             "devices": self.devices.sub_devices(),
         }
-
-
 
 
 class ResultPublisher:
