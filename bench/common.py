@@ -62,6 +62,12 @@ def current_rss_mib(pids: list[int]) -> float:
     return sum(_status_kib(pid, "VmRSS") for pid in process_tree(pids)) / 1024
 
 
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of them lie (nearest rank); NaN when there are none."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
 def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-") -> None:
     """`run(args)` with Django set up on a temporary, migrated database (or DATABASE_URL)."""
     with tempfile.TemporaryDirectory(prefix=prefix) as var_dir:
@@ -75,6 +81,12 @@ def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-") -> None:
 
 def start_platform(web_only: bool = False, workers: int = 1) -> list[subprocess.Popen]:
     """uvicorn (the web, `workers` processes), and unless `web_only` the Celery worker and results consumer."""
+    import socket
+
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            # Left over from an interrupted run: it would share the port and the load unmeasured.
+            raise SystemExit(f"something already listens on port {PORT}: stop it first")
     python = sys.executable
     venv_bin = Path(python).parent
     commands = [

@@ -25,6 +25,7 @@ from common import (
     FACES,
     PORT,
     cpu_seconds,
+    percentile,
     run_on_fresh_platform,
     start_platform,
     stop,
@@ -111,11 +112,6 @@ def ceiling(box, count: int, pictures: bool) -> float:
     for start in range(0, count, BATCH):
         Event.objects.bulk_create(rows[start:start + BATCH])
     return count / (time.perf_counter() - started)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def run(args) -> None:

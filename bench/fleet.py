@@ -28,6 +28,7 @@ from common import (
     PORT,
     cpu_seconds,
     current_rss_mib,
+    percentile,
     run_on_fresh_platform,
     start_platform,
     stop,
@@ -35,11 +36,6 @@ from common import (
 )
 
 BASE = f"http://127.0.0.1:{PORT}"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 class SimulatedBox:
