@@ -1,10 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from cloudplatform.account import ChangeOwnPasswordView
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
 from events.api import EventViewSet
@@ -30,16 +33,22 @@ box_urls = [
     path("devices", DeviceOperationView.as_view(), name="box-devices"),
 ]
 
+# The split view serves Swagger UI's start-up script as a file: the console's CSP runs no inline script.
+api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema")
+if not settings.API_DOCS_PUBLIC:
+    api_docs = staff_member_required(api_docs, login_url="login")
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="box-list"), name="console-home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", ChangeOwnPasswordView.as_view(), name="password-change"),
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
     path("", include("users.urls")),
     path("box/", include(box_urls)),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("admin/", admin.site.urls),
 ]

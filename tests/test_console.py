@@ -33,8 +33,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client, db, path):
 
 
 def test_staff_only(client, django_user_model):
-    django_user_model.objects.create_user("visitor", password="x")
-    client.login(username="visitor", password="x")
+    client.force_login(django_user_model.objects.create_user("visitor", password="x"))
     response = client.get("/boxes/")
     assert response.status_code == 403
 
