@@ -1,7 +1,6 @@
 """Console pages for events: the live list with filters, its chart, pictures and CSV export."""
 from __future__ import annotations
 
-import csv
 import mimetypes
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from cloudplatform.console import AdminRequiredMixin
+from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box
 
 from .models import Event
@@ -61,28 +61,17 @@ class EventPictureView(AdminRequiredMixin, View):
         return response
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 class EventExportView(AdminRequiredMixin, View):
     """The filtered events as CSV, streamed (no size limit, constant memory)."""
 
     def get(self, request: HttpRequest) -> StreamingHttpResponse:
         events = filter_events_by_params(request.GET).select_related("box").order_by("occurred_at", "id")
-        writer = csv.writer(_Echo())
-
-        def rows():
-            yield writer.writerow(CSV_COLUMNS)
-            for event in events.iterator(chunk_size=2000):
-                yield writer.writerow([
-                    event.occurred_at.isoformat(), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
-                    "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
-                    event.group_name, PERSON_TYPE_LABELS.get(event.person_type, event.person_type),
-                    event.score, event.channel, event.received_at.isoformat()])
-
+        rows = ([event.occurred_at.isoformat(), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
+                 "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
+                 event.group_name, PERSON_TYPE_LABELS.get(event.person_type, event.person_type),
+                 event.score, event.channel, event.received_at.isoformat()]
+                for event in events.iterator(chunk_size=2000))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="events-{stamp}.csv"'
         return response
