@@ -275,6 +275,15 @@ LOGGING = {
 # pictures included): well above Django's 2.5 MB default.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_MAX_BYTES", default=64 * 1024 * 1024)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+# Console uploads are counted while they stream in (cloudplatform/uploads.py); a file field
+# not named here is a photo (PHOTO_MAX_BYTES).
+FILE_UPLOAD_HANDLERS = ["cloudplatform.uploads.BoundedUploadHandler"]
+UPLOAD_LIMITS = {
+    "csv_file": env.int("IMPORT_CSV_MAX_BYTES", default=20 * 1024 * 1024),
+    "photos": env.int("IMPORT_ZIP_MAX_BYTES", default=2 * 1024 * 1024 * 1024),
+}
+# Largest photo inside an import's zip, and the most a zip entry may expand (zip bombs).
+IMPORT_ZIP_MAX_RATIO = env.int("IMPORT_ZIP_MAX_RATIO", default=100)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=64)
 # Ids per add_users_plus / delete_users message (upstream: keep messages light).

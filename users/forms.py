@@ -2,13 +2,14 @@ import json
 
 from django import forms
 
+from cloudplatform.uploads import RefusesOversizedUploads
 from devices.models import Box
 from edge_agent.contract import FIQA_LEVELS
 
 from .models import FaceGroup, PermissionGroup, Person
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(RefusesOversizedUploads, forms.ModelForm):
     photo_file = forms.ImageField(required=False, label="Face photo",
                                   widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     info_json = forms.CharField(required=False, label="Extra fields (JSON object)",
@@ -63,13 +64,13 @@ class FaceGroupForm(forms.ModelForm):
         fields = ["name"]
 
 
-class FiqaForm(forms.Form):
+class FiqaForm(RefusesOversizedUploads, forms.Form):
     box = forms.ModelChoiceField(Box.objects.filter(enabled=True), help_text="The box that checks the photo.")
     photo = forms.ImageField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     level = forms.ChoiceField(choices=[(level, level) for level in FIQA_LEVELS], initial="high")
 
 
-class ImportForm(forms.Form):
+class ImportForm(RefusesOversizedUploads, forms.Form):
     csv_file = forms.FileField(label="CSV of people", help_text="Columns: identity_id, name, type, groups, photo.")
     photos = forms.FileField(label="Photos (.zip)", required=False, help_text="The files the photo column names.")
 

@@ -16,6 +16,7 @@ import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,10 +42,35 @@ class PhotoSource:
         if self.zip is not None:
             if safe not in self.zip_names:
                 raise LookupError(f"photo {name!r} is not in the zip")
-            return self.zip.read(self.zip_names[safe])
+            return self._read_zipped(self.zip_names[safe])
         if self.path is None or not (self.path / safe).is_file():
             raise LookupError(f"photo {name!r} not found")
+        if (self.path / safe).stat().st_size > settings.PHOTO_MAX_BYTES:
+            raise ValueError(f"photo {name!r} is larger than {settings.PHOTO_MAX_BYTES} bytes")
         return (self.path / safe).read_bytes()
+
+    def _read_zipped(self, member: str) -> bytes:
+        """The entry's bytes, refused before reading when its stated size or ratio is a bomb's,
+        and read in chunks that stop at the limit whatever the header claims."""
+        limit = settings.PHOTO_MAX_BYTES
+        info = self.zip.getinfo(member)
+        if info.file_size > limit:
+            raise ValueError(f"photo {member!r} unpacks to {info.file_size} bytes (at most {limit})")
+        if info.compress_size and info.file_size / info.compress_size > settings.IMPORT_ZIP_MAX_RATIO:
+            raise ValueError(f"photo {member!r} is compressed {info.file_size // info.compress_size}:1, "
+                             "more than any photo is: refused as a zip bomb")
+        chunks, size = [], 0
+        with self.zip.open(info) as entry:
+            while chunk := entry.read(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"photo {member!r} unpacks to more than {limit} bytes")
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
 
 
 def parse_type(value: str) -> int:
@@ -85,6 +111,26 @@ def import_row(row: dict, photos: PhotoSource) -> tuple[str, str, bool]:
 
 
 def run_import(job: ImportJob) -> ImportJob:
+    """Import every row, then remove the uploaded CSV and zip (the per-row report stays)."""
+    try:
+        return _import_rows(job)
+    finally:
+        remove_uploads(job)
+
+
+def remove_uploads(job: ImportJob) -> None:
+    """Delete an import's uploaded files when the console stored them (media/imports/<id>/);
+    files named on the command line (`manage.py import_people`) are the operator's and stay."""
+    imports = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    for name in (job.csv_path, job.photos_path):
+        path = Path(name).resolve() if name else None
+        if path and path.parent.parent == imports and path.is_file():
+            path.unlink()
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+
+
+def _import_rows(job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
     try:
         text = Path(job.csv_path).read_bytes().decode("utf-8-sig")
@@ -119,6 +165,7 @@ def run_import(job: ImportJob) -> ImportJob:
         job.processed += 1
         if job.processed % PROGRESS_EVERY == 0:
             job.save(update_fields=["total", "processed", "succeeded", "failed", "report"])
+    photos.close()
     with transaction.atomic():
         distribution.sync_people(created)
         distribution.sync_people(updated, refresh=True)

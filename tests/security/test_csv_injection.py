@@ -29,6 +29,6 @@ def test_events_export_neutralises_a_box_sent_name(client, admin_user, make_box)
     client.force_login(admin_user)
     body = b"".join(client.get("/events/export.csv").streaming_content).decode()
     header, row = list(csv.reader(io.StringIO(body)))
-    cells = dict(zip(header, row))
+    cells = dict(zip(header, row, strict=True))
     assert [value for value in row if value and value[0] in "=+-@\t\r"] == []
     assert "'" + FORMULA in row and "'@group" in row and "'-1" in row, cells
