@@ -28,6 +28,9 @@ class Event(models.Model):
     grab_fiqa_info = models.JSONField(default=dict, blank=True)
     box_fiqa_info = models.JSONField(default=dict, blank=True)
     ext_data = models.JSONField(default=dict, blank=True, help_text="Other ext_data fields, as sent")
+    # A picture that did not decode as an image is not kept; the event is, with why: {"spot_pic": "..."}.
+    picture_problems = models.JSONField(default=dict, blank=True,
+                                        help_text="Pictures refused, by field (spot_pic, reg_pic), and why")
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,3 +40,30 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity_name or self.identity_id or 'stranger'} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class QuarantinedEvent(models.Model):
+    """A reported event the platform could not store (no timestamp, no ext_data, ...), kept as it
+    arrived so nothing a box sent is lost; the rest of its batch is stored and the box moves on."""
+
+    box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="quarantined_events")
+    channel = models.CharField(max_length=10, choices=Event.Channel.choices, default=Event.Channel.HISTORY)
+    position = models.PositiveIntegerField(help_text="Index of the event in the batch it came in")
+    reason = models.CharField(max_length=500)
+    # The event as received, re-serialised as JSON; pictures stay the base64 text that was sent.
+    raw = models.TextField()
+    raw_size = models.PositiveBigIntegerField(default=0)
+    # What a list shows: the raw event with long strings (pictures) shortened, made once at intake.
+    preview = models.JSONField(null=True, blank=True)
+    # A re-sent bad event is recognised by its content and counted, not stored twice.
+    digest = models.CharField(max_length=64)
+    times_received = models.PositiveIntegerField(default=1)
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    last_received_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["box", "digest"], name="one_quarantine_per_content")]
+
+    def __str__(self) -> str:
+        return f"{self.box} #{self.position}: {self.reason}"

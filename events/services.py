@@ -1,52 +1,75 @@
-"""Event intake: validate a whole batch, keep pictures as files, store each event once."""
+"""Event intake: each event judged on its own, pictures decoded one at a time to files, each
+event stored once; what cannot be stored is kept raw in a quarantine and named in the answer."""
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from cloudplatform import live
-from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
+from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
 
-from .models import Event
+from .bodies import EXT_FIELDS, FormEvent, preview, raw_json
+from .models import Event, QuarantinedEvent
+from .pictures import PictureRefused, store_picture
 
 MAX_BATCH = 1000  # the contract sends at most 100; a little slack, never unbounded
-KNOWN_EXT = {"device_ip", "ep_id", "spot_pic", "person_type", "device_type", "grab_fiqa_info", "box_fiqa_info",
-             "dev_sno"}
+KNOWN_EXT = set(EXT_FIELDS)
+# Upstream types `timestamp` as int32 seconds while its examples are milliseconds. Below 10^11
+# a value is seconds (10^11 s is the year 5138; 10^11 ms is March 1973, before any box).
+SECONDS_BELOW = 10**11
 
 
-@dataclass(frozen=True)
+class EventRefused(ValueError):
+    """This event cannot be stored; the message says why (quarantine reason)."""
+
+
+@dataclass
 class IntakeResult:
-    stored: int
-    duplicates: int
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: list[dict] = field(default_factory=list)  # {"index", "reason"}
+    flagged: list[dict] = field(default_factory=list)  # {"index", "field", "reason"}: picture not kept
+
+    def body(self) -> dict:
+        return {"data": {"stored": self.stored, "duplicates": self.duplicates, "quarantined": self.quarantined,
+                         "flagged": self.flagged}}
 
 
-def _picture(value, field: str) -> bytes | None:
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ContractError(PARAM_ERROR, f"{field} must be base64 text.")
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ContractError(PARAM_ERROR, f"{field} is not valid base64.") from exc
-
-
-def _number(value, field: str, kind=float):
+def _number(value, name: str) -> int | float:
+    if value is None or value == "":
+        raise EventRefused(f"{name} is required.")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ContractError(PARAM_ERROR, f"{field} must be a number.")
-    try:
-        return kind(value)
-    except ValueError as exc:
-        raise ContractError(PARAM_ERROR, f"{field} must be a number.") from exc
+        raise EventRefused(f"{name} must be a number.")
+    if isinstance(value, str):
+        try:
+            value = int(value)
+        except ValueError:
+            try:
+                value = float(value)
+            except ValueError as exc:
+                raise EventRefused(f"{name} must be a number.") from exc
+    if isinstance(value, float) and not math.isfinite(value):
+        raise EventRefused(f"{name} must be a finite number.")
+    return value
+
+
+def timestamp_ms(value) -> int:
+    """An event's time in milliseconds, from seconds or milliseconds (see SECONDS_BELOW)."""
+    number = _number(value, "timestamp")
+    milliseconds = number * 1000 if abs(number) < SECONDS_BELOW else number
+    return round(milliseconds)
 
 
 def _text(value, limit: int) -> str:
@@ -54,94 +77,157 @@ def _text(value, limit: int) -> str:
     return str(value or "").replace("\x00", "")[:limit]
 
 
-def parse_event(raw, position: int) -> tuple[Event, dict[str, bytes]]:
-    """One reported event as an unsaved Event plus its pictures; ContractError names the bad field."""
-    where = f"event {position}: "
+def clean_json(value: Any) -> Any:
+    """A JSON value PostgreSQL can store: no NUL in strings or keys, no NaN or infinity."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {str(key).replace("\x00", ""): clean_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clean_json(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def parse_event(raw) -> tuple[Event, dict[str, Any]]:
+    """One reported event as an unsaved Event plus its pictures (as sent); EventRefused says why not."""
+    if isinstance(raw, FormEvent):
+        raise EventRefused(raw.problem)
     if not isinstance(raw, dict):
-        raise ContractError(PARAM_ERROR, where + "not a JSON object.")
+        raise EventRefused(f"not a JSON object but a JSON {type(raw).__name__}.")
     ext = raw.get("ext_data")
     if not isinstance(ext, dict):
-        raise ContractError(PARAM_ERROR, where + "ext_data (an object) is required.")
+        raise EventRefused("ext_data (an object) is required.")
+    milliseconds = timestamp_ms(raw.get("timestamp"))
+    score = float(_number(raw.get("score"), "score"))
+    person_type = int(_number(ext.get("person_type", 1), "ext_data.person_type"))
+    device_type = ext.get("device_type")
+    device_type = None if device_type in (None, "") else int(_number(device_type, "ext_data.device_type"))
     try:
-        timestamp = _number(raw.get("timestamp"), "timestamp", int)
-        score = _number(raw.get("score"), "score")
-        person_type = _number(ext.get("person_type", 1), "ext_data.person_type", int)
-        device_type = ext.get("device_type")
-        device_type = None if device_type in (None, "") else _number(device_type, "ext_data.device_type", int)
-        pictures = {"spot_pic": _picture(ext.get("spot_pic"), "ext_data.spot_pic"),
-                    "reg_pic": _picture(raw.get("reg_pic"), "reg_pic")}
-        occurred = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
-    except ContractError as exc:
-        raise ContractError(PARAM_ERROR, where + exc.message) from exc
+        occurred = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
     except (OverflowError, OSError, ValueError) as exc:
-        raise ContractError(PARAM_ERROR, where + "timestamp is not a time in milliseconds.") from exc
+        raise EventRefused("timestamp is not a time (seconds or milliseconds since 1970).") from exc
+    if not (0 <= person_type <= 32767 and (device_type is None or 0 <= device_type <= 32767)):
+        raise EventRefused("ext_data.person_type or device_type out of range.")
     identity_id = _text(raw.get("identity_id"), 64)
-    ep_id = _text(ext.get("ep_id"), 120)
     # Without ep_id: a stock box's realtime report lacks it, and the history report of the
     # same recognition must be recognised as the same event.
-    key_source = json.dumps([timestamp, identity_id, round(score, 6)])
+    key_source = json.dumps([milliseconds, identity_id, round(score, 6)])
     event = Event(
         dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
-        occurred_at=occurred, timestamp_ms=timestamp, identity_id=identity_id,
+        occurred_at=occurred, timestamp_ms=milliseconds, identity_id=identity_id,
         identity_name=_text(raw.get("identity_name"), 100), group_name=_text(raw.get("group_name"), 200),
         score=score, person_type=person_type, device_type=device_type,
-        device_ip=_text(ext.get("device_ip"), 64), ep_id=ep_id,
-        grab_fiqa_info=ext.get("grab_fiqa_info") if isinstance(ext.get("grab_fiqa_info"), dict) else {},
-        box_fiqa_info=ext.get("box_fiqa_info") if isinstance(ext.get("box_fiqa_info"), dict) else {},
-        ext_data={k: v for k, v in ext.items() if k not in KNOWN_EXT},
+        device_ip=_text(ext.get("device_ip"), 64), ep_id=_text(ext.get("ep_id"), 120),
+        grab_fiqa_info=clean_json(ext.get("grab_fiqa_info")) if isinstance(ext.get("grab_fiqa_info"), dict) else {},
+        box_fiqa_info=clean_json(ext.get("box_fiqa_info")) if isinstance(ext.get("box_fiqa_info"), dict) else {},
+        ext_data=clean_json({k: v for k, v in ext.items() if k not in KNOWN_EXT}),
     )
-    return event, {k: v for k, v in pictures.items() if v}
+    pictures = {"spot_pic": ext.get("spot_pic"), "reg_pic": raw.get("reg_pic")}
+    return event, {k: v for k, v in pictures.items() if v not in (None, "")}
 
 
-def _store_picture(data: bytes, when: datetime) -> str:
-    digest = hashlib.sha256(data).hexdigest()
-    relative = f"events/{when:%Y/%m/%d}/{digest}.jpg"
-    target = Path(settings.MEDIA_ROOT) / relative
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_suffix(".part")
-        temporary.write_bytes(data)
-        temporary.replace(target)
-    return relative
+PICTURE_WIRE_NAMES = {"spot_pic": "ext_data.spot_pic", "reg_pic": "reg_pic"}
+
+
+class _Batch:
+    """One request's events, taken one at a time; stored together by `commit()`."""
+
+    def __init__(self, box: Box, channel: str) -> None:
+        self.box, self.channel = box, channel
+        self.result = IntakeResult()
+        self.pending: list[Event] = []
+        self.pending_keys: set[str] = set()
+
+    def take(self, index: int, raw) -> None:
+        if index >= MAX_BATCH:
+            raise ContractError(PAYLOAD_TOO_LARGE, f"At most {MAX_BATCH} events per request.", 413)
+        try:
+            event, pictures = parse_event(raw)
+        except EventRefused as exc:
+            self._quarantine(index, raw, str(exc))
+            return
+        if pictures and self._needs_pictures(event):
+            self._keep_pictures(index, event, pictures)
+        self.pending_keys.add(event.dedup_key)
+        self.pending.append(event)
+
+    def _needs_pictures(self, event: Event) -> bool:
+        """Skip decoding what a re-send brings again (unless history completes a realtime event)."""
+        if event.dedup_key in self.pending_keys:
+            return False
+        known = Event.objects.filter(box=self.box, dedup_key=event.dedup_key).values_list("channel", flat=True)
+        channel = known.first()
+        return channel is None or (channel == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY)
+
+    def _keep_pictures(self, index: int, event: Event, pictures: dict[str, Any]) -> None:
+        for name, value in pictures.items():
+            try:
+                setattr(event, name, store_picture(value, event.occurred_at))
+            except PictureRefused as exc:
+                event.picture_problems[name] = str(exc)
+                self.result.flagged.append({"index": index, "field": PICTURE_WIRE_NAMES[name], "reason": str(exc)})
+
+    def _quarantine(self, index: int, raw, reason: str) -> None:
+        text = raw_json(raw)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        kept, created = QuarantinedEvent.objects.get_or_create(
+            box=self.box, digest=digest,
+            defaults={"channel": self.channel, "position": index, "reason": reason[:500], "raw": text,
+                      "raw_size": len(text), "preview": preview(raw)})
+        if not created:
+            QuarantinedEvent.objects.filter(pk=kept.pk).update(times_received=F("times_received") + 1,
+                                                              last_received_at=timezone.now())
+        self.result.quarantined.append({"index": index, "reason": reason})
+
+    def commit(self) -> IntakeResult:
+        keys = {event.dedup_key for event in self.pending}
+        fresh, seen, completed = [], set(), []
+        with transaction.atomic():
+            known = dict(Event.objects.filter(box=self.box, dedup_key__in=keys).values_list("dedup_key", "channel"))
+            for event in self.pending:
+                if event.dedup_key in known or event.dedup_key in seen:
+                    if known.get(event.dedup_key) == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY:
+                        completed.append(event)  # the record of an event first seen live
+                    continue
+                seen.add(event.dedup_key)
+                event.box, event.channel = self.box, self.channel
+                fresh.append(event)
+            Event.objects.bulk_create(fresh, ignore_conflicts=True)
+            for event in completed:
+                _complete(self.box, event)
+        if fresh:
+            # After the commit: the query and serialisation need not hold the database's write lock.
+            _announce(self.box, [event.dedup_key for event in fresh])
+        self.result.stored = len(fresh)
+        self.result.duplicates = len(self.pending) - len(fresh)
+        return self.result
+
+
+def intake_stream(box: Box, events: Iterable, channel: str = Event.Channel.HISTORY) -> IntakeResult:
+    """Judge and store events as they are read: good ones stored (once), bad ones quarantined,
+    pictures that are not images flagged. Only one event's pictures are in memory at a time."""
+    batch = _Batch(box, channel)
+    for index, raw in enumerate(events):
+        batch.take(index, raw)
+        del raw  # the next event is parsed without this one's pictures still held
+    return batch.commit()
 
 
 def intake_events(box: Box, body, channel: str = Event.Channel.HISTORY) -> IntakeResult:
-    """Store a batch (a list, or one event). All or nothing: one bad event refuses the batch."""
-    batch = body if isinstance(body, list) else [body]
-    if len(batch) > MAX_BATCH:
-        raise ContractError(PAYLOAD_TOO_LARGE, f"At most {MAX_BATCH} events per request.", 413)
-    parsed = [parse_event(raw, i) for i, raw in enumerate(batch)]
-    keys = {event.dedup_key for event, _ in parsed}
-    with transaction.atomic():
-        known = dict(Event.objects.filter(box=box, dedup_key__in=keys).values_list("dedup_key", "channel"))
-        fresh, seen, completed = [], set(), []
-        for event, pictures in parsed:
-            if event.dedup_key in known or event.dedup_key in seen:
-                if known.get(event.dedup_key) == Event.Channel.REALTIME and channel == Event.Channel.HISTORY:
-                    completed.append((event, pictures))  # the record of an event first seen live
-                continue
-            seen.add(event.dedup_key)
-            event.box, event.channel = box, channel
-            # Pictures go to files, named by content: a rolled-back batch leaves only reusable files.
-            for field, data in pictures.items():
-                setattr(event, field, _store_picture(data, event.occurred_at))
-            fresh.append(event)
-        Event.objects.bulk_create(fresh, ignore_conflicts=True)
-        for event, pictures in completed:
-            _complete(box, event, pictures)
-    if fresh:
-        # After the commit: the query and serialisation need not hold the database's write lock.
-        _announce(box, [event.dedup_key for event in fresh])
-    return IntakeResult(stored=len(fresh), duplicates=len(batch) - len(fresh))
+    """A parsed body (a list of events, or one event)."""
+    return intake_stream(box, body if isinstance(body, list) else [body], channel)
 
 
-def _complete(box: Box, event: Event, pictures: dict[str, bytes]) -> None:
+def _complete(box: Box, event: Event) -> None:
     """Fill in what the history record adds to an event stored from its realtime report."""
     fields = {"channel": Event.Channel.HISTORY, "ep_id": event.ep_id, "device_ip": event.device_ip,
               "device_type": event.device_type, "group_name": event.group_name,
               "box_fiqa_info": event.box_fiqa_info, "grab_fiqa_info": event.grab_fiqa_info}
-    for field, data in pictures.items():
-        fields[field] = _store_picture(data, event.occurred_at)
+    fields.update({name: getattr(event, name) for name in ("spot_pic", "reg_pic") if getattr(event, name)})
+    if event.picture_problems:
+        fields["picture_problems"] = event.picture_problems
     Event.objects.filter(box=box, dedup_key=event.dedup_key).update(**fields)
 
 
@@ -174,4 +260,5 @@ def purge_events_before(cutoff: datetime, chunk: int = 1000) -> dict:
             if path.exists():
                 path.unlink()
                 removed += 1
-    return {"events": deleted, "pictures": removed}
+    quarantined = QuarantinedEvent.objects.filter(last_received_at__lt=cutoff).delete()[0]
+    return {"events": deleted, "pictures": removed, "quarantined": quarantined}
