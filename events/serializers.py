@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Event
+from .models import Event, QuarantinedEvent
 
 PERSON_TYPE_LABELS = {1: "staff", 2: "visitor", 3: "blacklist", 4: "stranger", 5: "VIP"}
 
@@ -9,14 +9,15 @@ PERSON_TYPE_LABELS = {1: "staff", 2: "visitor", 3: "blacklist", 4: "stranger", 5
 class EventSerializer(serializers.ModelSerializer):
     box_name = serializers.CharField(source="box.name", read_only=True)
     person_type_label = serializers.SerializerMethodField()
-    spot_pic_url = serializers.SerializerMethodField()
-    reg_pic_url = serializers.SerializerMethodField()
+    spot_pic_url = serializers.SerializerMethodField(help_text="Fetch with the same session or API token")
+    reg_pic_url = serializers.SerializerMethodField(help_text="Fetch with the same session or API token")
 
     class Meta:
         model = Event
         fields = ["id", "box", "box_name", "occurred_at", "timestamp_ms", "identity_id", "identity_name",
                   "group_name", "score", "person_type", "person_type_label", "device_type", "device_ip", "ep_id",
-                  "spot_pic_url", "reg_pic_url", "grab_fiqa_info", "box_fiqa_info", "channel", "received_at"]
+                  "spot_pic_url", "reg_pic_url", "picture_problems", "grab_fiqa_info", "box_fiqa_info", "channel",
+                  "received_at"]
         read_only_fields = fields
 
     def get_person_type_label(self, event: Event) -> str:
@@ -27,3 +28,17 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_reg_pic_url(self, event: Event) -> str | None:
         return reverse("event-picture", args=[event.pk, "reg"]) if event.reg_pic else None
+
+
+class QuarantinedEventSerializer(serializers.ModelSerializer):
+    box_name = serializers.CharField(source="box.name", read_only=True)
+    raw_url = serializers.SerializerMethodField(help_text="The raw event as received (JSON)")
+
+    class Meta:
+        model = QuarantinedEvent
+        fields = ["id", "box", "box_name", "channel", "position", "reason", "received_at", "last_received_at",
+                  "times_received", "raw_size", "preview", "raw_url"]
+        read_only_fields = fields
+
+    def get_raw_url(self, kept: QuarantinedEvent) -> str:
+        return reverse("event-quarantine-raw", args=[kept.pk])

@@ -5,17 +5,19 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views import View
 from django.views.generic import ListView
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box
 
-from .models import Event
+from .models import Event, QuarantinedEvent
 from .selectors import counts_per_box, filter_events_by_params, hourly_counts
 from .serializers import PERSON_TYPE_LABELS
 
@@ -40,12 +42,49 @@ class EventListView(AdminRequiredMixin, ListView):
             types=sorted(PERSON_TYPE_LABELS.items()),
             chart={"labels": [timezone.localtime(hour).strftime("%H:00") for hour, _ in hours],
                    "counts": [count for _, count in hours]},
-            per_box=counts_per_box(24),
+            per_box=counts_per_box(24), quarantined=QuarantinedEvent.objects.count(),
         )
         return context
 
 
-class EventPictureView(AdminRequiredMixin, View):
+class QuarantineListView(AdminRequiredMixin, ListView):
+    """Reported events that could not be stored, for the administrator to see and fix at the source."""
+
+    template_name = "events/quarantine.html"
+    paginate_by = 50
+    context_object_name = "kept"
+
+    def get_queryset(self):
+        return QuarantinedEvent.objects.select_related("box").defer("raw")
+
+
+class TokenOrSessionAdminMixin(AdminRequiredMixin):
+    """Console files that the REST API links to: an administrator's session (a browser is sent to
+    the login page without one) or, as the API accepts, `Authorization: Token <key>`."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0].lower() == "token":
+            try:
+                found = TokenAuthentication().authenticate(request)
+            except AuthenticationFailed as exc:
+                return JsonResponse({"detail": str(exc.detail)}, status=401, headers={"WWW-Authenticate": "Token"})
+            if found is None or not found[0].is_staff:
+                return JsonResponse({"detail": "Administrators only."}, status=403)
+            request.user = found[0]
+        return super().dispatch(request, *args, **kwargs)
+
+
+class QuarantinedRawView(TokenOrSessionAdminMixin, View):
+    """A quarantined event's raw JSON as it arrived."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        kept = get_object_or_404(QuarantinedEvent, pk=pk)
+        response = HttpResponse(kept.raw, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="quarantined-event-{kept.pk}.json"'
+        return response
+
+
+class EventPictureView(TokenOrSessionAdminMixin, View):
     """An event's spot or registration picture (files under MEDIA_ROOT, only for administrators)."""
 
     def get(self, request: HttpRequest, pk: int, which: str) -> FileResponse:
