@@ -1,6 +1,7 @@
 """The administrators' view of events: page, filters, CSV, API, pictures, retention; box status API."""
 import csv
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from devices.reports import record_status
-from events.models import Event
+from events.models import Event, QuarantinedEvent
 from events.services import intake_events, purge_events_before
 from events.tasks import purge_old_events
 
@@ -93,9 +94,18 @@ def test_retention_deletes_old_events_and_the_pictures_no_one_else_uses(make_box
     assert pictures["a"] == pictures["c"]
     media = Path(settings.MEDIA_ROOT)
     settings.EVENT_RETENTION_DAYS = 0
-    assert purge_old_events() == {"events": 0, "pictures": 0}  # 0 keeps everything
-    assert purge_events_before(cutoff) == {"events": 2, "pictures": 1}
+    assert purge_old_events() == {"events": 0, "pictures": 0, "quarantined": 0}  # 0 keeps everything
+    assert purge_events_before(cutoff) == {"events": 2, "pictures": 1, "quarantined": 0}
     assert list(Event.objects.values_list("identity_id", flat=True)) == ["c"]
     assert (media / pictures["c"]).exists() and not (media / pictures["b"]).exists()
     settings.EVENT_RETENTION_DAYS = 30
-    assert purge_old_events() == {"events": 1, "pictures": 1}
+    assert purge_old_events() == {"events": 1, "pictures": 1, "quarantined": 0}
+
+
+def test_retention_deletes_quarantined_events_not_received_since(make_box):
+    box = make_box("old quarantine")
+    intake_events(box, [{"identity_id": "old"}, {"identity_id": "new"}])
+    long_ago = timezone.now() - timedelta(days=40)
+    QuarantinedEvent.objects.filter(raw__contains='"old"').update(last_received_at=long_ago)
+    assert purge_events_before(timezone.now() - timedelta(days=30)) == {"events": 0, "pictures": 0, "quarantined": 1}
+    assert json.loads(QuarantinedEvent.objects.get().raw) == {"identity_id": "new"}
