@@ -18,6 +18,8 @@ from urllib.parse import quote, urlsplit
 import requests
 from django.conf import settings
 
+from cloudplatform.amqp import celery_vhost, platform_username
+
 logger = logging.getLogger(__name__)
 
 
@@ -41,7 +43,9 @@ class BrokerAdmin:
         self.session = requests.Session()
         self.session.auth = (parts.username or "guest", parts.password or "guest")
         self.timeout = timeout
-        self.platform_user = self.session.auth[0]
+        # The account the platform's processes connect as (BROKER_URL's), which may differ
+        # from the management API's: it is the one that needs rights in the platform's vhosts.
+        self.platform_user = platform_username()
 
     def _call(self, method: str, path: str, json: dict | None = None, ok_missing: bool = False):
         try:
@@ -56,8 +60,9 @@ class BrokerAdmin:
 
     # --- platform topology -------------------------------------------------
     def ensure_platform_topology(self) -> None:
-        """Vhosts, the platform's own full permissions there, and the upload queue."""
-        for vhost in (settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST):
+        """Vhosts (Celery's, named by BROKER_URL, and the boxes'), the platform's own full
+        permissions there, and the upload queue."""
+        for vhost in dict.fromkeys((celery_vhost(), settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST)):
             self._call("PUT", f"vhosts/{_q(vhost)}", json={})
             self._call(
                 "PUT",

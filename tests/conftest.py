@@ -1,9 +1,9 @@
 """Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
 import pika
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 
+from cloudplatform.amqp import connection_parameters
 from devices import services
 from devices.broker import BrokerAdmin
 
@@ -59,7 +59,8 @@ def amqp_connect(rabbitmq: dict, vhost_key: str = "vHost") -> pika.BlockingConne
 
 
 def platform_connect(vhost: str) -> pika.BlockingConnection:
-    return pika.BlockingConnection(pika.URLParameters(settings.BROKER_URL.rstrip("/") + "/" + vhost))
+    """Connect as the platform does: BROKER_URL's account, in `vhost`."""
+    return pika.BlockingConnection(connection_parameters(vhost))
 
 
 class AsgiServer:

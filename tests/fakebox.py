@@ -7,7 +7,7 @@ import pika
 from django.conf import settings
 from django.test import Client
 
-from .conftest import amqp_connect
+from .conftest import amqp_connect, platform_connect
 
 
 class FakeBox:
@@ -80,9 +80,7 @@ def drain_results() -> int:
 
     handler = Command()
     count = 0
-    with pika.BlockingConnection(
-        pika.URLParameters(settings.BROKER_URL.rstrip("/") + "/" + settings.BOX_UPLOAD_VHOST)
-    ) as connection:
+    with platform_connect(settings.BOX_UPLOAD_VHOST) as connection:
         channel = connection.channel()
         for queue in (settings.BOX_UPLOAD_QUEUE, settings.BOX_FIQA_UPLOAD_QUEUE):
             for _ in range(50):  # bounded: a result the handler keeps returning to the queue fails the test

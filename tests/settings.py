@@ -3,6 +3,10 @@ import os
 
 os.environ.setdefault("BOX_VHOST", "aibox-test")
 os.environ.setdefault("BOX_UPLOAD_VHOST", "aibox-test-upload")
+# BROKER_URL names a vhost of its own (Celery's), as a site's often does: box traffic must
+# still go to BOX_VHOST / BOX_UPLOAD_VHOST (issue 11 item 1). The `broker_admin` session
+# fixture creates it, as `manage.py setup_broker` does.
+os.environ.setdefault("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/aibox-test-celery")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
 
 from cloudplatform.settings import *  # noqa: F403

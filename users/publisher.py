@@ -8,6 +8,7 @@ import threading
 import pika
 from django.conf import settings
 
+from cloudplatform.amqp import connection_parameters
 from devices.models import Box
 
 logger = logging.getLogger(__name__)
@@ -17,9 +18,8 @@ class CommandPublisher:
     """One connection per process, reopened after any failure."""
 
     def __init__(self, url: str | None = None, vhost: str | None = None) -> None:
-        base = (url or settings.BROKER_URL).rstrip("/")
-        self.parameters = pika.URLParameters(f"{base}/{vhost or settings.BOX_VHOST}")
-        self.parameters.heartbeat = 60
+        # BROKER_URL's account, in the box vhost whatever vhost BROKER_URL itself names (Celery's).
+        self.parameters = connection_parameters(vhost or settings.BOX_VHOST, url=url, heartbeat=60)
         self._connection: pika.BlockingConnection | None = None
         self._channel = None
         self._lock = threading.Lock()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
+from cloudplatform.amqp import connection_parameters, describe
 from users.results import record_result
 
 logger = logging.getLogger("users.consumer")
@@ -28,9 +29,7 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        base = settings.BROKER_URL.rstrip("/")
-        parameters = pika.URLParameters(f"{base}/{settings.BOX_UPLOAD_VHOST}")
-        parameters.heartbeat = 30
+        parameters = connection_parameters(settings.BOX_UPLOAD_VHOST, heartbeat=30)
         delay = 1.0
         while not self.stopping:
             try:
@@ -39,14 +38,15 @@ class Command(BaseCommand):
             except pika.exceptions.AMQPError as exc:
                 if self.stopping:
                     break
-                logger.warning("broker connection lost (%s); reconnecting in %.0f s", exc, delay)
+                logger.warning("broker connection to %s lost (%s); reconnecting in %.0f s",
+                               describe(settings.BOX_UPLOAD_VHOST), exc, delay)
                 time.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
     def _stop(self, *args) -> None:
         self.stopping = True
 
-    def _consume(self, parameters: pika.URLParameters, prefetch: int) -> None:
+    def _consume(self, parameters: pika.ConnectionParameters, prefetch: int) -> None:
         connection = pika.BlockingConnection(parameters)
         channel = connection.channel()
         channel.basic_qos(prefetch_count=prefetch)
@@ -54,7 +54,7 @@ class Command(BaseCommand):
         for queue in queues:
             channel.queue_declare(queue, durable=True, arguments={"x-queue-type": settings.BOX_QUEUE_TYPE})
             channel.basic_consume(queue, self._on_message)
-        logger.info("consuming results from %s", ", ".join(queues))
+        logger.info("consuming results from %s in %s", ", ".join(queues), describe(settings.BOX_UPLOAD_VHOST))
         try:
             while not self.stopping:
                 # Between batches, as Django does between requests: drop stale or broken DB connections.
