@@ -1,10 +1,10 @@
 """The agent: log in, hold the broker connection, apply commands, deliver results.
 
-Threads: the connection loop (login with back-off, consume commands one at a time),
-the outbox sender (results, retried until delivered) and the HTTP API. A command is
-acked only after its effects and its result are committed to the local store, so a
-crash at any point leads to redelivery and a repeated answer, never a lost or doubled
-effect.
+Threads: the connection loop (login with back-off, hold the broker connection and its
+heartbeats), the command worker (commands one at a time, edge_agent/worker.py), the
+outbox sender (results, retried until delivered) and the HTTP API. A command is acked
+only after its effects and its result are committed to the local store, so a crash at
+any point leads to redelivery and a repeated answer, never a lost or doubled effect.
 """
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from .reporting import HistoryTarget, HistoryUploader, RealtimeSender
 from .sources import DeviceRegistry
 from .status import CpuMeter, status_report
 from .store import Store
+from .worker import CommandWorker, Delivery
 
 logger = logging.getLogger("edge_agent")
 
@@ -57,12 +58,14 @@ class Health:
     last_login_at: float | None = None
     last_status_at: float | None = None
     commands_handled: int = 0
+    broker_connects: int = 0  # command connections opened since the start
+    redelivered: int = 0  # commands the broker delivered again (an ack that never arrived)
 
 
 class Agent:
     def __init__(self, data_dir: Path, dev_sno: str | None = None, login_url: str | None = None,
                  models: Path | None = None, mac: str | None = None, threads: int = 0,
-                 relay: str | None = None, event_bound: int | None = None) -> None:
+                 relay: str | None = None, event_bound: int | None = None, heartbeat: int = 30) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.data_dir / "agent.sqlite3")
@@ -80,6 +83,7 @@ class Agent:
             self.store.set("relay_driver", relay)
         self.relay = DRIVERS[self.store.get("relay_driver", "log")]()
         self.health = Health()
+        self.heartbeat = heartbeat  # seconds, for the command connection
         self.session: Session | None = None
         self.stopping = threading.Event()
         self.relogin = threading.Event()
@@ -91,6 +95,7 @@ class Agent:
         self.realtime = RealtimeSender(self._realtime_targets, self.stopping)
         self.uploader = HistoryUploader(self.events, self._history_targets, self._upload_period, self.stopping)
         self.devices = DeviceRegistry(self)
+        self.worker = CommandWorker(self._handle, self.stopping)
 
     # --- configuration (the local API changes these) ---------------------------------
     @property
@@ -109,8 +114,8 @@ class Agent:
 
     # --- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        loops = ((self._connection_loop, "connection"), (self._outbox_loop, "outbox"), (self._status_loop, "status"),
-                 (self.uploader.run, "history"), (self.realtime.run, "realtime"))
+        loops = ((self._connection_loop, "connection"), (self.worker.run, "commands"), (self._outbox_loop, "outbox"),
+                 (self._status_loop, "status"), (self.uploader.run, "history"), (self.realtime.run, "realtime"))
         for target, name in loops:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -173,9 +178,10 @@ class Agent:
         parameters = pika.ConnectionParameters(
             host=mq["host"], port=int(mq["port"]), virtual_host=mq.get("vHost") or "/",
             credentials=pika.PlainCredentials(mq["login"], mq["password"]),
-            heartbeat=30, blocked_connection_timeout=60, connection_attempts=1,
+            heartbeat=self.heartbeat, blocked_connection_timeout=60, connection_attempts=1,
         )
         connection = pika.BlockingConnection(parameters)
+        self.health.broker_connects += 1
         try:
             channel = connection.channel()
             channel.basic_qos(prefetch_count=2)
@@ -192,17 +198,31 @@ class Agent:
             logger.info("listening on %s", ", ".join(queues))
             while not (self.stopping.is_set() or self.relogin.is_set()):
                 connection.process_data_events(time_limit=0.5)
+            self._let_the_running_command_finish(connection)
         finally:
             self.health.broker = "disconnected"
             if connection.is_open:
                 connection.close()
 
+    def _let_the_running_command_finish(self, connection: pika.BlockingConnection, limit: float = 10.0) -> None:
+        """Before closing, give the command in progress a moment to commit, and send its ack,
+        so a re-login or a stop does not make the broker deliver it again."""
+        deadline = time.monotonic() + limit
+        while self.worker.busy_with(connection) and time.monotonic() < deadline:
+            connection.process_data_events(time_limit=0.2)
+        connection.process_data_events(time_limit=0)
+
     def _on_message(self, channel, method, properties, body: bytes) -> None:
-        session = self.session
+        """pika's callback: only hand the command over, so this thread keeps the heartbeats going."""
+        if method.redelivered:
+            self.health.redelivered += 1
+        self.worker.submit(Delivery(channel.connection, channel, method.delivery_tag, body, self.session))
+
+    def _handle(self, body: bytes, session: Session) -> None:
+        """One command on the worker thread: apply it, commit the result with its delivery."""
         outcome = self.processor.process(body, session)
         self.store.finish(outcome.message_id, outcome.method, outcome.result,
                           self._result_channel(outcome.method, outcome.extend_params, session))
-        channel.basic_ack(method.delivery_tag)
         self.health.commands_handled += 1
         logger.info("%s %s: %s", outcome.method, outcome.message_id or "-", outcome.result.get("message"))
 

@@ -1,0 +1,96 @@
+"""The edge agent as a cloud written from the upstream documents sees it (issue 11, items 8–16).
+
+A stock cloud (tests/edge_cloud.py) answers the login with the real broker, publishes
+commands and reads results from its upload queue; faces go through the real models.
+Each check names the upstream section it follows.
+"""
+import base64
+import io
+import time
+import uuid
+
+import pytest
+from PIL import Image
+
+from edge_agent.agent import Agent
+
+from .edge_cloud import Reply, StockCloud, wait_until
+from .face.conftest import FACES
+
+FIQA_METRICS = {"face_size", "headpose", "occlusion", "clarity", "mask", "partial", "brightness"}
+
+
+def photo(identity: str, kind: str = "enroll") -> bytes:
+    return (FACES / kind / identity / "1.jpg").read_bytes()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def blank_photo() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 300), (120, 120, 120)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def tiny_face_photo(face_px: int = 23) -> bytes:
+    """Obama's enrolment photo shrunk until his face is about `face_px` pixels, on a 400 px canvas."""
+    source = Image.open(FACES / "enroll" / "obama" / "1.jpg").convert("RGB")
+    scale = face_px / 230  # his face is 230 px wide in the original
+    small = source.resize((round(source.width * scale), round(source.height * scale)))
+    canvas = Image.new("RGB", (400, 400), (128, 128, 128))
+    canvas.paste(small, (50, 50))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=95)
+    return buffer.getvalue()
+
+
+def command(method: str, extend_params: dict | None = None, **fields) -> dict:
+    return {"method": method, "messageId": str(uuid.uuid4()), "extend_params": extend_params or {}, **fields}
+
+
+def person(identity_id: str, name: str, **picture) -> dict:
+    return {"identity_id": identity_id, "register_type": 1, "info": {"name": name, "type": 1}, **picture}
+
+
+@pytest.fixture
+def cloud():
+    cloud = StockCloud()
+    yield cloud
+    cloud.close()
+
+
+@pytest.fixture
+def start_agent(cloud, tmp_path):
+    started = []
+
+    def start(**kwargs) -> Agent:
+        agent = Agent(tmp_path / f"box{len(started)}", dev_sno="SNO-STOCK", login_url=cloud.url + "/login",
+                      mac="0x0000000000aa", **kwargs)
+        started.append(agent)
+        agent.start()
+        wait_until(lambda: agent.health.broker == "connected")
+        return agent
+
+    yield start
+    for agent in started:
+        agent.stop(10)
+
+
+# --- item 16: a slow platform costs no reconnect -------------------------------------------------
+def test_a_command_held_up_by_a_slow_platform_costs_no_reconnect_and_no_redelivery(cloud, start_agent):
+    details = {"data": {"user_list": [{**person("666", "fubing"), "reg_photo": b64(photo("obama"))}]}}
+    cloud.routes["/getSendPerson"] = lambda seen: Reply(body=details, delay=10)  # five heartbeat intervals
+    agent = start_agent(heartbeat=2)
+    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["666"]))
+    [result] = cloud.results(timeout=60)
+    assert result["success"] is True and result["result"]["success_users"][0]["userid"] == "666"
+    time.sleep(6)  # a redelivered command would be answered again by now
+    assert cloud.results(timeout=1) == []
+    assert len(cloud.requests_to("/login")) == 1 and len(cloud.requests_to("/getSendPerson")) == 1
+    assert agent.health.broker == "connected" and agent.health.broker_connects == 1
+    assert cloud.waiting(cloud.queue) == 0
+    [fetch] = cloud.requests_to("/getSendPerson")  # upstream 01 §6.1: token and dev_sno on the call
+    assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
+    assert fetch.json() == {"userid_list": ["666"]}
