@@ -3,7 +3,10 @@
 Every message yields exactly one result (upstream §5.4): malformed messages, unknown
 methods and missing fields get code 40071, never an exception. Per person, the
 contract's codes: 50073 photo or details not fetched, 50074 bad data from the
-platform, 4000x from the face engine (no face, low quality, face too small, ...).
+platform (a details answer that is not §6.1's JSON included), 4000x from the face
+engine (no face, low quality, face too small, ...). add_users_plus succeeds as a
+command when it ran, listing who failed (§5.1.1); it fails as a whole only when
+nobody's details could be had.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from .contract import (
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
 from .photos import PhotoStore
-from .platform import PlatformClient, resolve, with_auth
+from .platform import PlatformClient, RemoteDataError, resolve, with_auth
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -117,12 +120,15 @@ class CommandProcessor:
                 self.store.record_progress(message_id, identity_id, outcome)
         succeeded = [o for o in outcomes.values() if o["code"] == 0]
         failed = [o for o in outcomes.values() if o["code"] != 0]
-        return {
-            "success": not failed,
-            "code": 0 if not failed else failed[0]["code"],
-            "message": f"{len(succeeded)} enrolled, {len(failed)} failed",
-            "result": {"success_users": succeeded, "failed_users": failed},
-        }
+        result = {"success_users": succeeded, "failed_users": failed}
+        message = f"{len(succeeded)} enrolled, {len(failed)} failed"
+        if failures and len(failures) == len(outcomes):
+            # Nobody's details could be had: the command as a whole failed (upstream §5.4).
+            codes = {code for code, _ in failures.values()}
+            code = REMOTE_SERVER_FAILED if REMOTE_SERVER_FAILED in codes else REMOTE_DATA_FAILED
+            return {"success": False, "code": code, "message": message, "result": result}
+        # Upstream §5.1.1: the command ran; people who failed are listed with their own codes.
+        return {"success": True, "code": 0, "message": message, "result": result}
 
     def _people(self, command: dict, session: Session, skip: set[str]) -> tuple[list[dict], dict]:
         if isinstance(command.get("user_info_list"), list):
@@ -140,6 +146,9 @@ class CommandProcessor:
             chunk = ids[start : start + DETAILS_CHUNK]
             try:
                 found = self.platform.details(url, chunk)
+            except RemoteDataError as exc:  # it answered, but not with §6.1's data
+                failures.update({i: (REMOTE_DATA_FAILED, f"bad details: {exc}"[:300]) for i in chunk})
+                continue
             except (requests.RequestException, ValueError) as exc:
                 failures.update({i: (REMOTE_SERVER_FAILED, f"details not fetched: {exc}"[:300]) for i in chunk})
                 continue

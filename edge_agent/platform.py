@@ -8,6 +8,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 
+class RemoteDataError(ValueError):
+    """The platform answered, but not with the data the contract describes."""
+
+
 class LoginRefused(Exception):
     """The platform answered the login with an error (non-200)."""
 
@@ -68,11 +72,18 @@ class PlatformClient:
         return reply
 
     def details(self, url: str, ids: list[str]) -> list[dict]:
+        """Upstream §6.1. Not reached or refused: requests' errors (50073); answered with
+        something other than `{"data": {"user_list": [...]}}`: RemoteDataError (50074)."""
         response = self.session.post(url, json={"userid_list": ids}, timeout=self.timeout)
         response.raise_for_status()
-        users = response.json().get("data", {}).get("user_list", [])
+        try:
+            body = response.json()
+        except ValueError as exc:  # requests' JSONDecodeError is also a RequestException
+            raise RemoteDataError(f"the answer is not JSON ({response.headers.get('Content-Type', '?')})") from exc
+        data = body.get("data") if isinstance(body, dict) else None
+        users = data.get("user_list") if isinstance(data, dict) else None
         if not isinstance(users, list):
-            raise ValueError("user_list is not a list")
+            raise RemoteDataError("the answer has no data.user_list list")
         return users
 
     def photo(self, url: str) -> bytes:

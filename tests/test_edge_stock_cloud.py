@@ -94,3 +94,45 @@ def test_a_command_held_up_by_a_slow_platform_costs_no_reconnect_and_no_redelive
     [fetch] = cloud.requests_to("/getSendPerson")  # upstream 01 §6.1: token and dev_sno on the call
     assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
     assert fetch.json() == {"userid_list": ["666"]}
+
+
+# --- item 8: partial success ---------------------------------------------------------
+def test_add_users_plus_with_some_bad_photos_is_a_success_listing_the_failures(cloud, start_agent):
+    start_agent()
+    sent = command("add_users_plus", user_info_list=[
+        person("666", "fubing", reg_photo=b64(photo("obama"))),
+        person("888", "wuyanzu", reg_photo=b64(blank_photo())),
+    ])
+    cloud.publish(sent)
+    [result] = cloud.results()
+    # upstream 01 §5.1.1: success true, code 0, failures listed per person
+    assert (result["success"], result["code"]) == (True, 0)
+    assert result["messageKey"] == "add_users_plus" and result["messageId"] == sent["messageId"]
+    assert result["dev_sno"] == "SNO-STOCK" and isinstance(result["message"], str)
+    assert [u["userid"] for u in result["result"]["success_users"]] == ["666"]
+    assert result["result"]["success_users"][0]["code"] == 0
+    [failed] = result["result"]["failed_users"]
+    assert (failed["userid"], failed["username"], failed["code"]) == ("888", "wuyanzu", 40004)
+
+
+def test_add_users_plus_whose_details_cannot_be_fetched_at_all_is_a_failed_command(cloud, start_agent):
+    cloud.routes["/getSendPerson"] = lambda seen: Reply(500, {"error": {"code": 1, "message": "down", "status": "x"}})
+    start_agent()
+    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["1", "2"]))
+    [result] = cloud.results()
+    assert (result["success"], result["code"]) == (False, 50073)  # upstream 01 §3 REMOTE_SERVER_FAILED
+    assert sorted(u["userid"] for u in result["result"]["failed_users"]) == ["1", "2"]
+    assert result["result"]["success_users"] == []
+
+
+# --- item 14: the documented codes -------------------------------------------------------------
+def test_details_that_are_not_json_answer_50074_and_a_tiny_face_40009(cloud, start_agent):
+    cloud.routes["/getSendPerson"] = lambda seen: Reply(200, "<html>maintenance</html>", "text/html")
+    start_agent()
+    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["1"]))
+    [result] = cloud.results()
+    assert result["result"]["failed_users"][0]["code"] == 50074  # REMOTE_DATA_FAILED: the data is bad
+    assert result["code"] == 50074 and result["success"] is False
+    cloud.publish(command("add_users_plus", user_info_list=[person("tiny", "Tiny", reg_photo=b64(tiny_face_photo()))]))
+    [result] = cloud.results()
+    assert result["result"]["failed_users"][0]["code"] == 40009  # ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR

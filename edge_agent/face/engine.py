@@ -28,6 +28,7 @@ from .embedder import OnnxEmbedder
 from .gallery import Gallery, Match
 
 REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+SMALLEST_DETECTABLE = 12.0  # pixels: MTCNN's input size, below which no detector pass looks
 
 
 def default_model_dir() -> Path:
@@ -125,6 +126,10 @@ class FaceEngine:
         # Faces smaller than the level allows would fail anyway; not looking for them saves most of the work.
         smallest = max(self.detector.min_face, 0.8 * bounds["face_size"]) if bounds else None
         analysis = self.analyse(image, embed=False, min_face=smallest)
+        if not analysis.faces and smallest is not None:
+            # Nothing of a usable size: look for any face at all, so a face too small
+            # answers 40009 rather than "no face" (costs a full search, on failures only).
+            analysis = self.analyse(analysis.image, embed=False, min_face=SMALLEST_DETECTABLE)
         if not analysis.faces:
             raise ContractCodeError(NO_FACE, "No face found in the photo.")
         height, width = analysis.image.rgb.shape[:2]

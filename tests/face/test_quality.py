@@ -76,3 +76,21 @@ def test_enrolment_codes(engine, faces_dir, tmp_path):
     with pytest.raises(ContractCodeError) as partial:
         engine.enrol((faces_dir / "quality/partial_face_1.jpg").read_bytes(), level="high")
     assert partial.value.code == LOW_QUALITY
+
+
+@pytest.mark.parametrize("face_px", [23, 30])
+def test_a_face_below_the_detection_floor_of_a_level_is_too_small_not_missing(engine, faces_dir, face_px):
+    """Issue 11 item 14: a 23 px face answers 40009 (face too small), not 40004 (no face)."""
+    import io
+
+    from PIL import Image
+
+    source = Image.open(faces_dir / "enroll/obama/1.jpg").convert("RGB")
+    small = source.resize((round(source.width * face_px / 230), round(source.height * face_px / 230)))
+    canvas = Image.new("RGB", (400, 400), (128, 128, 128))
+    canvas.paste(small, (50, 50))
+    buffer = io.BytesIO()
+    canvas.save(buffer, "JPEG", quality=95)
+    with pytest.raises(ContractCodeError) as small_face:
+        engine.enrol(buffer.getvalue(), level="high")
+    assert small_face.value.code == FACE_TOO_SMALL and "too small" in small_face.value.message
