@@ -7,9 +7,13 @@ boxes, and measures over real HTTP:
   pictures as a box sends them (face crops of the shared photos, base64);
 - realtime intake (realtimeAddr): one event per request, p50 / p99 latency;
 - the ceiling: the same rows inserted by a bare `bulk_create` into the same database,
-  and the ratio of intake to it.
+  and the ratio of intake to it;
+- a stock box's heaviest batch: 100 events, each with a 1080p frame of ~2.3 MB as
+  spot_pic and a registration photo (~330 MiB of JSON in one request), streamed by the
+  client; the web process's peak resident memory (VmHWM, reset just before) shows that
+  the platform holds about one event at a time, not the batch.
 
-    .venv/bin/python bench/events.py [--events 20000] [--boxes 4] [--realtime 500]
+    .venv/bin/python bench/events.py [--events 20000] [--boxes 4] [--realtime 500] [--big-batches 1]
 
 Uses its own vhosts and a temporary SQLite database (or DATABASE_URL).
 """
@@ -18,14 +22,20 @@ from __future__ import annotations
 import argparse
 import base64
 import io
+import json
+import struct
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from common import (
     FACES,
     PORT,
     cpu_seconds,
+    current_rss_mib,
+    peak_rss_mib,
     percentile,
+    process_tree,
     run_on_fresh_platform,
     start_platform,
     stop,
@@ -78,6 +88,67 @@ def history_round(logins: list[dict], per_box: int, offset: int, pictures) -> fl
     with ThreadPoolExecutor(len(logins)) as pool:
         list(pool.map(send, range(len(logins))))
     return per_box * len(logins) / (time.perf_counter() - started)
+
+
+def big_frame() -> bytes:
+    """A 1080p camera frame at full JPEG quality (a shared photo with sensor-like noise): ~2.3 MB."""
+    import numpy as np
+    from PIL import Image
+
+    image = np.asarray(Image.open(FACES / "quality/high_res_1080p.jpg").convert("RGB")).astype(np.int16)
+    noisy = np.clip(image + np.random.default_rng(0).normal(0, 2, image.shape), 0, 255).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noisy).save(buffer, "JPEG", quality=100, subsampling=0)
+    return buffer.getvalue()
+
+
+def reset_peak_memory(pids: list[int]) -> None:
+    """Start VmHWM afresh (Linux: writing 5 to clear_refs resets the peak resident size)."""
+    for pid in process_tree(pids):
+        try:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+
+def big_batches(login: dict, count: int, pids: list[int]) -> None:
+    """`count` requests of 100 events with multi-MB pictures; the web process's peak memory for them."""
+    import requests
+
+    frame = big_frame()
+    registered = [base64.b64encode((FACES / f"enroll/{name}/1.jpg").read_bytes()).decode()
+                  for name in ("obama", "biden", "alex_lacamoire", "kit_harington", "rose_leslie")]
+    sent = {"bytes": 0}
+
+    def body(round_: int):
+        yield b"["
+        for i in range(BATCH):
+            event = make_event(50 + round_, 8_000_000 + i, login["dev_sno"], None)
+            # A JPEG comment makes each frame a distinct file, as real frames are.
+            comment = f"round {round_} event {i}".encode()
+            picture = frame[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + frame[2:]
+            event["ext_data"]["spot_pic"] = base64.b64encode(picture).decode()
+            event["reg_pic"] = registered[i % len(registered)]
+            chunk = (b"," if i else b"") + json.dumps(event).encode()
+            sent["bytes"] += len(chunk)
+            yield chunk
+        yield b"]"
+
+    baseline = current_rss_mib(pids)
+    reset_peak_memory(pids)
+    started = time.perf_counter()
+    for round_ in range(count):
+        response = requests.post(login["recordAddr"], data=body(round_), timeout=600,
+                                 headers={"Content-Type": "application/json"})
+        response.raise_for_status()
+        assert response.json()["data"]["stored"] == BATCH, response.text[:500]
+    elapsed = time.perf_counter() - started
+    peak = peak_rss_mib(pids)
+    mib = sent["bytes"] / 1024 / 1024
+    print(f"big batches: {count} x {BATCH} events, spot_pic {len(frame) / 1e6:.1f} MB (1080p) + reg_pic, "
+          f"{mib / count:.0f} MiB of JSON per request, {elapsed / count:.1f} s per request ({mib / elapsed:.0f} MiB/s)")
+    print(f"web process memory: {baseline:.0f} MiB resident before, peak (VmHWM) {peak:.0f} MiB during the "
+          f"big batches (+{peak - baseline:.0f} MiB)")
 
 
 def realtime_latencies(login: dict, count: int) -> list[float]:
@@ -140,6 +211,10 @@ def run(args) -> None:
         database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
         print(f"database: {database}; {args.boxes} boxes sending in parallel, batches of {BATCH}, "
               f"{args.workers} web worker(s)")
+        web = [p.pid for p in processes]
+        if args.big_batches:
+            # First, on a fresh process: its peak then says what one heavy batch costs.
+            big_batches(logins[0], args.big_batches, web)
         cpu_before = cpu_seconds([p.pid for p in processes])
         started = time.perf_counter()
         plain = history_round(logins, per_box, 0, None)
@@ -170,6 +245,8 @@ def main() -> None:
     parser.add_argument("--boxes", type=int, default=4)
     parser.add_argument("--realtime", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--big-batches", type=int, default=1, help="requests of 100 events with multi-MB "
+                                                                     "pictures (0 skips them)")
     args = parser.parse_args()
     run_on_fresh_platform(run, args)
 
