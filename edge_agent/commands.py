@@ -29,7 +29,7 @@ from .contract import (
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
 from .photos import PhotoStore
-from .platform import PlatformClient, RemoteDataError, resolve, with_auth
+from .platform import PlatformClient, RemoteDataError, join_base, resolve, with_auth
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -46,12 +46,14 @@ class Session:
     token: str
     reply: dict
 
-    @property
-    def img_server(self) -> str:
-        return self.reply.get("imgServerAddr") or self.login_url
+    def platform_url(self, url: str) -> str:
+        return with_auth(resolve(url, self.login_url), self.dev_sno, self.token)
 
-    def platform_url(self, url: str, base: str | None = None) -> str:
-        return with_auth(resolve(url, base or self.login_url), self.dev_sno, self.token)
+    def photo_url(self, relative_pic_url: str) -> str:
+        """Upstream §6.1: relative to imgServerAddr when the login gave one, else to the login's root (§9)."""
+        base = self.reply.get("imgServerAddr")
+        url = join_base(relative_pic_url, base) if base else resolve(relative_pic_url, self.login_url)
+        return with_auth(url, self.dev_sno, self.token)
 
 
 @dataclass
@@ -185,7 +187,7 @@ class CommandProcessor:
         if entry.get("reg_url"):
             url = str(entry["reg_url"])
         elif entry.get("relative_pic_url"):
-            url = session.platform_url(str(entry["relative_pic_url"]), base=session.img_server)
+            url = session.photo_url(str(entry["relative_pic_url"]))
         else:
             raise ContractCodeError(REMOTE_DATA_FAILED, "no reg_photo, reg_url or relative_pic_url")
         try:

@@ -32,15 +32,27 @@ def resolve(url: str, base: str) -> str:
     return root_of(base) + ("" if url.startswith("/") else "/") + url
 
 
+def join_base(relative: str, base: str) -> str:
+    """A relative_pic_url on imgServerAddr (CONTRACT.md §6a): a plain base whose path prefix
+    is kept (`http://h/imgsrv` + `/a.jpg` = `http://h/imgsrv/a.jpg`); the relative URL keeps
+    its own query, and a query on the base (older platforms put one there) follows it."""
+    if relative.startswith(("http://", "https://")):
+        return relative
+    parts = urlsplit(base)
+    path, _, query = relative.partition("?")
+    joined = parts.path.rstrip("/") + "/" + path.lstrip("/")
+    return urlunsplit((parts.scheme, parts.netloc, joined, "&".join(q for q in (query, parts.query) if q), ""))
+
+
 def with_auth(url: str, dev_sno: str, token: str) -> str:
-    """Add dev_sno and token to a platform URL that lacks them (CONTRACT.md §6a)."""
+    """Append dev_sno and token to a platform URL that lacks them (upstream §6.1, CONTRACT.md
+    §6a). Appended, never re-encoded: the URL's own query (a signed photo URL) stays byte for byte."""
     parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query, keep_blank_values=True))
-    if "token" in query or "message_id" in query:
+    present = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if "token" in present:
         return url
-    query.setdefault("dev_sno", dev_sno)
-    query["token"] = token
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    added = urlencode({"token": token} if "dev_sno" in present else {"dev_sno": dev_sno, "token": token})
+    return urlunsplit(parts._replace(query="&".join(q for q in (parts.query, added) if q)))
 
 
 def resilient_session() -> requests.Session:

@@ -136,3 +136,31 @@ def test_details_that_are_not_json_answer_50074_and_a_tiny_face_40009(cloud, sta
     cloud.publish(command("add_users_plus", user_info_list=[person("tiny", "Tiny", reg_photo=b64(tiny_face_photo()))]))
     [result] = cloud.results()
     assert result["result"]["failed_users"][0]["code"] == 40009  # ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR
+
+
+# --- item 10: imgServerAddr with a path prefix -------------------------------------------------
+def test_relative_photo_urls_keep_the_image_servers_path_prefix_and_their_query(cloud, start_agent):
+    cloud.login_extra["imgServerAddr"] = cloud.url + "/imgsrv"
+    cloud.routes["/imgsrv/photos/666.jpg"] = lambda seen: Reply(body=photo("obama"), content_type="image/jpeg")
+    start_agent()
+    cloud.publish(command("add_users_plus", user_info_list=[
+        person("666", "fubing", relative_pic_url="/photos/666.jpg?X-Sig=ab/cd~ef")]))
+    [result] = cloud.results()
+    assert result["result"]["success_users"][0]["userid"] == "666", result
+    [fetch] = cloud.requests_to("/imgsrv/photos/666.jpg")
+    assert fetch.raw_query.startswith("X-Sig=ab/cd~ef&")  # the photo URL's own query, byte for byte
+    assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
+
+
+
+@pytest.mark.parametrize("base, relative, url", [
+    ("http://h/imgsrv", "/a.jpg", "http://h/imgsrv/a.jpg"),
+    ("http://h:81/imgsrv/", "/a/b.jpg?v=2", "http://h:81/imgsrv/a/b.jpg?v=2"),
+    ("http://h", "/a.jpg", "http://h/a.jpg"),
+    ("https://h/x?k=1", "/a.jpg?v=2", "https://h/x/a.jpg?v=2&k=1"),
+    ("http://h/imgsrv", "https://cdn/a.jpg", "https://cdn/a.jpg"),
+])
+def test_photo_urls_join_the_image_server_base(base, relative, url):
+    from edge_agent.platform import join_base
+
+    assert join_base(relative, base) == url
