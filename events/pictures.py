@@ -123,8 +123,9 @@ def picture_chunks(value) -> Iterator[bytes]:
 def check_image(path: Path) -> str:
     """The image's format when Pillow reads it within the pixel limit; PictureRefused otherwise.
 
-    `verify()` checks structure; a reduced decode (JPEG: 1/8 scale by libjpeg, so cheap) then
-    catches truncated data that verify lets through."""
+    `verify()` checks structure (for PNG, every chunk's checksum up to the end); JPEG, which
+    verify barely checks, is also decoded at 1/8 scale by libjpeg (cheap, small) to catch
+    truncated or corrupt data. Nothing is decoded at full size: memory stays small."""
     limit = max_picture_pixels()
     try:
         with Image.open(path) as image:
@@ -133,9 +134,10 @@ def check_image(path: Path) -> str:
                 raise PictureRefused(f"image of {width}x{height} pixels exceeds {limit} pixels")
             image_format = image.format
             image.verify()
-        with Image.open(path) as image:
-            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-            image.load()
+        if image_format == "JPEG":
+            with Image.open(path) as image:
+                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+                image.load()
     except PictureRefused:
         raise
     except UnidentifiedImageError as exc:

@@ -359,11 +359,16 @@ def test_event_pictures_are_fetched_with_an_api_token(client, make_box, photos, 
     assert client.get(url, HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=clerk).key}").status_code == 403
 
 
-def test_a_png_picture_keeps_its_format(client, make_box, photos):
+def test_a_png_picture_keeps_its_format_and_a_corrupt_one_is_flagged(client, make_box, photos):
     box = make_box("png")
     buffer = io.BytesIO()
     Image.open(io.BytesIO(photos["biden"])).save(buffer, "PNG")
-    client.post(record_url(client, box), [event("png", 1_700_000_000_000, buffer.getvalue())],
-                content_type="application/json")
-    stored = Event.objects.get(box=box)
-    assert stored.spot_pic.endswith(".png") and stored_bytes(stored.spot_pic) == buffer.getvalue()
+    png = buffer.getvalue()
+    corrupt = png[:5000] + bytes([png[5000] ^ 0xFF]) + png[5001:]
+    reply = client.post(record_url(client, box), [event("png", 1_700_000_000_000, png),
+                                                  event("corrupt", 1_700_000_000_001, corrupt)],
+                        content_type="application/json")
+    assert [(f["index"], f["reason"]) for f in reply.json()["data"]["flagged"]] == [
+        (1, "damaged or truncated image: broken PNG file (bad header checksum in b'IDAT')")]
+    stored = Event.objects.get(box=box, identity_id="png")
+    assert stored.spot_pic.endswith(".png") and stored_bytes(stored.spot_pic) == png
