@@ -77,6 +77,15 @@ def _text(value, limit: int) -> str:
     return str(value or "").replace("\x00", "")[:limit]
 
 
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    for kind, name in ((bool, "a boolean"), (int | float, "a number"), (str, "a string"), (list, "an array")):
+        if isinstance(value, kind):
+            return name
+    return "something else"
+
+
 def clean_json(value: Any) -> Any:
     """A JSON value PostgreSQL can store: no NUL in strings or keys, no NaN or infinity."""
     if isinstance(value, str):
@@ -95,7 +104,7 @@ def parse_event(raw) -> tuple[Event, dict[str, Any]]:
     if isinstance(raw, FormEvent):
         raise EventRefused(raw.problem)
     if not isinstance(raw, dict):
-        raise EventRefused(f"not a JSON object but a JSON {type(raw).__name__}.")
+        raise EventRefused(f"not a JSON object but {_json_kind(raw)}.")
     ext = raw.get("ext_data")
     if not isinstance(ext, dict):
         raise EventRefused("ext_data (an object) is required.")

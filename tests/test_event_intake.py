@@ -88,7 +88,7 @@ def test_a_mixed_batch_stores_the_good_quarantines_the_bad_names_them_and_succee
              event("h", 1_700_000_000_007, person_type="x")]
     reasons = [{"index": 1, "reason": "timestamp is required."},
                {"index": 2, "reason": "ext_data (an object) is required."},
-               {"index": 3, "reason": "not a JSON object but a JSON int."},
+               {"index": 3, "reason": "not a JSON object but a number."},
                {"index": 4, "reason": "timestamp must be a number."},
                {"index": 6, "reason": "score is required."},
                {"index": 7, "reason": "ext_data.person_type must be a number."}]
