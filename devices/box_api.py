@@ -11,7 +11,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from cloudplatform.contract import PARAM_ERROR, ContractAPIView, ContractError
 
-from .box_auth import authenticate_box
+from .box_auth import BoxAPIView, BoxTokenAuthenticationNoTouch
 from .reports import record_device_operation, record_status
 from .services import LoginGrant, login_box
 
@@ -96,11 +96,25 @@ def public_root(request: Request) -> str:
     return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
 
 
+def image_server_base(root: str) -> str:
+    """imgServerAddr (upstream §4): a plain base, scheme://host[:port] with no path or query.
+    Photo URLs are paths from that root carrying their own query, so `imgServerAddr +
+    relative_pic_url` and the login host + relative_pic_url (upstream §9) are the same URL,
+    even when the platform lives under a path prefix (CONTRACT.md §6a)."""
+    parts = urlsplit(root)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def root_prefix(root: str) -> str:
+    """The path under which the platform lives on its host ("" at the root)."""
+    return urlsplit(root).path.rstrip("/")
+
+
 def login_reply(grant: LoginGrant, root: str) -> dict:
     """The login answer. Report URLs carry dev_sno and token (CONTRACT.md §6a), relative to the login host."""
     box = grant.box
     auth = "?" + urlencode({"dev_sno": box.dev_sno, "token": grant.token})
-    prefix = urlsplit(root).path.rstrip("/")
+    prefix = root_prefix(root)
     return {
         "token": grant.token,
         "rabbitmq": {
@@ -127,7 +141,7 @@ def login_reply(grant: LoginGrant, root: str) -> dict:
                 "arguments": {},
             },
         },
-        "imgServerAddr": root + PHOTOS_PATH + auth,
+        "imgServerAddr": image_server_base(root),
         "recordAddr": prefix + RECORD_PATH + auth,
         # This platform's extension (CONTRACT.md §6): live events; stock boxes ignore it.
         "realtimeAddr": prefix + REALTIME_PATH + auth,
@@ -171,25 +185,25 @@ class BoxLoginView(ContractAPIView):
         return request.META.get("REMOTE_ADDR") or None
 
 
-class StatusView(ContractAPIView):
+class StatusView(BoxAPIView):
     parser_classes = [JSONParser]
+    # Its gateway_status says whether the box is up; the call alone does not.
+    authentication_classes = [BoxTokenAuthenticationNoTouch]
 
     @extend_schema(operation_id="box_status", tags=["box"], request={"application/json": dict},
                    responses={200: inline_serializer("StatusStored", {"data": serializers.DictField()})})
     def post(self, request: Request) -> Response:
         """The box's status report (deviceMonitorAddr, part 2 §4.5.3); marks it seen."""
-        box = authenticate_box(request)
-        status = record_status(box, request.data)
+        status = record_status(self.box, request.data)
         return Response({"data": {"reported_at": status.reported_at}})
 
 
-class DeviceOperationView(ContractAPIView):
+class DeviceOperationView(BoxAPIView):
     parser_classes = [JSONParser]
 
     @extend_schema(operation_id="box_device_operation", tags=["box"], request={"application/json": dict},
                    responses={200: inline_serializer("OperateReply", {"status": serializers.IntegerField()})})
     def post(self, request: Request) -> Response:
         """A camera or pad added (actionType 1) or removed (2) on the box (deviceInfoAddr, upstream §7.2)."""
-        box = authenticate_box(request)
-        record_device_operation(box, request.data)
+        record_device_operation(self.box, request.data)
         return Response({"status": 0, "message": "成功", "data": None})

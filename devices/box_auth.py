@@ -1,48 +1,109 @@
-"""Who is calling a /box/ endpoint (CONTRACT.md §6a).
+"""Who is calling a /box/ endpoint (CONTRACT.md §6a, revised).
 
-A box proves itself with `dev_sno` and its current `token`, or, on the URLs of one
-command (`path`, `notify_path`), with `dev_sno` and that command's `message_id`,
-which only the box received; those survive the box logging in again.
+Every /box/ call but login carries `dev_sno` and that box's *current* token in its query
+string; nothing else authenticates. A command's `messageId` on its `path` or `notify_path`
+only says which command the call is about (see `command_scope`); it grants nothing.
+Rotating a box's credentials, disabling it or a new login voids the old token at once
+(only the hash of the latest token is kept).
+
+Box views inherit `BoxAPIView`, whose DRF authentication class is the one check; views
+outside this app that cannot inherit call `authenticate_box(request)`, which runs the same
+check (once per request).
 """
-import uuid
+from __future__ import annotations
+
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from django.utils import timezone
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
-from cloudplatform.contract import BAD_REQUEST, PARAM_ERROR, ContractError
+from cloudplatform.contract import BAD_REQUEST, PARAM_ERROR, ContractAPIView, ContractError
 
 from .models import Box
 from .services import mark_seen
 
 SEEN_RESOLUTION = timedelta(seconds=10)
+# The query names a command's URLs use for its id; `message_id` is what commands queued
+# before CONTRACT §6a's revision carry.
+MESSAGE_ID_PARAMETERS = ("messageId", "message_id")
 
 
-def authenticate_box(request: Request) -> Box:
-    dev_sno = request.query_params.get("dev_sno", "")
-    token = request.query_params.get("token", "")
-    message_id = request.query_params.get("message_id", "")
-    if not dev_sno or not (token or message_id):
+def box_query(request) -> dict[str, str]:
+    """The query string as a stock box builds it. Upstream has the box append
+    `?&dev_sno=..&token=..` to a URL that may already carry a query, so a second `?`
+    separates parameters here; a repeated name keeps its last value (the box's own)."""
+    raw = request.META.get("QUERY_STRING", "")
+    return dict(parse_qsl(raw.replace("?", "&"), keep_blank_values=True))
+
+
+def authenticate_box(request, touch: bool = True) -> Box:
+    """The enabled box whose dev_sno and current token the query carries, or a ContractError
+    (401 in the contract's error shape). `touch` records that the box is alive."""
+    cached = getattr(request, "_aibox_box", None)
+    if cached is not None:
+        return cached
+    query = box_query(request)
+    dev_sno, token = query.get("dev_sno", ""), query.get("token", "")
+    if not dev_sno or not token:
         raise ContractError(PARAM_ERROR, "dev_sno and token query parameters are required.", 401)
     box = Box.objects.filter(dev_sno=dev_sno, enabled=True).first()
-    if box is None or not (
-        (token and box.token_matches(token)) or (message_id and _issued(box, message_id))
-    ):
+    if box is None or not box.token_matches(token):
         raise ContractError(BAD_REQUEST, "Invalid dev_sno or token; log in again.", 401)
-    _touch(box)
+    if touch:
+        _touch(box)
+    request._aibox_box = box
     return box
 
 
-def _issued(box: Box, message_id: str) -> bool:
-    try:
-        uuid.UUID(message_id)
-    except ValueError:
-        return False
-    return box.commands.filter(message_id=message_id).exists()
+def command_scope(request) -> str | None:
+    """The messageId a command's URL names, if any (it scopes, it does not authenticate)."""
+    query = box_query(request)
+    for name in MESSAGE_ID_PARAMETERS:
+        if query.get(name):
+            return query[name]
+    return None
+
+
+def current_token(request) -> str:
+    """The token the (authenticated) call carried, for URLs handed back to the same box."""
+    return box_query(request).get("token", "")
+
+
+class BoxTokenAuthentication(BaseAuthentication):
+    """DRF's view of `authenticate_box`: request.user is the calling Box."""
+
+    touch = True
+
+    def authenticate(self, request: Request) -> tuple[Box, str]:
+        box = authenticate_box(request._request, touch=self.touch)
+        return box, current_token(request._request)
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Token realm="box", query="dev_sno,token"'
+
+
+class BoxTokenAuthenticationNoTouch(BoxTokenAuthentication):
+    """For the status report, which itself says whether the box is up (gateway_status)."""
+
+    touch = False
+
+
+class BoxAPIView(ContractAPIView):
+    """Base of every /box/ endpoint but login: refused unless the box's current token comes along."""
+
+    authentication_classes = [BoxTokenAuthentication]
+
+    @property
+    def box(self) -> Box:
+        return self.request.user
 
 
 def _touch(box: Box) -> None:
-    """Record that the box is alive, at most once every few seconds (no write per request)."""
+    """Record that the box is alive, at most once every few seconds (no write per request),
+    and at once when it comes back (unless its last status report said it is offline)."""
     now = timezone.now()
-    if not box.online or box.last_seen_at is None or now - box.last_seen_at > SEEN_RESOLUTION:
+    stale = box.last_seen_at is None or now - box.last_seen_at > SEEN_RESOLUTION
+    if stale or box.online == box.said_offline:
         mark_seen(box, now)

@@ -47,6 +47,8 @@ class Box(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set by any box call; cleared by the beat task when three status periods pass in silence.
     online = models.BooleanField(default=False, editable=False)
+    # The last status report said gateway_status "offline": shown offline even while it calls.
+    said_offline = models.BooleanField(default=False, editable=False)
 
     # The box's own RabbitMQ account; the password is handed out at every login.
     broker_password = models.CharField(max_length=64, editable=False)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from cloudplatform.contract import PARAM_ERROR, ContractError
 
 from .models import Box, BoxStatus, SubDevice
-from .services import mark_seen
+from .services import record_reported_state
 
 GATEWAY_TEXT = ("gateway_ip", "gateway_name", "gateway_status", "gateway_sn")
 EXT_TEXT = ("sw_version", "sdk_version", "gateway_mac")
@@ -60,7 +60,7 @@ def record_status(box: Box, body) -> BoxStatus:
             listed.append(ep_id)
         # A report lists every device the box has; those it no longer lists are not reachable.
         SubDevice.objects.filter(box=box).exclude(ep_id__in=listed).update(status="offline")
-        mark_seen(box, now)
+        record_reported_state(box, values["gateway_status"], now)
     return status
 
 

@@ -119,7 +119,8 @@ def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGran
         box.token_hash = hash_token(token)
         box.last_login_at = now
         box.last_login_ip = client_ip
-        box.save(update_fields=["hex_mac", "token_hash", "last_login_at", "last_login_ip"])
+        box.said_offline = False  # a box logging in is up, whatever its last report said
+        box.save(update_fields=["hex_mac", "token_hash", "last_login_at", "last_login_ip", "said_offline"])
         mark_seen(box, now)
     logger.info("box %s logged in from %s (%s)", dev_sno, client_ip, mac)
     return LoginGrant(box=box, token=token)
@@ -132,14 +133,26 @@ def box_state(box: Box) -> dict:
 
 
 def mark_seen(box: Box, now=None) -> None:
-    """The box spoke: it is online from now; the console hears when it comes back."""
+    """The box spoke: it is online from now, unless its last status report said
+    `gateway_status: offline` (its own word wins until it reports otherwise or logs in);
+    the console hears of every change."""
     now = now or timezone.now()
-    came_back = not box.online
-    Box.objects.filter(pk=box.pk).update(last_seen_at=now, online=True)
-    box.last_seen_at, box.online = now, True
-    if came_back:
-        logger.info("box %s is online", box.dev_sno)
+    online = not box.said_offline
+    changed = box.online != online
+    Box.objects.filter(pk=box.pk).update(last_seen_at=now, online=online)
+    box.last_seen_at, box.online = now, online
+    if changed:
+        logger.info("box %s is %s", box.dev_sno, "online" if online else "offline (as it reported)")
         live.publish("box", box_state(box))
+
+
+def record_reported_state(box: Box, gateway_status: str, now=None) -> None:
+    """A status report's gateway_status (part 2 §4.5.3: online or offline) sets what the console shows."""
+    said_offline = gateway_status.strip().lower() == "offline"
+    if said_offline != box.said_offline:
+        Box.objects.filter(pk=box.pk).update(said_offline=said_offline)
+        box.said_offline = said_offline
+    mark_seen(box, now)
 
 
 def mark_offline_if_silent(box: Box) -> bool:

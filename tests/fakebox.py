@@ -1,7 +1,12 @@
-"""A protocol-level box for tests: logs in, reads its queue, fetches details and photos, answers."""
+"""A protocol-level box for tests: logs in, reads its queue, fetches details and photos, answers.
+
+It calls a command's `path` and `notify_path` as upstream §6.1 has a box do: with its current
+dev_sno and token appended; photos are `imgServerAddr + relative_pic_url` (upstream §4).
+"""
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 import pika
 from django.conf import settings
@@ -17,6 +22,10 @@ class FakeBox:
         self.login = client.get("/box/login", {"dev_sno": dev_sno, "hex_mac": hex_mac}).json()
         self.mq = self.login["rabbitmq"]
         self.token = self.login["token"]
+
+    def signed(self, url: str) -> str:
+        """The URL with this box's current dev_sno and token appended (upstream §6.1)."""
+        return url + ("&" if "?" in url else "?") + urlencode({"dev_sno": self.dev_sno, "token": self.token})
 
     def receive(self, timeout: float = 5.0) -> dict | None:
         """The next command in the box's queue, acked."""
@@ -37,13 +46,14 @@ class FakeBox:
         return commands
 
     def details(self, command: dict) -> list[dict]:
-        response = self.client.post(command["extend_params"]["path"], {"userid_list": command["userid_list"]},
-                                    content_type="application/json")
+        response = self.client.post(self.signed(command["extend_params"]["path"]),
+                                    {"userid_list": command["userid_list"]}, content_type="application/json")
         assert response.status_code == 200, response.content
         return response.json()["data"]["user_list"]
 
     def photo(self, relative_url: str):
-        return self.client.get(relative_url)
+        """GET imgServerAddr + relative_pic_url, the URL as upstream §4 composes it."""
+        return self.client.get(self.login["imgServerAddr"] + relative_url)
 
     def result(self, command: dict, success: list[str] = (), failed: dict[str, tuple[int, str]] | None = None) -> dict:
         failed = failed or {}
@@ -70,7 +80,7 @@ class FakeBox:
                                   pika.BasicProperties(delivery_mode=2), mandatory=True)
 
     def answer_http(self, command: dict, result: dict):
-        return self.client.post(command["extend_params"]["notify_path"], json.dumps(result),
+        return self.client.post(self.signed(command["extend_params"]["notify_path"]), json.dumps(result),
                                 content_type="application/json")
 
 

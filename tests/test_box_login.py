@@ -51,7 +51,8 @@ def test_login_reply_has_every_contract_field(client, make_box):
         url = urlsplit(reply[key])
         assert url.path.startswith("/box/") and not url.netloc
         assert parse_qs(url.query) == {"dev_sno": [box.dev_sno], "token": [reply["token"]]}
-    assert reply["imgServerAddr"].startswith("http://testserver/box/photos?")
+    # A plain base (upstream §4): imgServerAddr + relative_pic_url is the photo's URL (CONTRACT.md §6a).
+    assert reply["imgServerAddr"] == "http://testserver"
 
 
 def test_first_login_binds_the_mac_and_records_it(client, make_box):

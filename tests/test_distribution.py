@@ -13,6 +13,7 @@ from django.test import override_settings
 from edge_agent.contract import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 from users import distribution, services
 from users.models import Command, CommandOutcome, Enrolment, PermissionGroup, Person, ReceivedResult
+from users.photos import store_photo
 from users.tasks import expire_commands
 
 from .conftest import amqp_connect
@@ -99,10 +100,12 @@ def test_each_kind_of_change_sends_the_right_command(served_box, commit, photo, 
     assert FakeBox(client, other.dev_sno, "0x0a0b0c0d0e01").receive(timeout=0.5) is None
 
 
-def test_attaching_a_group_sends_its_members_in_batches_of_100(make_box, client, commit):
+def test_attaching_a_group_sends_its_members_in_batches_of_100(make_box, client, commit, photo):
     box = make_box("big")
     group = PermissionGroup.objects.create(name="many")
-    people = Person.objects.bulk_create(Person(identity_id=f"m{i:03d}", name=f"M {i}") for i in range(250))
+    stored = store_photo(photo)
+    people = Person.objects.bulk_create(Person(identity_id=f"m{i:03d}", name=f"M {i}", photo=stored.path,
+                                               photo_sha256=stored.sha256) for i in range(250))
     group.people.set(people)
     commit(services.set_group_boxes, group, [box])
     commands = FakeBox(client, box.dev_sno).receive_all()
@@ -124,6 +127,37 @@ def test_failures_reported_over_notify_path_show_code_and_reason(served_box, com
     assert (bad.state, bad.code, bad.message) == ("failed", 40004, "no face")
     assert Enrolment.objects.get(box=box, identity_id="ok").state == "enrolled"
     assert {c.state for c in Command.objects.filter(box=box, method="add_users_plus")} == {"done", "failed"}
+
+
+def test_a_notify_path_result_without_message_id_takes_the_url_one(served_box, commit, photo):
+    """Upstream §5.4 makes messageId optional in the body; the notify_path names the command."""
+    box, group, fake = served_box
+    commit(services.create_person, name="A", identity_id="no-id", photo=photo, permission_groups=[group])
+    command = fake.receive()
+    result = fake.result(command, success=["no-id"])
+    del result["messageId"]
+    response = fake.answer_http(command, result)
+    assert response.status_code == 200, response.content
+    assert response.json() == {"data": {"messageId": command["messageId"], "applied": True}}
+    assert Command.objects.get(message_id=command["messageId"]).state == "done"
+    assert Enrolment.objects.get(box=box, identity_id="no-id").state == "enrolled"
+    assert ReceivedResult.objects.get().message_id == command["messageId"]
+
+
+def test_a_notify_path_result_naming_another_command_or_box_is_refused(served_box, commit, photo, make_box, client):
+    box, group, fake = served_box
+    commit(services.create_person, name="A", identity_id="x-1", photo=photo, permission_groups=[group])
+    commit(services.create_person, name="B", identity_id="x-2", photo=photo, permission_groups=[group])
+    first, second = fake.receive_all()
+    mismatched = {**fake.result(second, success=["x-2"])}
+    response = fake.answer_http(first, mismatched)  # body names `second`, the URL `first`
+    assert response.status_code == 400 and response.json()["error"]["code"] == 40091
+    # Another box, with its own valid token, cannot answer for this box's command.
+    intruder = FakeBox(client, make_box("other").dev_sno, "0x0000000000ee")
+    assert intruder.answer_http(first, {**fake.result(first, success=["x-1"])}).status_code == 400
+    assert intruder.answer_http(first, {**fake.result(first, success=["x-1"]), "dev_sno": ""}).status_code == 400
+    assert set(Command.objects.filter(box=box).values_list("state", flat=True)) == {"published"}
+    assert ReceivedResult.objects.exclude(error="").count() == 3
 
 
 def test_results_are_idempotent_by_message_id(served_box, commit, photo):

@@ -13,27 +13,33 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cloudplatform.contract import ID_NOT_FOUND, PARAM_ERROR, ContractAPIView, ContractError
-from devices.box_auth import authenticate_box
+from cloudplatform.contract import ID_NOT_FOUND, PARAM_ERROR, ContractError
+from devices.box_api import public_root, root_prefix
+from devices.box_auth import BoxAPIView, command_scope, current_token
 from devices.models import Box
 
-from .models import Person
+from .models import Command, Person
 from .photos import photo_file
-from .results import record_result
+from .results import is_uuid, record_result
+from .selectors import sendable
 
 AUTH_PARAMETERS = [
-    OpenApiParameter("dev_sno", str, required=True),
-    OpenApiParameter("token", str, description="The box's current token (or message_id of the command)."),
-    OpenApiParameter("message_id", str, description="The command's messageId, on the URLs a command carries."),
+    OpenApiParameter("dev_sno", str, required=True, description="The box's authorisation code."),
+    OpenApiParameter("token", str, required=True, description="The box's current token (from its latest login)."),
 ]
+SCOPE_PARAMETER = OpenApiParameter(
+    "messageId", str, description="On a command's path/notify_path: the command the call is about. It limits "
+    "what the call returns or applies to that command; it authenticates nothing.")
 MAX_IDS_PER_REQUEST = 1000
 
 
 def entitled_people(box: Box):
-    return Person.objects.filter(permission_groups__boxes=box).distinct()
+    """The people this box serves and may be sent: those without a photo are held back
+    (upstream §6.1 requires reg_photo, reg_url or relative_pic_url)."""
+    return sendable(Person.objects.filter(permission_groups__boxes=box)).distinct()
 
 
-def person_details(person: Person, auth_query: str, inline_photo: bool) -> dict:
+def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: str = "") -> dict:
     entry = {
         "identity_id": person.identity_id,
         "register_type": person.register_type,
@@ -46,55 +52,67 @@ def person_details(person: Person, auth_query: str, inline_photo: bool) -> dict:
             "group_name": ",".join(person.face_groups.values_list("name", flat=True)),
         },
     }
-    if not person.photo:
-        return entry
     if inline_photo:
         entry["reg_photo"] = base64.b64encode(photo_file(person.photo).read_bytes()).decode()
     else:
-        # A path from the platform root carrying the caller's credentials: it resolves the
-        # same whether a box joins it to imgServerAddr's host or to the login URL's (§9).
+        # A path from the host's root carrying the caller's dev_sno and current token: the
+        # same URL whether a box appends it to imgServerAddr or joins it to the login host (§9).
         name = person.photo.rsplit("/", 1)[-1]
-        entry["relative_pic_url"] = f"/box/photos/{name}?{auth_query}"
+        entry["relative_pic_url"] = f"{prefix}/box/photos/{name}?{auth_query}"
     return entry
 
 
-class PersonDetailsView(ContractAPIView):
+def scoped_command(box: Box, request: Request, methods: tuple[str, ...]) -> Command | None:
+    """The command a path or notify_path names by messageId, which must be this box's."""
+    message_id = command_scope(request)
+    if message_id is None:
+        return None
+    command = box.commands.filter(message_id=message_id).first() if is_uuid(message_id) else None
+    if command is None or command.method not in methods:
+        raise ContractError(ID_NOT_FOUND, f"No command {message_id} was sent to this box.", 404)
+    return command
+
+
+class PersonDetailsView(BoxAPIView):
     parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="box_person_details",
         tags=["box"],
-        parameters=AUTH_PARAMETERS,
+        parameters=[*AUTH_PARAMETERS, SCOPE_PARAMETER],
         request=inline_serializer("UserIdList", {"userid_list": serializers.ListField(child=serializers.CharField())}),
         responses={200: inline_serializer("UserListReply", {"data": serializers.DictField()})},
     )
     def post(self, request: Request) -> Response:
-        """Details of the requested people this box serves; others are left out (not found)."""
-        box = authenticate_box(request)
+        """Details of the requested people this box serves (and, on a command's path, that the
+        command lists); others are left out (not found)."""
+        box = self.box
         ids = request.data.get("userid_list") if isinstance(request.data, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, str | int) for i in ids):
             raise ContractError(PARAM_ERROR, "Body must be {\"userid_list\": [ids...]}.")
         if len(ids) > MAX_IDS_PER_REQUEST:
             raise ContractError(PARAM_ERROR, f"At most {MAX_IDS_PER_REQUEST} ids per request.")
-        params = request.query_params
-        auth_query = urlencode({key: params[key] for key in ("dev_sno", "token", "message_id") if key in params})
+        wanted = {str(i) for i in ids}
+        command = scoped_command(box, request, (Command.Method.ADD_USERS,))
+        if command is not None:
+            wanted &= {str(i) for i in command.payload.get("userid_list", [])}
+        auth_query = urlencode({"dev_sno": box.dev_sno, "token": current_token(request)})
         people = (
             entitled_people(box)
-            .filter(identity_id__in=[str(i) for i in ids])
+            .filter(identity_id__in=sorted(wanted))
             .prefetch_related("permission_groups", "face_groups")
         )
-        inline = settings.BOX_INLINE_PHOTOS
-        return Response({"data": {"user_list": [person_details(p, auth_query, inline) for p in people]}})
+        inline, prefix = settings.BOX_INLINE_PHOTOS, root_prefix(public_root(request))
+        return Response({"data": {"user_list": [person_details(p, auth_query, inline, prefix) for p in people]}})
 
 
-class PhotoView(ContractAPIView):
+class PhotoView(BoxAPIView):
     @extend_schema(operation_id="box_photo", tags=["box"], parameters=AUTH_PARAMETERS,
                    responses={(200, "image/*"): bytes})
     def get(self, request: Request, name: str) -> HttpResponse:
         """A person's photo, to a box that serves that person."""
-        box = authenticate_box(request)
         digest = name.split(".", 1)[0]
-        person = entitled_people(box).filter(photo_sha256=digest).exclude(photo="").first()
+        person = entitled_people(self.box).filter(photo_sha256=digest).first()
         if person is None or not photo_file(person.photo).exists():
             raise ContractError(ID_NOT_FOUND, "No such photo for this box.", 404)
         # Photos are small and immutable (named by content hash): one read, no streaming.
@@ -104,16 +122,19 @@ class PhotoView(ContractAPIView):
         return response
 
 
-class ResultView(ContractAPIView):
+class ResultView(BoxAPIView):
     parser_classes = []  # the raw body is kept as sent, even when it is not JSON
 
-    @extend_schema(operation_id="box_command_result", tags=["box"], parameters=AUTH_PARAMETERS,
+    @extend_schema(operation_id="box_command_result", tags=["box"], parameters=[*AUTH_PARAMETERS, SCOPE_PARAMETER],
                    request={"application/json": dict},
                    responses={200: inline_serializer("ResultAccepted", {"data": serializers.DictField()})})
     def post(self, request: Request) -> Response:
-        """A command's result (the commands' notify_path). Idempotent by messageId."""
-        box = authenticate_box(request)
-        received = record_result(request.body, "http", box.dev_sno)
+        """A command's result (the commands' notify_path), for the calling box only. Idempotent
+        by messageId; a body without messageId takes the one its notify_path names (upstream
+        §5.4 makes it optional)."""
+        box = self.box
+        received = record_result(request.body, "http", box.dev_sno, message_id=command_scope(request) or "",
+                                 authenticated=True)
         if received.error:
             raise ContractError(PARAM_ERROR, f"Result not applied: {received.error}")
         return Response({"data": {"messageId": received.message_id, "applied": True}})

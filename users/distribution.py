@@ -17,6 +17,7 @@ from django.db import transaction
 from devices.models import Box
 
 from .models import Command, Enrolment, Person
+from .selectors import sendable
 
 
 def chunks(items: list[str], size: int) -> Iterable[list[str]]:
@@ -24,16 +25,17 @@ def chunks(items: list[str], size: int) -> Iterable[list[str]]:
         yield items[start : start + size]
 
 
-def command_auth_query(box: Box, message_id: str) -> str:
-    """dev_sno plus the command's own id: a stock box can call the URLs verbatim, and they
-    keep working after the box logs in again and its token changes (CONTRACT.md §6a)."""
-    return urlencode({"dev_sno": box.dev_sno, "message_id": message_id})
+def command_query(box: Box, message_id: str) -> str:
+    """dev_sno and the command's id, no token: the box appends its current dev_sno and token
+    (upstream §6.1), so a command queued before a re-login stays answerable. The messageId
+    only scopes the call to this command (CONTRACT.md §6a)."""
+    return urlencode({"dev_sno": box.dev_sno, "messageId": message_id})
 
 
 def queue_command(box: Box, method: str, fields: dict) -> Command:
     command = Command(box=box, method=method, payload={})
     message_id = str(command.message_id)
-    auth = command_auth_query(box, message_id)
+    auth = command_query(box, message_id)
     command.payload = {
         "method": method,
         "messageId": message_id,
@@ -48,7 +50,9 @@ def queue_command(box: Box, method: str, fields: dict) -> Command:
 
 
 def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:
-    people = Person.objects.filter(permission_groups__boxes=box)
+    """Who the box should hold: the people it serves who can be sent (those without a
+    photo wait for one; adding it sends them)."""
+    people = sendable(Person.objects.filter(permission_groups__boxes=box))
     if identity_ids is not None:
         people = people.filter(identity_id__in=list(identity_ids))
     return set(people.values_list("identity_id", flat=True).distinct())

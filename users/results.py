@@ -19,19 +19,24 @@ class ResultRejected(ValueError):
     """The result could not be applied; it is kept in ReceivedResult with the reason."""
 
 
-def record_result(raw: bytes | str, source: str, dev_sno: str = "") -> ReceivedResult:
+def record_result(raw: bytes | str, source: str, dev_sno: str = "", message_id: str = "",
+                  authenticated: bool = False) -> ReceivedResult:
     """Keep the result as received, then apply it to its command. Malformed or unknown
-    results are kept with the reason (and logged); they never raise."""
+    results are kept with the reason (and logged); they never raise.
+
+    `message_id` is the one the notify_path named (used when the body has none, as upstream
+    §5.4 allows). With `authenticated`, `dev_sno` is the box that proved itself with its
+    token: a body naming another box is refused rather than applied to that box's command."""
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     # PostgreSQL text cannot hold NUL, raw or JSON-escaped; nothing in a result needs one.
     text = text.replace("\x00", "\ufffd").replace("\\u0000", "\\ufffd")
-    received = ReceivedResult(source=source, body=text[:1_000_000], dev_sno=dev_sno)
+    received = ReceivedResult(source=source, body=text[:1_000_000], dev_sno=dev_sno, message_id=message_id[:64])
     try:
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ResultRejected("result is not a JSON object")
-        received.dev_sno = str(data.get("dev_sno") or dev_sno)[:64]
-        received.message_id = str(data.get("messageId") or "")[:64]
+        received.dev_sno = _sender(data, dev_sno, authenticated)[:64]
+        received.message_id = _message_id(data, message_id)[:64]
         with transaction.atomic():
             _apply(data, received.dev_sno, received.message_id)
             received.save()
@@ -42,12 +47,26 @@ def record_result(raw: bytes | str, source: str, dev_sno: str = "") -> ReceivedR
     return received
 
 
+def _sender(data: dict, dev_sno: str, authenticated: bool) -> str:
+    named = str(data.get("dev_sno") or "")
+    if authenticated and named and named != dev_sno:
+        raise ResultRejected(f"the result names box {named!r} but was sent by {dev_sno!r}")
+    return dev_sno if authenticated else (named or dev_sno)
+
+
+def _message_id(data: dict, from_url: str) -> str:
+    in_body = str(data.get("messageId") or "")
+    if in_body and from_url and in_body != from_url:
+        raise ResultRejected(f"messageId {in_body} differs from the notify_path's {from_url}")
+    return in_body or from_url
+
+
 def _apply(data: dict, dev_sno: str, message_id: str) -> None:
     if not message_id:
         raise ResultRejected("result has no messageId")
     command = (
         Command.objects.select_for_update().select_related("box").filter(message_id=message_id).first()
-        if _is_uuid(message_id)
+        if is_uuid(message_id)
         else None
     )
     if command is None or command.box.dev_sno != dev_sno:
@@ -131,7 +150,7 @@ def _code(value, default: int) -> int:
         return default
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:

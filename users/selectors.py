@@ -8,6 +8,17 @@ from cloudplatform.params import as_int, as_text
 from .models import Command, Person
 
 
+def sendable(people: QuerySet[Person]) -> QuerySet[Person]:
+    """Those who can go to a box: upstream §6.1 requires a photo (reg_photo, reg_url or
+    relative_pic_url), so a person without one is held back until one is added."""
+    return people.exclude(photo="")
+
+
+def served_without_photo(box) -> QuerySet[Person]:
+    """People `box` serves who are held back for want of a photo."""
+    return Person.objects.filter(permission_groups__boxes=box, photo="").distinct()
+
+
 def filter_people(people: QuerySet[Person], *, search: str = "", person_type: str | None = None,
                   group: dict | None = None) -> QuerySet[Person]:
     """`search` matches part of a name or identity_id; `group` is a lookup on the permission
