@@ -9,6 +9,7 @@ from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.params import as_text
+from users.selectors import served_without_photo
 
 from . import services
 from .box_api import public_root
@@ -61,11 +62,12 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["login_url"] = public_root(self.request) + reverse("box-login")
-        enrolments = self.object.enrolments.select_related("person").order_by("state", "identity_id")
+        enrolments = self.object.enrolments.select_related("person", "command").order_by("state", "identity_id")
         context["enrolment_count"] = enrolments.count()
         context["enrolments"] = enrolments[:200]
         context["pending_commands"] = self.object.commands.filter(state__in=["queued", "published"])[:20]
         context["recent_events"] = self.object.events.select_related("box")[:10]
+        context["needing_photo"] = served_without_photo(self.object).count()
         return context
 
 

@@ -1,5 +1,6 @@
 """BROKER_URL names the platform's account and Celery's vhost; box traffic goes to BOX_VHOST and
-BOX_UPLOAD_VHOST whatever vhost BROKER_URL names (issue 11 item 1)."""
+BOX_UPLOAD_VHOST whatever vhost BROKER_URL names (issue 11 item 1). A command RabbitMQ will not
+take says why in the console and the API instead of an unexplained "pending"."""
 import os
 import subprocess
 import sys
@@ -10,13 +11,17 @@ from pathlib import Path
 import pika
 import pytest
 import requests
+from celery.exceptions import Retry
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 from kombu import Connection
 
 from cloudplatform.amqp import celery_vhost, connection_parameters
+from users import publisher as publisher_module
 from users import services
 from users.models import Command, PermissionGroup
+from users.tasks import publish_command
 
 from .face.conftest import FACES
 from .fakebox import FakeBox
@@ -106,3 +111,49 @@ def test_commands_reach_the_box_and_its_results_the_consumer_process(transaction
         consumer.terminate()
         output = consumer.communicate(timeout=20)[0]
     assert f"vhost '{settings.BOX_UPLOAD_VHOST}'" in output
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+    return run
+
+
+def test_a_command_rabbitmq_refuses_says_why_in_console_and_api(make_box, client, admin_user, commit, monkeypatch):
+    box = make_box("gate")
+    group = PermissionGroup.objects.create(name="staff")
+    commit(services.set_group_boxes, group, [box])
+    fake = FakeBox(client, box.dev_sno)
+    # The broker refuses (here: the box vhost is missing). The task is retried with back-off (an
+    # eager task hands its Retry to the caller instead).
+    monkeypatch.setattr(publisher_module, "_publisher", None)
+    with override_settings(BOX_VHOST="aibox-test-no-such-vhost"), pytest.raises(Retry):
+        commit(services.create_person, name="Ann", identity_id="u-1",
+               photo=(FACES / "enroll/obama/1.jpg").read_bytes(), permission_groups=[group])
+    command = Command.objects.get(box=box)
+    assert command.state == "queued" and "aibox-test-no-such-vhost" in command.publish_error
+    assert "Not delivered to RabbitMQ" in command.publish_error
+
+    client.force_login(admin_user)
+    person_pk = command.box.enrolments.get().person_id
+    for page in ("/commands/", f"/commands/{command.pk}/", f"/boxes/{box.pk}/", f"/people/{person_pk}/",
+                 "/people/"):
+        html = client.get(page).content.decode()
+        assert "not delivered" in html.lower(), page
+        if page != "/people/":
+            assert "aibox-test-no-such-vhost" in html, page
+    api = client.get(f"/api/commands/?box={box.dev_sno}").json()["results"][0]
+    assert "aibox-test-no-such-vhost" in api["publish_error"]
+    enrolment = client.get("/api/persons/u-1/").json()["enrolments"][0]
+    assert enrolment["state"] == "pending" and "aibox-test-no-such-vhost" in enrolment["publish_error"]
+
+    # Once the broker takes it, the reason goes and the box gets the command.
+    monkeypatch.setattr(publisher_module, "_publisher", None)
+    publish_command.delay(command.pk)
+    command.refresh_from_db()
+    assert command.state == "published" and command.publish_error == ""
+    assert fake.receive()["messageId"] == str(command.message_id)
+    assert "aibox-test-no-such-vhost" not in client.get(f"/boxes/{box.pk}/").content.decode()
+    assert client.get("/api/persons/u-1/").json()["enrolments"][0]["publish_error"] == ""

@@ -3,6 +3,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from users.models import Command, Enrolment, PermissionGroup, Person
+from users.photos import store_photo
 
 from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
@@ -111,7 +112,8 @@ def test_wipe_and_resync_buttons(console, make_box, django_capture_on_commit_cal
 def test_editing_a_person_and_a_group(console, make_box, django_capture_on_commit_callbacks):
     box = make_box("Side door")
     group = PermissionGroup.objects.create(name="Night")
-    person = Person.objects.create(identity_id="N-1", name="Before")
+    stored = store_photo((FACES / "enroll/obama/1.jpg").read_bytes())
+    person = Person.objects.create(identity_id="N-1", name="Before", photo=stored.path, photo_sha256=stored.sha256)
     person.permission_groups.add(group)
     page = console.get(f"/people/{person.pk}/edit/").content.decode()
     assert "Before" in page and "disabled" in page  # identity_id cannot change

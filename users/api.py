@@ -28,7 +28,8 @@ class PersonViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        people = Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box")
+        people = Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box",
+                                                 "enrolments__command")
         params = self.request.query_params
         group = params.get("group")
         return filter_people(people, search=params.get("search", ""), person_type=params.get("person_type"),
@@ -58,7 +59,8 @@ class PersonViewSet(viewsets.ModelViewSet):
             person = services.update_person(person, photo=data.pop("photo_base64", None), **data)
         except ContractCodeError as exc:
             return photo_error(exc)
-        return Response(self.get_serializer(person).data)
+        # Read again: the update may have queued enrolments the prefetched object does not show.
+        return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
     def perform_destroy(self, person: Person) -> None:
         services.delete_person(person)

@@ -1,6 +1,7 @@
 import base64
 import binascii
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from devices.models import Box
@@ -11,10 +12,16 @@ from .models import Command, CommandOutcome, Enrolment, FaceGroup, PermissionGro
 class EnrolmentSerializer(serializers.ModelSerializer):
     box = serializers.SlugRelatedField(slug_field="dev_sno", read_only=True)
     box_name = serializers.CharField(source="box.name", read_only=True)
+    publish_error = serializers.SerializerMethodField(
+        help_text=_("While pending: why RabbitMQ has not taken the command yet (empty when it has)."))
 
     class Meta:
         model = Enrolment
-        fields = ["box", "box_name", "state", "code", "message", "updated_at"]
+        fields = ["box", "box_name", "state", "code", "message", "publish_error", "updated_at"]
+
+    def get_publish_error(self, enrolment: Enrolment) -> str:
+        pending = enrolment.state in (Enrolment.State.PENDING, Enrolment.State.DELETING)
+        return enrolment.command.publish_error if pending and enrolment.command else ""
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -28,17 +35,22 @@ class PersonSerializer(serializers.ModelSerializer):
     identity_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
     enrolments = EnrolmentSerializer(many=True, read_only=True)
     has_photo = serializers.SerializerMethodField()
+    needs_photo = serializers.SerializerMethodField(
+        help_text=_("Held back from every box until a photo is added (upstream §6.1 requires one)."))
 
     class Meta:
         model = Person
         fields = [
             "id", "identity_id", "name", "person_type", "permission_groups", "face_groups", "info",
-            "photo_base64", "has_photo", "photo_sha256", "enrolments", "created_at", "updated_at",
+            "photo_base64", "has_photo", "needs_photo", "photo_sha256", "enrolments", "created_at", "updated_at",
         ]
         read_only_fields = ["photo_sha256", "created_at", "updated_at"]
 
     def get_has_photo(self, person: Person) -> bool:
         return bool(person.photo)
+
+    def get_needs_photo(self, person: Person) -> bool:
+        return not person.photo
 
     def validate_photo_base64(self, value: str) -> bytes:
         try:
@@ -75,6 +87,7 @@ class CommandSerializer(serializers.ModelSerializer):
     class Meta:
         model = Command
         fields = [
-            "id", "box", "method", "message_id", "state", "attempts", "last_error", "payload", "result",
+            "id", "box", "method", "message_id", "state", "attempts", "last_error", "publish_error", "payload",
+            "result",
             "outcomes", "created_at", "published_at", "finished_at",
         ]

@@ -6,7 +6,9 @@ from celery import shared_task
 from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from cloudplatform.amqp import describe
 from devices.broker import BrokerAdminError, broker_admin
 
 from .models import Command, Enrolment
@@ -23,22 +25,41 @@ logger = logging.getLogger(__name__)
     max_retries=None,
 )
 def publish_command(self, command_id: int) -> str:
-    """Publish a queued command; retried with back-off until the broker takes it."""
+    """Publish a queued command; retried with back-off until the broker takes it. Each failure
+    is kept on the command (publish_error), so the console says why it is still pending."""
     command = Command.objects.select_related("box").filter(pk=command_id).first()
     if command is None or command.state not in (Command.State.QUEUED, Command.State.PUBLISHED):
         return "skipped"
     try:
         publisher().publish(command.box, command.payload)
-    except pika.exceptions.UnroutableError:
+    except pika.exceptions.UnroutableError as exc:
+        _publish_failed(command_id, exc)
         # The box's queue is gone (broker reset?): recreate its identity, then retry.
         broker_admin().ensure_box_identity(command.box)
         raise
     except Exception as exc:
-        Command.objects.filter(pk=command_id).update(last_error=str(exc)[:500])
+        _publish_failed(command_id, exc)
         raise
-    Command.objects.filter(pk=command_id).update(attempts=F("attempts") + 1, published_at=timezone.now())
+    Command.objects.filter(pk=command_id).update(attempts=F("attempts") + 1, published_at=timezone.now(),
+                                                 publish_error="")
     Command.objects.filter(pk=command_id, state=Command.State.QUEUED).update(state=Command.State.PUBLISHED)
     return "published"
+
+
+def _publish_failed(command_id: int, exc: Exception) -> None:
+    reason = publish_failure_text(exc)
+    logger.warning("command %s not published: %s", command_id, reason)
+    Command.objects.filter(pk=command_id).update(publish_error=reason[:500])
+
+
+def publish_failure_text(exc: Exception) -> str:
+    """What the console shows: where the platform tried to publish, and what RabbitMQ said."""
+    if isinstance(exc, pika.exceptions.UnroutableError):
+        what = _("the box's queue does not exist (it is being recreated)")
+    else:
+        what = f"{exc.__class__.__name__}: {exc}".rstrip(": ")
+    return _("Not delivered to RabbitMQ (%(where)s): %(what)s") % {
+        "where": describe(settings.BOX_VHOST), "what": what}
 
 
 @shared_task

@@ -34,6 +34,9 @@ class PersonListView(AdminRequiredMixin, ListView):
             enrolled=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.ENROLLED)),
             failed=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.FAILED)),
             pending=Count("enrolments", filter=Q(enrolments__state__in=["pending", "deleting"])),
+            # Waiting on a command RabbitMQ has refused so far: the console says so, not just "pending".
+            undelivered=Count("enrolments", filter=Q(enrolments__state__in=["pending", "deleting"])
+                              & ~Q(enrolments__command__publish_error="")),
         )
         params = self.request.GET
         group = params.get("group")
@@ -111,10 +114,12 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         person = self.object
-        enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id)}
+        enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id)
+                      .select_related("box", "command")}
         serving = Box.objects.filter(permission_groups__people=person).distinct()
         boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
         context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
+        context["needs_photo"] = not person.photo
         context["outcomes"] = person_outcomes(person)
         context["passages"] = Event.objects.filter(identity_id=person.identity_id).select_related("box")[:20]
         return context
