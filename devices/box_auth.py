@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
@@ -74,26 +75,34 @@ def current_token(request) -> str:
 class BoxTokenAuthentication(BaseAuthentication):
     """DRF's view of `authenticate_box`: request.user is the calling Box."""
 
-    touch = True
-
     def authenticate(self, request: Request) -> tuple[Box, str]:
-        box = authenticate_box(request._request, touch=self.touch)
+        view = (request.parser_context or {}).get("view")
+        touch = getattr(view, "call_means_online", True)
+        box = authenticate_box(request._request, touch=touch)
         return box, current_token(request._request)
 
     def authenticate_header(self, request: Request) -> str:
         return 'Token realm="box", query="dev_sno,token"'
 
 
-class BoxTokenAuthenticationNoTouch(BoxTokenAuthentication):
-    """For the status report, which itself says whether the box is up (gateway_status)."""
+class BoxTokenScheme(OpenApiAuthenticationExtension):
+    """The OpenAPI description of BoxTokenAuthentication (dev_sno is a documented parameter)."""
 
-    touch = False
+    target_class = BoxTokenAuthentication
+    match_subclasses = True
+    name = "boxToken"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {"type": "apiKey", "in": "query", "name": "token",
+                "description": "The box's current token from its latest login, with its dev_sno."}
 
 
 class BoxAPIView(ContractAPIView):
     """Base of every /box/ endpoint but login: refused unless the box's current token comes along."""
 
     authentication_classes = [BoxTokenAuthentication]
+    # A call from the box shows it is up; the status report overrides this (its gateway_status says).
+    call_means_online = True
 
     @property
     def box(self) -> Box:
