@@ -15,6 +15,12 @@ def broker_admin() -> BrokerAdmin:
     return admin
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _platform_vhosts(broker_admin) -> None:
+    """Before any test: the vhosts exist, Celery's (named by the suite's BROKER_URL) included,
+    as `manage.py setup_broker` leaves them; live updates, for one, travel in Celery's vhost."""
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     """Throttle counters live in the cache; each test starts with none."""
