@@ -20,6 +20,7 @@ from pathlib import Path
 import pika
 import requests
 
+from . import local_data
 from .commands import CommandProcessor, Session
 from .events import DEFAULT_BOUND, EventStore
 from .face.engine import FaceEngine
@@ -77,7 +78,6 @@ class Agent:
         self.gallery = self.engine.new_gallery(self.data_dir / "gallery.sqlite3")
         self.photos = PhotoStore(self.data_dir / "photos")
         self.platform = PlatformClient()
-        self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform, self.photos)
         self.mac = mac or hex_mac()
         if relay:
             self.store.set("relay_driver", relay)
@@ -91,6 +91,9 @@ class Agent:
         if event_bound:
             self.store.set("event_bound", event_bound)
         self.events = EventStore(self.data_dir / "events.sqlite3", self.store.get("event_bound", DEFAULT_BOUND))
+        local_data.prepare(self.store, self.gallery)
+        self.processor = CommandProcessor(self.engine, self.gallery, self.store, self.platform, self.photos,
+                                          self.events)
         self.recognizer = Recognizer(self.engine, self.gallery, self)
         self.realtime = RealtimeSender(self._realtime_targets, self.stopping)
         self.uploader = HistoryUploader(self.events, self._history_targets, self._upload_period, self.stopping)

@@ -26,8 +26,10 @@ from .contract import (
     SERVER_PROCESS_FAILED,
     ContractCodeError,
 )
+from .events import EventStore
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
+from .local_data import DEFAULT_TAG, FACE_PREFIX, ensure_default_group, wipe, wipe_options
 from .photos import PhotoStore
 from .platform import PlatformClient, RemoteDataError, join_base, resolve, with_auth
 from .store import Store
@@ -70,12 +72,13 @@ class BadCommand(ValueError):
 
 class CommandProcessor:
     def __init__(self, engine: FaceEngine, gallery: Gallery, store: Store, platform: PlatformClient,
-                 photos: PhotoStore) -> None:
+                 photos: PhotoStore, events: EventStore) -> None:
         self.engine = engine
         self.gallery = gallery
         self.store = store
         self.platform = platform
         self.photos = photos
+        self.events = events
 
     def process(self, body: bytes, session: Session) -> Outcome:
         message_id, method, extend = None, "unknown", {}
@@ -107,6 +110,7 @@ class CommandProcessor:
 
     # --- add_users_plus ------------------------------------------------------------
     def _add_users_plus(self, command: dict, session: Session, message_id: str | None) -> dict:
+        ensure_default_group(self.store)  # upstream v1.0.2: created by default when users are sent
         done = self.store.progress(message_id) if message_id else {}
         entries, failures = self._people(command, session, skip=set(done))
         outcomes = dict(done)
@@ -171,9 +175,13 @@ class CommandProcessor:
             face = self.engine.enrol(photo, level=level)
         except ContractCodeError as exc:
             return {**outcome, "code": exc.code, "message": exc.message}
-        groups = tuple(str(g) for g in info.get("permission_ids") or ["0"])
+        permissions = tuple(str(g) for g in info.get("permission_ids") or ["0"])
+        existing = self.gallery.get(identity_id)
+        comparison = [g for g in (existing.groups if existing else ()) if g.startswith(FACE_PREFIX)]
+        if DEFAULT_TAG not in comparison:
+            comparison.append(DEFAULT_TAG)  # sent by the cloud: in the default comparison group
         extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids")}
-        person = Person(identity_id, name, int(info.get("type", 1) or 1), groups, extra)
+        person = Person(identity_id, name, int(info.get("type", 1) or 1), permissions + tuple(comparison), extra)
         self.photos.save(identity_id, photo)
         self.gallery.upsert(person, face.embedding)
         return {**outcome, "code": 0, "message": "enrolled"}
@@ -209,12 +217,11 @@ class CommandProcessor:
                 "result": {"success_users": deleted, "failed_users": []}}
 
     def _wipe_data(self, command: dict, session: Session, message_id: str | None) -> dict:
-        options = command.get("wipe_options")
-        if not isinstance(options, dict):
-            raise BadCommand("wipe_options {users, events} is required")
-        if options.get("users"):
-            self.gallery.clear()
-            self.photos.clear()
+        try:
+            options = wipe_options(command.get("wipe_options"))
+        except ValueError as exc:
+            raise BadCommand(str(exc)) from exc
+        wipe(options, self.store, self.gallery, self.photos, self.events)
         return {"success": True, "code": 0, "message": "wiped", "result": {"wipe_options": options}}
 
     def _fiqa(self, command: dict, session: Session, message_id: str | None) -> dict:

@@ -7,7 +7,8 @@ found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
 
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
 (§4.2) are comparison groups. In the gallery a person's groups hold the permission
-ids as they are and face groups as `face:<name>`.
+ids as they are and face groups as `face:<name>`; `default_group` exists on every box
+and only people in some comparison group are recognised (edge_agent/local_data.py).
 All of §4. The event and status settings are stored here and read by the senders
 (edge_agent/reporting.py); EventAction drives the relay driver (edge_agent/relay.py).
 The box's inputs (recognize, devices) are in edge_agent/input_api.py.
@@ -22,10 +23,10 @@ from flask import Blueprint, jsonify, request
 
 from .api import error
 from .contract import ContractCodeError
+from .local_data import FACE_PREFIX, face_groups, wipe, wipe_options
 
 PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR = (
     40091, 40002, 40005, 40491, 40401, 40012)
-FACE_PREFIX = "face:"
 
 
 class BadRequest(Exception):
@@ -165,9 +166,6 @@ def user_routes(api: Blueprint, agent) -> None:
         except (binascii.Error, ValueError) as exc:
             raise BadRequest(40003, "reg_photo is not valid base64.") from exc
 
-    def face_groups(person: Person) -> list[str]:
-        return [g[len(FACE_PREFIX):] for g in person.groups if g.startswith(FACE_PREFIX)]
-
     def permission_ids(person: Person) -> list[str]:
         return [g for g in person.groups if not g.startswith(FACE_PREFIX)] or ["0"]
 
@@ -175,7 +173,7 @@ def user_routes(api: Blueprint, agent) -> None:
         photo = agent.photos.load(person.identity_id) if with_photo else None
         return {
             "identity_id": person.identity_id,
-            "group_name": face_groups(person),
+            "group_name": face_groups(person.groups),
             "info": {**person.extra, "name": person.name, "type": person.person_type,
                      "permission_ids": permission_ids(person), "user_id": person.identity_id},
             "reg_photo": base64.b64encode(photo).decode() if photo else "",
@@ -219,6 +217,8 @@ def user_routes(api: Blueprint, agent) -> None:
         if existing is not None and not ignore_exist:
             raise BadRequest(40011, f"identity_id {identity_id!r} already exists.", 409)
         groups = [g.strip() for g in group_text.split(",") if g.strip()]
+        if not groups:  # upstream 40012: a face group name that is empty
+            raise BadRequest(GROUP_NAME_ERROR, "group_name must name at least one group.")
         unknown = [g for g in groups if not agent.store.local_groups("face", g)]
         if unknown:
             raise BadRequest(NOT_FOUND, f"no group {', '.join(unknown)}.", 404)
@@ -230,7 +230,7 @@ def user_routes(api: Blueprint, agent) -> None:
         photo = decode_photo(data.get("reg_photo"))
         face = enrol(identity_id, photo, person_type)
         if existing is not None:  # ignore_exist: keep its groups, add these
-            groups = face_groups(existing) + [g for g in groups if g not in face_groups(existing)]
+            groups = face_groups(existing.groups) + [g for g in groups if g not in face_groups(existing.groups)]
         person = Person(identity_id, name, person_type,
                         tuple(permissions) + tuple(FACE_PREFIX + g for g in groups), extra_of(info))
         agent.photos.save(identity_id, photo)
@@ -271,7 +271,7 @@ def user_routes(api: Blueprint, agent) -> None:
         person_type = int(info.get("type", person.person_type))
         permissions = info.get("permission_ids")
         groups = (tuple(permissions) if permissions is not None else tuple(permission_ids(person))) + tuple(
-            FACE_PREFIX + g for g in face_groups(person))
+            FACE_PREFIX + g for g in face_groups(person.groups))
         updated = Person(identity_id, info.get("name", person.name), person_type, groups,
                          {**person.extra, **extra_of(info)})
         if data.get("reg_photo"):
@@ -293,7 +293,7 @@ def user_routes(api: Blueprint, agent) -> None:
             raise BadRequest(ID_NOT_FOUND, f"no person {identity_id!r}.", 404)
         agent.gallery.delete(identity_id)
         agent.photos.delete(identity_id)
-        return jsonify({"data": {"identity_id": identity_id, "group_name": face_groups(person),
+        return jsonify({"data": {"identity_id": identity_id, "group_name": face_groups(person.groups),
                                  "message": "have remove from group success"}})
 
 
@@ -405,15 +405,9 @@ def setting_routes(api: Blueprint, agent) -> None:
 
     @api.post("/WipeData")
     def wipe_data():
-        options = body().get("wipe_options")
-        if not isinstance(options, dict) or not all(isinstance(options.get(k), bool) for k in ("users", "events")):
-            raise BadRequest(PARAM_ERROR, "wipe_options {users: bool, events: bool} is required.")
-        if options["users"]:
-            agent.gallery.clear()
-            agent.photos.clear()
-            for kind in ("permission", "face"):
-                for group in agent.store.local_groups(kind):
-                    agent.store.delete_local_group(kind, group["name"])
-        if options["events"]:
-            agent.events.clear()
-        return jsonify({"data": {"wipe_options": options, "message": "wiped"}})
+        try:
+            options = wipe_options(body().get("wipe_options"))
+        except ValueError as exc:
+            raise BadRequest(PARAM_ERROR, f"{exc}.") from exc
+        wipe(options, agent.store, agent.gallery, agent.photos, agent.events)
+        return jsonify({"data": {"wipe_options": options}})

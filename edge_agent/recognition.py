@@ -1,7 +1,9 @@
 """From a camera image to contract events: recognise, record, act, and tell who listens.
 
 Every face found becomes one event (part 2 §4.4.6 / §4.4.9): a match closer than the
-engine's threshold carries the person; any other face is a stranger (person_type 4).
+engine's threshold among the people in a comparison group (edge_agent/local_data.py)
+carries the person and the groups they were found in; any other face is a stranger
+(person_type 4).
 `score` is the similarity 1 - distance, clamped to [0, 1]: with dlib's euclidean
 threshold of 0.6 a match scores above 0.4, and a higher score means a closer face, as
 upstream's examples read.
@@ -26,7 +28,7 @@ from .contract import BLACKLIST, STRANGER
 from .face.decode import DecodedImage, decode_image
 from .face.engine import Face, FaceEngine
 from .face.gallery import Gallery, Match
-from .local_api import FACE_PREFIX
+from .local_data import DEFAULT_GROUP, comparison_tags, face_groups
 
 logger = logging.getLogger("edge_agent.recognition")
 
@@ -109,8 +111,9 @@ class Recognizer:
         decoded = image if isinstance(image, DecodedImage) else decode_image(image)
         when_ms = when_ms or int(time.time() * 1000)
         recognitions = []
+        compared = comparison_tags(self.gallery)  # only people in a comparison group (part 2 §4.2)
         for face in self.engine.analyse(decoded).faces:
-            best = self.gallery.search(face.embedding, k=1)
+            best = self.gallery.search(face.embedding, k=1, groups=compared)
             match = best[0] if best and best[0].distance < self.engine.threshold else None
             score = similarity(best[0].distance) if best else 0.0
             recognitions.append(Recognition(face, match, score))
@@ -123,11 +126,11 @@ class Recognizer:
     def _record(self, recognition: Recognition, decoded: DecodedImage, device: Device | None, when_ms: int) -> None:
         agent = self.agent
         person = recognition.match.person if recognition.match else None
-        face_groups = [g[len(FACE_PREFIX):] for g in (person.groups if person else ()) if g.startswith(FACE_PREFIX)]
         event = {
             "identity_id": person.identity_id if person else f"stranger_{uuid.uuid4().hex[:12]}",
             "identity_name": person.name if person else "stranger",
-            "group_name": ",".join(face_groups) or "default_group",
+            # The groups the match was found in; a stranger was compared with the default group too.
+            "group_name": ",".join(face_groups(person.groups)) if person else DEFAULT_GROUP,
             "timestamp": when_ms,
             "score": recognition.score,
             "ext_data": {

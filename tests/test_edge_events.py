@@ -28,7 +28,8 @@ def agent(tmp_path):
     agent = Agent(tmp_path / "box", dev_sno="TESTSNO", mac="0x0000aabbccdd")
     for name in PEOPLE:
         face = agent.engine.enrol((FACES / "enroll" / name / "1.jpg").read_bytes())
-        agent.gallery.upsert(Person(name, name.replace("_", " ").title(), 1, ("0",)), face.embedding)
+        agent.gallery.upsert(Person(name, name.replace("_", " ").title(), 1, ("0", "face:default_group")),
+                             face.embedding)
     yield agent
     agent.stop(5)
 

@@ -62,24 +62,24 @@ def test_face_groups_and_their_members(box):
     for identity_id in ("001", "002", "003"):
         agent.gallery.upsert(Person(identity_id, groups=("perm-1",)), vector)
     url = "/SophonFogSys/api/groups"
-    created = api.post(url, headers=HEADERS, json={"group_name": "default_group", "description": "默认比对用户组"})
-    assert created.json == {"data": {"info": {"name": "default_group", "description": "默认比对用户组"}}}
+    created = api.post(url, headers=HEADERS, json={"group_name": "lobby", "description": "大厅"})
+    assert created.json == {"data": {"info": {"name": "lobby", "description": "大厅"}}}
     assert api.get(url, headers=HEADERS).json["data"]["groups_list"] == [
-        {"name": "default_group", "description": "默认比对用户组"}]
+        {"name": "default_group", "description": "默认比对用户组"}, {"name": "lobby", "description": "大厅"}]
     added = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
-                    json={"group_name": "default_group", "identity_id": ["001", "002"], "with_identity_id": True})
-    assert added.json == {"data": {"group_name": "default_group", "identity_id": ["001", "002"]}}
-    assert agent.gallery.get("001").groups == ("perm-1", "face:default_group")  # permissions kept
+                    json={"group_name": "lobby", "identity_id": ["001", "002"], "with_identity_id": True})
+    assert added.json == {"data": {"group_name": "lobby", "identity_id": ["001", "002"]}}
+    assert agent.gallery.get("001").groups == ("perm-1", "face:lobby")  # permissions kept
     removed = api.delete("/SophonFogSys/api/GroupUsers", headers=HEADERS,
-                         json={"group_name": "default_group", "identity_id": ["001"], "with_identity_id": True})
+                         json={"group_name": "lobby", "identity_id": ["001"], "with_identity_id": True})
     assert removed.json["data"]["identity_id"] == ["002"]
     unknown = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
-                      json={"group_name": "default_group", "identity_id": ["999"]})
+                      json={"group_name": "lobby", "identity_id": ["999"]})
     assert unknown.status_code == 404 and unknown.json["error"]["code"] == 40401
     no_group = api.put("/SophonFogSys/api/GroupUsers", headers=HEADERS,
                        json={"group_name": "x", "identity_id": ["001"]})
     assert no_group.json["error"]["code"] == 40491
-    kept = api.delete(url, headers=HEADERS, json={"group_name": "default_group"})
+    kept = api.delete(url, headers=HEADERS, json={"group_name": "lobby"})
     assert "remain" in kept.json["data"]["message"]
     assert "002" in agent.gallery and agent.gallery.get("002").groups == ("perm-1",)
     not_bool = api.delete(url, headers=HEADERS, json={"group_name": "g", "user_recursive_delete": "yes"})
@@ -95,18 +95,17 @@ def test_group_membership_survives_a_restart(box, tmp_path):
     assert reopened.get("001").groups == ("face:g",)
 
 
-def photo_b64(identity: str) -> str:
+def photo_b64(identity: str, kind: str = "enroll") -> str:
     import base64
 
     from .face.conftest import FACES
 
-    return base64.b64encode((FACES / "enroll" / identity / "1.jpg").read_bytes()).decode()
+    return base64.b64encode((FACES / kind / identity / "1.jpg").read_bytes()).decode()
 
 
 def test_users_create_query_update_delete_with_real_faces(box):
     agent, api = box
     url = "/SophonFogSys/api/users"
-    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "default_group", "description": ""})
     created = api.post(url, headers=HEADERS, json={
         "identity_id": "001", "group_name": "default_group", "reg_photo": photo_b64("obama"),
         "info": {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3}})
@@ -142,11 +141,11 @@ def test_users_errors(box, tmp_path):
     blank = tmp_path / "blank.jpg"
     Image.new("RGB", (300, 300), (90, 90, 90)).save(blank)
     no_face = api.post(url, headers=HEADERS, json={
-        "identity_id": "x", "group_name": "", "reg_photo": base64.b64encode(blank.read_bytes()).decode(),
+        "identity_id": "x", "group_name": "default_group", "reg_photo": base64.b64encode(blank.read_bytes()).decode(),
         "info": {"name": "X", "type": 1}})
     assert no_face.status_code == 400 and no_face.json["error"]["code"] == 40004
-    bad_base64 = api.post(url, headers=HEADERS, json={"identity_id": "x", "group_name": "", "reg_photo": "%%",
-                                                      "info": {"name": "X", "type": 1}})
+    bad_base64 = api.post(url, headers=HEADERS, json={"identity_id": "x", "group_name": "default_group",
+                                                      "reg_photo": "%%", "info": {"name": "X", "type": 1}})
     assert bad_base64.json["error"]["code"] == 40003
     unknown_group = api.post(url, headers=HEADERS, json={"identity_id": "x", "group_name": "nope",
                                                          "reg_photo": photo_b64("obama"), "info": {"name": "X"}})
@@ -189,8 +188,9 @@ def test_wipe_data_erases_people_and_groups(box):
     wiped = api.post("/SophonFogSys/api/WipeData", headers=HEADERS,
                      json={"wipe_options": {"users": True, "events": True}})
     assert wiped.json["data"]["wipe_options"] == {"users": True, "events": True}
+    assert wiped.json == {"data": {"wipe_options": {"users": True, "events": True}}}  # part 2 §4.5.4
     assert len(agent.gallery) == 0 and api.get("/SophonFogSys/api/groups", headers=HEADERS).json == {
-        "data": {"groups_list": []}}
+        "data": {"groups_list": [{"name": "default_group", "description": "默认比对用户组"}]}}
 
 
 def test_event_action_drives_the_relay_driver(box):
@@ -213,3 +213,65 @@ def test_http_relay_reports_an_unreachable_relay(box):
     failed = api.put("/SophonFogSys/api/EventAction", headers=HEADERS, json={"action": [
         {"action_ip": "127.0.0.1", "action_port": "9", "action_mode": "alarm"}]})
     assert failed.status_code == 502 and failed.json["error"]["code"] == 50072
+
+
+def test_default_group_exists_on_a_fresh_box_and_the_docs_own_example_works(box):
+    """Issue 11 item 9: upstream v1.0.2 creates a comparison group by default; part 2 §4.3.1's example."""
+    agent, api = box
+    groups = api.get("/SophonFogSys/api/groups?group_name=default_group", headers=HEADERS)
+    assert groups.json == {"data": {"groups_list": [{"name": "default_group", "description": "默认比对用户组"}]}}
+    created = api.post("/SophonFogSys/api/users", headers=HEADERS, json={
+        "info": {"name": "小王", "type": 1, "permission_ids": ["f4add9c0-4212-4064-a045-b6185cf00501"]},
+        "group_name": "default_group", "identity_id": "001", "reg_photo": photo_b64("obama")})
+    assert created.status_code == 200, created.json
+    assert created.json["data"]["group_name"] == "default_group" and created.json["data"]["identity_id"] == "001"
+    empty = api.post("/SophonFogSys/api/users", headers=HEADERS, json={
+        "info": {"name": "x", "type": 1}, "group_name": "", "identity_id": "002", "reg_photo": photo_b64("biden")})
+    assert empty.status_code == 400 and empty.json["error"]["code"] == 40012  # GROUP_NAME_ERROR: name empty
+
+
+def test_only_people_in_a_comparison_group_are_recognised_and_events_name_their_groups(box):
+    agent, api = box
+    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "vip", "description": ""})
+    api.post("/SophonFogSys/api/users", headers=HEADERS, json={
+        "info": {"name": "Obama", "type": 5}, "group_name": "default_group,vip", "identity_id": "001",
+        "reg_photo": photo_b64("obama")})
+    probe = photo_b64("obama", "probe")
+    seen = api.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": probe})
+    assert seen.json["data"]["faces"][0]["identity_id"] == "001"
+    assert agent.events.recent(1)[0].body["group_name"] == "default_group,vip"
+    for group in ("default_group", "vip"):
+        api.delete("/SophonFogSys/api/GroupUsers", headers=HEADERS, json={"group_name": group, "identity_id": ["001"]})
+    seen = api.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": probe})
+    assert seen.json["data"]["faces"][0]["matched"] is False  # in no comparison group: not compared
+    assert agent.events.recent(1)[0].body["group_name"] == "default_group"  # a stranger's
+
+
+def test_people_enrolled_before_comparison_groups_are_put_in_default_group_once(tmp_path):
+    from edge_agent.face.gallery import Gallery
+    from edge_agent.store import Store
+
+    data = tmp_path / "old-box"
+    data.mkdir()
+    Gallery(data / "gallery.sqlite3").upsert(Person("old", groups=("0",)), np.ones(128, dtype=np.float32))
+    Store(data / "agent.sqlite3").set("dev_sno", "OLD")
+    agent = Agent(data, mac="0x0000000000fe")
+    assert agent.gallery.get("old").groups == ("0", "face:default_group")
+    agent.gallery.set_groups("old", ("0",))  # taken out by hand afterwards: stays out
+    assert Agent(data, mac="0x0000000000fe").gallery.get("old").groups == ("0",)
+
+
+def test_local_wipe_data_honours_each_option(box):
+    """Issue 11 item 15: one implementation with MQ wipe_data (tests/test_edge_stock_cloud.py)."""
+    agent, api = box
+    agent.gallery.upsert(Person("001", groups=("face:default_group",)), np.zeros(128, dtype=np.float32))
+    agent.events.add({"identity_id": "001", "ext_data": {}})
+    api.post("/SophonFogSys/api/groups", headers=HEADERS, json={"group_name": "g", "description": ""})
+    only_events = api.post("/SophonFogSys/api/WipeData", headers=HEADERS,
+                           json={"wipe_options": {"users": False, "events": True}})
+    assert only_events.json == {"data": {"wipe_options": {"users": False, "events": True}}}
+    assert len(agent.events) == 0 and "001" in agent.gallery
+    assert len(api.get("/SophonFogSys/api/groups", headers=HEADERS).json["data"]["groups_list"]) == 2
+    agent.events.add({"identity_id": "001", "ext_data": {}})
+    api.post("/SophonFogSys/api/WipeData", headers=HEADERS, json={"wipe_options": {"users": True, "events": False}})
+    assert len(agent.events) == 1 and len(agent.gallery) == 0

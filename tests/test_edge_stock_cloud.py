@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from edge_agent.agent import Agent
+from edge_agent.api import create_app
 
 from .edge_cloud import Reply, StockCloud, wait_until
 from .face.conftest import FACES
@@ -164,3 +165,48 @@ def test_photo_urls_join_the_image_server_base(base, relative, url):
     from edge_agent.platform import join_base
 
     assert join_base(relative, base) == url
+
+# --- item 9: default_group -------------------------------------------------------------
+def test_people_sent_by_the_cloud_are_in_default_group_and_events_name_it_truly(cloud, start_agent):
+    agent = start_agent()
+    api = create_app(agent, None).test_client()
+    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
+    assert cloud.results()[0]["success"] is True
+    # upstream 01 README v1.0.2: a comparison group is created by default when users are sent
+    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
+    assert "default_group" in [g["name"] for g in groups]
+    members = api.get("/SophonFogSys/api/users?group_name=default_group").json["data"]["identities_list"]
+    assert [m["identity_id"] for m in members] == ["666"] and members[0]["group_name"] == ["default_group"]
+    seen = api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    assert seen.json["data"]["faces"][0]["identity_id"] == "666"
+    event = agent.events.recent(1)[0].wire()
+    assert event["group_name"] == "default_group"  # part 2 §4.4.9: the group compared against
+
+
+# --- item 15: wipe_data honours wipe_options ---------------------------------------------------
+def test_wipe_data_erases_exactly_what_its_options_say(cloud, start_agent):
+    agent = start_agent()
+    api = create_app(agent, None).test_client()
+    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
+    cloud.results()
+    api.post("/SophonFogSys/api/groups", json={"group_name": "lobby", "description": ""})
+    api.post("/SophonFogSys/api/permissions", json={"permission_name": "p1", "description": ""})
+    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    assert len(agent.events) == 1
+
+    cloud.publish(command("wipe_data", wipe_options={"users": False, "events": True}))
+    [result] = cloud.results()
+    assert result["success"] is True and result["result"]["wipe_options"] == {"users": False, "events": True}
+    assert len(agent.events) == 0 and "666" in agent.gallery
+    assert len(api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]) == 2
+
+    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    cloud.publish(command("wipe_data", wipe_options={"users": True, "events": False}))
+    assert cloud.results()[0]["result"]["wipe_options"] == {"users": True, "events": False}
+    assert len(agent.gallery) == 0 and len(agent.events) == 1
+    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
+    assert [g["name"] for g in groups] == ["default_group"]  # created again by default
+    assert api.get("/SophonFogSys/api/permissions").json["data"]["permissions_list"] == []
+
+    cloud.publish(command("wipe_data", wipe_options={"users": "yes"}))
+    assert cloud.results()[0]["code"] == 40071  # upstream: both options are required booleans
