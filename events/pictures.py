@@ -123,9 +123,10 @@ def picture_chunks(value) -> Iterator[bytes]:
 def check_image(path: Path) -> str:
     """The image's format when Pillow reads it within the pixel limit; PictureRefused otherwise.
 
-    `verify()` checks structure (for PNG, every chunk's checksum up to the end); JPEG, which
-    verify barely checks, is also decoded at 1/8 scale by libjpeg (cheap, small) to catch
-    truncated or corrupt data. Nothing is decoded at full size: memory stays small."""
+    A JPEG (what boxes send) is decoded at 1/8 scale by libjpeg: cheap and small, and it
+    catches truncated or corrupt data that `verify()` would let through. Other formats are
+    `verify()`-ed (for PNG, every chunk's checksum to the end). Nothing is decoded at full
+    size, so memory stays small whatever the picture."""
     limit = max_picture_pixels()
     try:
         with Image.open(path) as image:
@@ -133,11 +134,11 @@ def check_image(path: Path) -> str:
             if width * height > limit:
                 raise PictureRefused(f"image of {width}x{height} pixels exceeds {limit} pixels")
             image_format = image.format
-            image.verify()
-        if image_format == "JPEG":
-            with Image.open(path) as image:
+            if image_format == "JPEG":
                 image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                 image.load()
+            else:
+                image.verify()
     except PictureRefused:
         raise
     except UnidentifiedImageError as exc:

@@ -157,18 +157,12 @@ class _Batch:
         except EventRefused as exc:
             self._quarantine(index, raw, str(exc))
             return
-        if pictures and self._needs_pictures(event):
+        if pictures and event.dedup_key not in self.pending_keys:
+            # Re-sends are decoded too (they are rare: a box re-sends only an unanswered batch);
+            # a lookup per event to skip them would cost every batch more than they do.
             self._keep_pictures(index, event, pictures)
         self.pending_keys.add(event.dedup_key)
         self.pending.append(event)
-
-    def _needs_pictures(self, event: Event) -> bool:
-        """Skip decoding what a re-send brings again (unless history completes a realtime event)."""
-        if event.dedup_key in self.pending_keys:
-            return False
-        known = Event.objects.filter(box=self.box, dedup_key=event.dedup_key).values_list("channel", flat=True)
-        channel = known.first()
-        return channel is None or (channel == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY)
 
     def _keep_pictures(self, index: int, event: Event, pictures: dict[str, Any]) -> None:
         for name, value in pictures.items():
