@@ -319,13 +319,15 @@ class Agent:
         threading.Thread(target=perform, name="relay", daemon=True).start()
 
     def report_device(self, action_type: int, device: Device, status: str) -> None:
-        """The operate event of CONTRACT.md §6 (1 added, 2 removed), queued for deviceInfoAddr."""
+        """The operate event of upstream §7.2 (1 added, 2 removed), queued for deviceInfoAddr,
+        typed as its table says: epType and epStatus ("1" online, "2" offline, "3" unknown)
+        strings, direction an int, isMonitor a bool, lastMonitorTime in seconds."""
         body = {"actionType": action_type, "deviceInfo": {
-            "epId": device.ep_id(self.dev_sno), "devSno": self.dev_sno, "direction": "", "epType": device.ep_type,
-            "memo": "", "epName": device.name, "epIp": device.ip,
-            "epStatus": {"online": 1, "offline": 2}.get(status, 3), "epVersion": "", "epGroupName": device.location,
-            "epStreamUrl": device.stream_url, "lastMonitorTime": int(time.time() * 1000), "isMonitor": 1,
-            "privilegeGroupKey": ""}}
+            "epId": device.ep_id(self.dev_sno), "devSno": self.dev_sno, "direction": device.direction,
+            "epType": str(device.ep_type), "memo": "", "epName": device.name, "epIp": device.ip,
+            "epStatus": {"online": "1", "offline": "2"}.get(status, "3"), "epVersion": "",
+            "epGroupName": device.location, "epStreamUrl": device.stream_url, "lastMonitorTime": int(time.time()),
+            "isMonitor": True, "privilegeGroupKey": ""}}
         self.store.enqueue("report:deviceInfoAddr", body)
 
     # --- status reports --------------------------------------------------------------

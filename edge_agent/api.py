@@ -50,7 +50,8 @@ def create_app(agent, api_key: str | None) -> Flask:
 
     @app.get("/SophonMQ/api/DevSno")
     def get_dev_sno():
-        return jsonify({"data": {"dev_sno": agent.dev_sno}})
+        # Upstream 01 §8.1.1's example answers `dev_sno`, its §8 overview `response`: both, same value.
+        return jsonify({"data": {"dev_sno": agent.dev_sno, "response": agent.dev_sno}})
 
     @app.put("/SophonMQ/api/DevSno")
     def put_dev_sno():
@@ -62,7 +63,7 @@ def create_app(agent, api_key: str | None) -> Flask:
 
     @app.get("/SophonMQ/api/LoginUrl")
     def get_login_url():
-        return jsonify({"data": {"login_url": agent.login_url}})
+        return jsonify({"data": {"response": agent.login_url}})  # upstream 01 §8.2.1
 
     @app.put("/SophonMQ/api/LoginUrl")
     def put_login_url():

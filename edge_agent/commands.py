@@ -29,7 +29,7 @@ from .contract import (
 from .events import EventStore
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
-from .local_data import DEFAULT_TAG, FACE_PREFIX, ensure_default_group, wipe, wipe_options
+from .local_data import DEFAULT_TAG, FACE_PREFIX, IMAGE_ID, ensure_default_group, new_image_id, wipe, wipe_options
 from .photos import PhotoStore
 from .platform import PlatformClient, RemoteDataError, join_base, resolve, with_auth
 from .store import Store
@@ -180,7 +180,8 @@ class CommandProcessor:
         comparison = [g for g in (existing.groups if existing else ()) if g.startswith(FACE_PREFIX)]
         if DEFAULT_TAG not in comparison:
             comparison.append(DEFAULT_TAG)  # sent by the cloud: in the default comparison group
-        extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids")}
+        extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", IMAGE_ID)}
+        extra[IMAGE_ID] = new_image_id()
         person = Person(identity_id, name, int(info.get("type", 1) or 1), permissions + tuple(comparison), extra)
         self.photos.save(identity_id, photo)
         self.gallery.upsert(person, face.embedding)

@@ -48,6 +48,11 @@ def _device_from(data: dict) -> Device:
     if ep_type not in DEVICE_TYPES:
         raise BadRequest(PARAM_ERROR, "ep_type must be 0 gate, 1 snapshot camera, 2 IPC static, 3 IPC dynamic "
                                       "or 4 door access.")
+    direction = data.get("direction", 0)
+    if isinstance(direction, str) and direction.isdigit():
+        direction = int(direction)
+    if direction not in (0, 1) or isinstance(direction, bool):
+        raise BadRequest(PARAM_ERROR, "direction must be 0 (in) or 1 (out).")
     fps = data.get("fps", 2.0)
     if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0 < fps <= 30:
         raise BadRequest(PARAM_ERROR, "fps must be a number above 0 and at most 30.")
@@ -57,13 +62,14 @@ def _device_from(data: dict) -> Device:
     if fields["ep_url"] and fields["folder"]:
         raise BadRequest(PARAM_ERROR, "a device has either a stream (ep_url) or a folder, not both.")
     return Device(ip=ip, name=fields["ep_name"], ep_type=ep_type, location=fields["ep_location"],
-                  stream_url=fields["ep_url"], folder=fields["folder"], fps=float(fps))
+                  stream_url=fields["ep_url"], folder=fields["folder"], fps=float(fps), direction=direction)
 
 
-def _describe(agent, device: Device) -> dict:
+def _describe(agent, device: Device, status: str | None = None) -> dict:
     return {"ep_id": device.ep_id(agent.dev_sno), "ep_ip": device.ip, "ep_name": device.name,
             "ep_type": device.ep_type, "ep_location": device.location, "ep_url": device.stream_url,
-            "folder": device.folder, "fps": device.fps, "ep_status": agent.devices.status(device)}
+            "folder": device.folder, "fps": device.fps, "direction": device.direction,
+            "ep_status": status or agent.devices.status(device)}
 
 
 def input_routes(api: Blueprint, agent) -> None:
@@ -89,8 +95,8 @@ def input_routes(api: Blueprint, agent) -> None:
     @api.post("/devices")
     def save_device():
         device = _device_from(body())
-        agent.devices.save(device)
-        return jsonify({"data": _describe(agent, device)})
+        status = agent.devices.save(device)
+        return jsonify({"data": _describe(agent, device, status)})
 
     @api.delete("/devices")
     def delete_device():

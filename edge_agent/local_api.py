@@ -23,7 +23,7 @@ from flask import Blueprint, jsonify, request
 
 from .api import error
 from .contract import ContractCodeError
-from .local_data import FACE_PREFIX, face_groups, wipe, wipe_options
+from .local_data import FACE_PREFIX, IMAGE_ID, face_groups, image_id_of, new_image_id, wipe, wipe_options
 
 PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR = (
     40091, 40002, 40005, 40491, 40401, 40012)
@@ -175,7 +175,8 @@ def user_routes(api: Blueprint, agent) -> None:
             "identity_id": person.identity_id,
             "group_name": face_groups(person.groups),
             "info": {**person.extra, "name": person.name, "type": person.person_type,
-                     "permission_ids": permission_ids(person), "user_id": person.identity_id},
+                     "permission_ids": permission_ids(person), "user_id": person.identity_id,
+                     IMAGE_ID: image_id_of(person)},
             "reg_photo": base64.b64encode(photo).decode() if photo else "",
         }
 
@@ -200,7 +201,7 @@ def user_routes(api: Blueprint, agent) -> None:
         return info
 
     def extra_of(info: dict) -> dict:
-        return {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", "user_id")}
+        return {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", "user_id", IMAGE_ID)}
 
     @api.post("/users")
     def create_user():
@@ -232,7 +233,8 @@ def user_routes(api: Blueprint, agent) -> None:
         if existing is not None:  # ignore_exist: keep its groups, add these
             groups = face_groups(existing.groups) + [g for g in groups if g not in face_groups(existing.groups)]
         person = Person(identity_id, name, person_type,
-                        tuple(permissions) + tuple(FACE_PREFIX + g for g in groups), extra_of(info))
+                        tuple(permissions) + tuple(FACE_PREFIX + g for g in groups),
+                        {**extra_of(info), IMAGE_ID: new_image_id()})
         agent.photos.save(identity_id, photo)
         agent.gallery.upsert(person, face.embedding)
         reply = describe(person, with_photo=False)
@@ -272,17 +274,19 @@ def user_routes(api: Blueprint, agent) -> None:
         permissions = info.get("permission_ids")
         groups = (tuple(permissions) if permissions is not None else tuple(permission_ids(person))) + tuple(
             FACE_PREFIX + g for g in face_groups(person.groups))
-        updated = Person(identity_id, info.get("name", person.name), person_type, groups,
-                         {**person.extra, **extra_of(info)})
+        extra = {**person.extra, **extra_of(info), IMAGE_ID: image_id_of(person)}
         if data.get("reg_photo"):
             photo = decode_photo(data["reg_photo"])
             embedding = enrol(identity_id, photo, person_type).embedding
             agent.photos.save(identity_id, photo)
+            extra[IMAGE_ID] = new_image_id()
         else:
             embedding = agent.gallery.embedding(identity_id)
+        updated = Person(identity_id, info.get("name", person.name), person_type, groups, extra)
         agent.gallery.upsert(updated, embedding)
         reply = describe(updated, with_photo=False)
         del reply["reg_photo"]
+        reply[IMAGE_ID] = extra[IMAGE_ID]  # part 2 §4.3.3
         return jsonify({"data": reply})
 
     @api.delete("/users")

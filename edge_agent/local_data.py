@@ -14,8 +14,10 @@ stored events.
 """
 from __future__ import annotations
 
+import uuid
+
 from .events import EventStore
-from .face.gallery import Gallery
+from .face.gallery import Gallery, Person
 from .photos import PhotoStore
 from .store import Store
 
@@ -24,6 +26,7 @@ DEFAULT_GROUP = "default_group"
 DEFAULT_TAG = FACE_PREFIX + DEFAULT_GROUP
 DEFAULT_GROUP_DESCRIPTION = "默认比对用户组"  # part 2 §4.2.1's example
 WIPE_KEYS = ("users", "events")
+IMAGE_ID = "image_id"  # part 2 §4.3: the id of a person's enrolled face, new with each photo
 
 
 def ensure_default_group(store: Store) -> None:
@@ -50,6 +53,15 @@ def prepare(store: Store, gallery: Gallery) -> None:
         if person is not None and not face_groups(person.groups):
             gallery.set_groups(identity_id, person.groups + (DEFAULT_TAG,))
     store.set("comparison_groups_ready", True)
+
+
+def new_image_id() -> str:
+    return str(uuid.uuid4())
+
+
+def image_id_of(person: Person) -> str:
+    """The person's image_id; one enrolled before image ids were kept gets a stable one."""
+    return str(person.extra.get(IMAGE_ID) or uuid.uuid5(uuid.NAMESPACE_URL, "aibox-person:" + person.identity_id))
 
 
 def wipe_options(options: object) -> dict[str, bool]:

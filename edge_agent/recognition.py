@@ -47,6 +47,7 @@ class Device:
     stream_url: str = ""  # rtsp://… or a video file: read by the video source
     folder: str = ""  # a folder a camera uploads pictures into (FTP): read by the folder watcher
     fps: float = 2.0  # frames analysed per second of video
+    direction: int = 0  # upstream §7.2: 0 in, 1 out
 
     def ep_id(self, dev_sno: str) -> str:
         return f"{dev_sno}__{self.ip}"

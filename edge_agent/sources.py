@@ -38,13 +38,16 @@ class DeviceRegistry:
         fields = self.agent.store.get("devices", {}).get(ip)
         return Device(**fields) if fields else None
 
-    def save(self, device: Device) -> None:
+    def save(self, device: Device) -> str:
+        """Keep the device, start its reader, report it; its status, as reported."""
         with self.lock:
             devices = self.agent.store.get("devices", {})
             devices[device.ip] = asdict(device)
             self.agent.store.set("devices", devices)
-        self.agent.report_device(1, device, self.status(device))
         self._restart(device)
+        status = self.status(device)  # once, after the start: the report and the reply say the same
+        self.agent.report_device(1, device, status)
+        return status
 
     def remove(self, ip: str) -> Device | None:
         with self.lock:
@@ -74,7 +77,7 @@ class DeviceRegistry:
         """The status report's sub_devices (part 2 §4.5.3)."""
         dev_sno = self.agent.dev_sno
         return [{"ep_id": d.ep_id(dev_sno), "ep_name": d.name, "ep_ip": d.ip, "ep_status": self.status(d),
-                 "ep_location": d.location, "ep_type": d.ep_type, "ep_url": d.stream_url} for d in self.all()]
+                 "ep_location": d.location, "ep_type": str(d.ep_type), "ep_url": d.stream_url} for d in self.all()]
 
     # --- the readers -------------------------------------------------------------------
     def start_all(self) -> None:

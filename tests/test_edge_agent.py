@@ -48,8 +48,10 @@ def configure(api, box, live_server) -> None:
         "data": {"response": box.dev_sno}}
     login_url = live_server.url + "/box/login"
     assert api.put("/SophonMQ/api/LoginUrl", json={"login_url": login_url}, headers=headers).status_code == 200
-    assert api.get("/SophonMQ/api/DevSno", headers=headers).json == {"data": {"dev_sno": box.dev_sno}}
-    assert api.get("/SophonMQ/api/LoginUrl", headers=headers).json == {"data": {"login_url": login_url}}
+    # upstream 01 §8.1.1 answers dev_sno and its §8 overview response: both; §8.2.1 answers response.
+    assert api.get("/SophonMQ/api/DevSno", headers=headers).json == {
+        "data": {"dev_sno": box.dev_sno, "response": box.dev_sno}}
+    assert api.get("/SophonMQ/api/LoginUrl", headers=headers).json == {"data": {"response": login_url}}
 
 
 def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, api, box, live_server, tmp_path):

@@ -110,8 +110,9 @@ def test_users_create_query_update_delete_with_real_faces(box):
         "identity_id": "001", "group_name": "default_group", "reg_photo": photo_b64("obama"),
         "info": {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3}})
     assert created.status_code == 200, created.json
-    assert created.json["data"]["info"] == {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3,
-                                            "user_id": "001"}
+    info = created.json["data"]["info"]
+    image_id = info.pop("image_id")
+    assert info == {"name": "小王", "type": 1, "permission_ids": ["p-1"], "floor": 3, "user_id": "001"}
     assert "001" in agent.gallery
     again = api.post(url, headers=HEADERS, json={"identity_id": "001", "group_name": "default_group",
                                                  "reg_photo": photo_b64("obama"), "info": {"name": "x", "type": 1}})
@@ -120,11 +121,18 @@ def test_users_create_query_update_delete_with_real_faces(box):
                                          "reg_photo": photo_b64("biden"), "info": {"name": "Joe", "type": 5}})
     one = api.get(url + "?identity_id=001", headers=HEADERS).json["data"]["identities_list"]
     assert one[0]["group_name"] == ["default_group"] and one[0]["reg_photo"]
+    assert one[0]["info"]["image_id"] == image_id  # part 2 §4.3.2
     page = api.get(url + "?group_name=default_group&limit=1&skip_num=1", headers=HEADERS).json["data"]
     assert [p["identity_id"] for p in page["identities_list"]] == ["002"] and page["total"] == 2
+    before = api.get(url + "?identity_id=002", headers=HEADERS).json["data"]["identities_list"][0]["info"]
+    renamed = api.put(url, headers=HEADERS, json={"identity_id": "002", "info": {"name": "Jo", "image_id": "x"}})
+    assert renamed.json["data"]["image_id"] == before["image_id"]  # part 2 §4.3.3; same photo, same id
     updated = api.put(url, headers=HEADERS, json={"identity_id": "002", "info": {"name": "Joseph"},
                                                   "reg_photo": photo_b64("biden")})
     assert updated.json["data"]["info"]["name"] == "Joseph" and updated.json["data"]["info"]["type"] == 5
+    new_id = updated.json["data"]["image_id"]
+    assert isinstance(new_id, str) and new_id not in (before["image_id"], "x")  # a new face, a new id
+    assert updated.json["data"]["info"]["image_id"] == new_id
     deleted = api.delete(url, headers=HEADERS, json={"identity_id": "001"})
     assert deleted.json["data"] == {"identity_id": "001", "group_name": ["default_group"],
                                     "message": "have remove from group success"}

@@ -210,3 +210,68 @@ def test_wipe_data_erases_exactly_what_its_options_say(cloud, start_agent):
 
     cloud.publish(command("wipe_data", wipe_options={"users": "yes"}))
     assert cloud.results()[0]["code"] == 40071  # upstream: both options are required booleans
+
+
+# --- item 13: types as the documents give them ---------------------------------------------------
+def test_fiqa_result_has_the_documented_types(cloud, start_agent):
+    start_agent()
+    cloud.publish(command("fiqa", info={"image_base64_str": b64(photo("obama")), "fiqa_level": "high"}))
+    [result] = cloud.results()
+    [face] = result["result"]["data"]
+    info = face["info"]  # upstream 01 §5.3
+    assert isinstance(info["occlusion"], list) and len(info["occlusion"]) == 3
+    assert all(isinstance(v, bool) for v in info["occlusion"])
+    assert isinstance(info["mask"], float) and isinstance(info["partial"], bool)
+    assert isinstance(info["face_size"], int | float) and set(info["headpose"]) == {
+        "pitch_angle", "roll_angle", "yaw_angle"}
+    # What the box cannot assess is said in the documented extra field, never in success or fails.
+    assert face["unassessed"] == ["occlusion", "mask"]
+    assert set(face["success"]) | set(face["fails"]) | set(face["unassessed"]) == FIQA_METRICS
+    assert isinstance(face["bbox"], list) and face["fiqa_result"] is True
+
+
+def test_device_operate_events_and_status_reports_have_the_documented_types(cloud, start_agent, tmp_path):
+    cloud.login_extra.update(deviceInfoAddr="/brain/service/device/operate", deviceMonitorAddr="/status",
+                             deviceMonitorPeriod=1)
+    cloud.routes["/brain/service/device/operate"] = lambda seen: Reply(body={"status": 0, "message": "成功",
+                                                                             "data": None})
+    cloud.routes["/status"] = lambda seen: Reply(body={"data": "ok"})
+    agent = start_agent()
+    api = create_app(agent, None).test_client()
+    added = api.post("/SophonFogSys/api/devices", json={"ep_ip": "10.0.0.7", "ep_name": "Door", "ep_type": 4,
+                                                        "folder": str(tmp_path / "ftp")})
+    assert added.status_code == 200, added.json
+    [report] = wait_until(lambda: cloud.requests_to("/brain/service/device/operate"))
+    body = report.json()
+    assert body["actionType"] == 1
+    info = body["deviceInfo"]  # upstream 01 §7.2
+    assert info["epType"] == "4" and info["epId"] == "SNO-STOCK__10.0.0.7" and info["devSno"] == "SNO-STOCK"
+    assert info["direction"] == 0 and info["isMonitor"] is True
+    assert isinstance(info["lastMonitorTime"], int) and abs(info["lastMonitorTime"] - time.time()) < 60
+    assert info["epStatus"] == {"online": "1", "offline": "2"}[added.json["data"]["ep_status"]]
+    for key in ("memo", "epName", "epIp", "epVersion", "epGroupName", "epStreamUrl", "privilegeGroupKey"):
+        assert isinstance(info[key], str), key
+    assert report.query["token"] == ["token-1"]
+
+    def with_devices():
+        return [s.json() for s in cloud.requests_to("/status") if s.json()["sub_devices"]]
+
+    status = wait_until(with_devices)[0]
+    [device] = status["sub_devices"]  # part 2 §4.5.3
+    assert device["ep_type"] == "4" and device["ep_status"] in ("online", "offline")
+    assert status["gateway_status"] == "online" and status["dev_sno"] == "SNO-STOCK"
+
+
+
+def test_config_endpoints_and_users_replies_have_the_documented_shapes(cloud, start_agent):
+    agent = start_agent()
+    api = create_app(agent, None).test_client()
+    # upstream 01 §8.2.1: {"data": {"response": ...}}; §8.1.1 says dev_sno, its §8 overview response
+    assert api.get("/SophonMQ/api/LoginUrl").json == {"data": {"response": cloud.url + "/login"}}
+    assert api.get("/SophonMQ/api/DevSno").json == {"data": {"dev_sno": "SNO-STOCK", "response": "SNO-STOCK"}}
+    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
+    cloud.results()
+    [entry] = api.get("/SophonFogSys/api/users?identity_id=666").json["data"]["identities_list"]
+    assert isinstance(entry["info"]["image_id"], str) and entry["info"]["image_id"]  # part 2 §4.3.2
+    renamed = api.put("/SophonFogSys/api/users", json={"identity_id": "666", "info": {"name": "fu"}})
+    assert renamed.json["data"]["image_id"] == entry["info"]["image_id"]  # part 2 §4.3.3

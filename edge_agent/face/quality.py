@@ -17,8 +17,10 @@ Every metric is computed from the image and the five landmarks, no extra model:
   pitch: face tilted up. Good to about ±10° for |angles| under 45°.
 - partial: a landmark lies outside the image, or the face's extent estimated from the
   landmarks (cheeks, forehead, chin) crosses an edge of the image.
-- occlusion and mask: no model for them is installed, so they are reported as
-  null and listed under `unassessed`, never guessed; no level requires them.
+- occlusion and mask: no model for them is installed. They keep upstream's types (a
+  list of three booleans, a float) with the values of upstream's passing example
+  ([true, true, true], 0.0) and are named in the report's extra `unassessed` field,
+  never in `success` or `fails`; no level requires them (docs/contract-extensions.md).
 
 Levels (`fiqa_level`), strictest first. A face passes a level when every
 assessed metric is within that level's bounds:
@@ -53,6 +55,7 @@ LEVELS: dict[str, dict] = {
 assert tuple(LEVELS) == FIQA_LEVELS, "one bound per contract level, in the contract's order"
 DEFAULT_LEVEL = "high"
 UNASSESSED = ["occlusion", "mask"]
+UNASSESSED_OCCLUSION, UNASSESSED_MASK = (True, True, True), 0.0
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -122,8 +125,9 @@ def measure(rgb: np.ndarray, detection: Detection, chip: np.ndarray, scale: floa
         "face_size": int(round(min(detection.width, detection.height) / scale)),
         "headpose": head_pose(detection.landmarks),
         "partial": is_partial(detection, width, height),
-        "occlusion": None,
-        "mask": None,
+        # Not assessed (see `unassessed`): upstream's types, its passing example's values.
+        "occlusion": list(UNASSESSED_OCCLUSION),
+        "mask": UNASSESSED_MASK,
     }
 
 

@@ -30,9 +30,10 @@ def test_report_has_the_upstream_fields(engine, faces_dir):
     assert set(info) == {"brightness", "clarity", "face_size", "headpose", "partial", "occlusion", "mask"}
     assert set(info["headpose"]) == {"pitch_angle", "roll_angle", "yaw_angle"}
     assert 0 < info["brightness"] < 1 and info["clarity"] > 0 and info["face_size"] > 200
-    # No model for these: said, not invented.
-    assert info["mask"] is None and info["occlusion"] is None
+    # No model for these: upstream §5.3's types, and said in `unassessed`, never passed or failed.
+    assert info["occlusion"] == [True, True, True] and info["mask"] == 0.0 and isinstance(info["mask"], float)
     assert report["unassessed"] == ["occlusion", "mask"]
+    assert not {"occlusion", "mask"} & (set(report["success"]) | set(report["fails"]))
     assert len(report["bbox"]) == 4
 
 
