@@ -285,7 +285,8 @@ class Agent:
                     targets.append(HistoryTarget(session.platform_url(address.strip())))
         local = self.store.get("history_server") or {}
         for url in local.get("history_upload_event_url", []):
-            targets.append(HistoryTarget(url, bool(local.get("history_need_reg_pic", True))))
+            targets.append(HistoryTarget(url, bool(local.get("history_need_reg_pic", True)),
+                                         local.get("reported_peroid")))
         return targets
 
     def _upload_period(self) -> float:
@@ -332,31 +333,40 @@ class Agent:
 
     # --- status reports --------------------------------------------------------------
     def _status_loop(self) -> None:
-        """Every deviceMonitorPeriod (login; default 20 s) to deviceMonitorAddr and to the
-        locally configured MonitorServerUrl. Best effort: a missed report is not resent."""
+        """Status reports, each target on its own period: deviceMonitorAddr every
+        deviceMonitorPeriod (login; default 20 s), the local MonitorServerUrl every
+        reported_peroid (part 2 §4.5.1), logged in or not. Best effort: a missed report
+        is not resent."""
         cpu = CpuMeter()
         cpu.usage()
-        next_at = 0.0
+        next_at: dict[str, float] = {}
         while not self.stopping.wait(0.5):
-            session = self.session
-            if session is None or time.monotonic() < next_at:
+            now = time.monotonic()
+            due = [(key, url, period) for key, url, period in self._status_targets() if now >= next_at.get(key, 0.0)]
+            if not due:
                 continue
-            period = int(session.reply.get("deviceMonitorPeriod") or 20)
-            next_at = time.monotonic() + max(period, 1)
             report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.model_version,
                                    self.devices.sub_devices())
-            targets = []
-            if session.reply.get("deviceMonitorAddr"):
-                targets.append(session.platform_url(session.reply["deviceMonitorAddr"]))
-            local = self.store.get("monitor_server")
-            if local and local.get("monitor_server_url"):
-                targets.append(local["monitor_server_url"])
-            for url in targets:
+            for key, url, period in due:
+                next_at[key] = now + max(period, 1)
                 try:
                     self.platform.post_json(url, report)
                     self.health.last_status_at = time.time()
                 except requests.RequestException as exc:
                     logger.warning("status report to %s failed: %s", url, exc)
+
+    def _status_targets(self) -> list[tuple[str, str, int]]:
+        """(name, url, period in seconds) of every status target now configured."""
+        targets = []
+        session = self.session
+        if session is not None and session.reply.get("deviceMonitorAddr"):
+            targets.append(("platform", session.platform_url(session.reply["deviceMonitorAddr"]),
+                            int(session.reply.get("deviceMonitorPeriod") or 20)))
+        local = self.store.get("monitor_server")
+        if local and local.get("monitor_server_url"):
+            targets.append(("local:" + local["monitor_server_url"], local["monitor_server_url"],
+                            int(local.get("reported_peroid") or 20)))
+        return targets
 
     def health_report(self) -> dict:
         return {

@@ -1,9 +1,10 @@
 """Sending events on: history batches by cursor, and realtime events fire and forget (CONTRACT.md §6).
 
-History: every `recordUploadPeriod` (login; default 5 s) each target gets its next
-batch of at most 100 stored events; its cursor moves only on a 2xx answer. A failing
-target waits with exponential back-off (capped at a minute) and is retried from where
-it stopped, across restarts, since the cursors live in the event store.
+History: every `recordUploadPeriod` (login; default 5 s), or a local HistoryEventUrl's
+own `reported_peroid`, each target gets its next batch of at most 100 stored events;
+its cursor moves only on a 2xx answer. A failing target waits with exponential
+back-off (capped at a minute) and is retried from where it stopped, across restarts,
+since the cursors live in the event store.
 
 Realtime: a bounded queue and one sender thread; each URL gets 0.5 s. When the queue is
 full the newest realtime copy is dropped: the event is already stored and its history
@@ -36,10 +37,12 @@ def cursor_key(url: str) -> str:
 
 
 class HistoryTarget:
-    def __init__(self, url: str, with_reg_pic: bool = True) -> None:
+    def __init__(self, url: str, with_reg_pic: bool = True, period: float | None = None) -> None:
+        """`period`: this target's own upload period (HistoryEventUrl's reported_peroid); None: the login's."""
         self.url = url
         self.key = cursor_key(url)
         self.with_reg_pic = with_reg_pic
+        self.period = period
 
 
 class HistoryUploader:
@@ -58,14 +61,13 @@ class HistoryUploader:
         self.sent = 0
 
     def run(self) -> None:
-        next_round = 0.0
+        next_at: dict[str, float] = {}  # per target: a target appearing (a login) is served at once
         while not self.stopping.wait(0.2):
-            if time.monotonic() < next_round:
-                continue
-            targets = self.targets()
-            # With no target yet (before the login) look again soon, not a whole period later.
-            next_round = time.monotonic() + (max(float(self.period()), 1.0) if targets else 0.5)
-            for target in targets:
+            for target in self.targets():
+                now = time.monotonic()
+                if now < next_at.get(target.key, 0.0):
+                    continue
+                next_at[target.key] = now + max(float(target.period or self.period()), 1.0)
                 self.upload(target)
 
     def upload(self, target: HistoryTarget) -> int:

@@ -275,3 +275,38 @@ def test_config_endpoints_and_users_replies_have_the_documented_shapes(cloud, st
     assert isinstance(entry["info"]["image_id"], str) and entry["info"]["image_id"]  # part 2 §4.3.2
     renamed = api.put("/SophonFogSys/api/users", json={"identity_id": "666", "info": {"name": "fu"}})
     assert renamed.json["data"]["image_id"] == entry["info"]["image_id"]  # part 2 §4.3.3
+
+# --- item 12: MonitorServerUrl's reported_peroid -------------------------------------------------
+def test_local_monitor_server_gets_status_every_reported_peroid(cloud, tmp_path):
+    cloud.routes["/SophonFogStatus"] = lambda seen: Reply(body={"data": "ok"})
+    agent = Agent(tmp_path / "standalone", mac="0x0000000000ab")  # a box not connected to any cloud
+    api = create_app(agent, None).test_client()
+    setting = {"monitor_server_url": cloud.url + "/SophonFogStatus", "content-type": "json", "reported_peroid": 1}
+    assert api.post("/SophonFogSys/api/MonitorServerUrl", json=setting).json == {"data": "ok"}
+    agent.start()
+    try:
+        wait_until(lambda: len(cloud.requests_to("/SophonFogStatus")) >= 4, timeout=8)
+    finally:
+        agent.stop(10)
+    reports = [s.json() for s in cloud.requests_to("/SophonFogStatus")]
+    assert reports[0]["gateway_status"] == "online" and reports[0]["sub_devices"] == []  # part 2 §4.5.3
+
+
+def test_local_history_server_gets_events_every_reported_peroid(cloud, tmp_path):
+    """HistoryEventUrl's reported_peroid (part 2 §4.4.7) likewise, instead of the 5 s default."""
+    cloud.routes["/SophonFogHistoryEvent"] = lambda seen: Reply(body={"data": "ok"})
+    agent = Agent(tmp_path / "standalone", mac="0x0000000000ac")
+    api = create_app(agent, None).test_client()
+    setting = {"history_upload_event_url": [cloud.url + "/SophonFogHistoryEvent"], "content-type": "json",
+               "reported_peroid": 1}
+    assert api.post("/SophonFogSys/api/HistoryEventUrl", json=setting).status_code == 200
+    agent.events.add({"identity_id": "a", "timestamp": 1, "score": 0.5, "ext_data": {}})
+    agent.start()
+    try:
+        wait_until(lambda: cloud.requests_to("/SophonFogHistoryEvent"), timeout=5)
+        agent.events.add({"identity_id": "b", "timestamp": 2, "score": 0.5, "ext_data": {}})
+        batches = wait_until(lambda: len(cloud.requests_to("/SophonFogHistoryEvent")) >= 2
+                             and cloud.requests_to("/SophonFogHistoryEvent"), timeout=2.5)
+    finally:
+        agent.stop(10)
+    assert [[e["identity_id"] for e in b.json()] for b in batches[:2]] == [["a"], ["b"]]
