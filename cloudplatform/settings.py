@@ -284,7 +284,12 @@ UPLOAD_LIMITS = {
 }
 # Largest photo inside an import's zip, and the most a zip entry may expand (zip bombs).
 IMPORT_ZIP_MAX_RATIO = env.int("IMPORT_ZIP_MAX_RATIO", default=100)
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Box event uploads are read as a stream (events/bodies.py): a batch of 100 events with
+# multi-MB frames fits; each picture is decoded to its file on its own.
+EVENT_REQUEST_MAX_BYTES = env.int("EVENT_REQUEST_MAX_BYTES", default=512 * 1024 * 1024)
+EVENT_PICTURE_MAX_BYTES = env.int("EVENT_PICTURE_MAX_BYTES", default=32 * 1024 * 1024)
+# Photos and event pictures: larger JPEGs are reduced while decoding, other formats refused.
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=4096 * 4096)
 PHOTO_MIN_SIDE = env.int("PHOTO_MIN_SIDE", default=64)
 # Ids per add_users_plus / delete_users message (upstream: keep messages light).
 COMMAND_BATCH_SIZE = env.int("COMMAND_BATCH_SIZE", default=100)

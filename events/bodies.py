@@ -60,7 +60,7 @@ UNSUPPORTED_MEDIA_TYPE = 41591  # the platform's code for a 415 (cloudplatform.c
 
 def request_max_bytes() -> int:
     """Largest event request body: 100 events with pictures of several MiB each, but bounded."""
-    return getattr(settings, "EVENT_REQUEST_MAX_BYTES", 512 * 1024 * 1024)
+    return settings.EVENT_REQUEST_MAX_BYTES
 
 
 class LimitedReader:

@@ -36,11 +36,11 @@ class PictureRefused(Exception):
 
 
 def max_picture_bytes() -> int:
-    return getattr(settings, "EVENT_PICTURE_MAX_BYTES", 32 * 1024 * 1024)
+    return settings.EVENT_PICTURE_MAX_BYTES
 
 
 def max_picture_pixels() -> int:
-    return getattr(settings, "PHOTO_MAX_PIXELS", 40_000_000)
+    return settings.PHOTO_MAX_PIXELS
 
 
 @dataclass(frozen=True)

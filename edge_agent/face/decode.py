@@ -19,12 +19,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from edge_agent.contract import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # decoded; a 20000x20000 JPEG is reduced to fit
+# What is decoded at the most: a 4096x4096 picture (48 MiB as RGB) holds any face photo and a
+# 4K camera frame; a larger JPEG is reduced to fit while decoding, anything else is refused
+# from its header. (A 6300x6300 blank PNG of 5 KB used to be decoded whole: 400 MB.)
+MAX_PIXELS = 4096 * 4096
 MIN_SIDE = 8
 
-# Pillow's own bomb guard would refuse the huge JPEGs this module reduces while decoding;
-# the explicit byte and pixel limits below take its place.
-Image.MAX_IMAGE_PIXELS = None
+# Pillow's bomb guard, for the whole process (the platform imports this module too): headers
+# up to 20000x20000 may be opened, so that such a JPEG can be reduced; Pillow refuses twice that.
+Image.MAX_IMAGE_PIXELS = 20000 * 20000
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ def decode_image(data: bytes, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_
         rgb = _to_rgb(ImageOps.exif_transpose(image))
     except ContractCodeError:
         raise
+    except Image.DecompressionBombError as exc:
+        raise ContractCodeError(IMAGE_TOO_LARGE, f"Image too large: {exc}") from exc
     except UnidentifiedImageError as exc:
         raise ContractCodeError(IMAGE_ERROR, f"Not a readable image: {exc}") from exc
     except (OSError, ValueError, SyntaxError, struct.error) as exc:

@@ -41,6 +41,21 @@ def import_zip(csv_path: str, zip_path: str) -> dict:
     return {"state": job.state, "report": job.report}
 
 
+def check_photo(path: str) -> dict:
+    """The platform's photo check (console, API and import all use it) on the file's bytes."""
+    from edge_agent.contract import ContractCodeError
+    from users.photos import check_photo as check
+
+    data = Path(path).read_bytes()
+    before = peak_kib()
+    try:
+        check(data)
+        outcome = {"accepted": True}
+    except ContractCodeError as refused:
+        outcome = {"accepted": False, "code": refused.code, "message": refused.message}
+    return {**outcome, "grew_kib": peak_kib() - before}
+
+
 def post_file(url: str, field: str, size: int, body_path: str) -> dict:
     """POST a multipart body of `size` bytes streamed from disk, as a logged-in administrator,
     through the WSGI handler of this process (the web process's code path)."""
@@ -89,7 +104,7 @@ if __name__ == "__main__":
     scenario, var_dir, *args = sys.argv[1:]
     setup(var_dir)
     start = peak_kib()
-    scenarios = {"import_zip": import_zip,
+    scenarios = {"import_zip": import_zip, "check_photo": check_photo,
                  "post_file": lambda url, field, size, body: post_file(url, field, int(size), body)}
     outcome = scenarios[scenario](*args)
     outcome.setdefault("grew_kib", peak_kib() - start)

@@ -67,3 +67,24 @@ def test_console_import_leaves_no_upload_behind(client, admin_user, settings, dj
     assert job.state == "done" and len(job.report) == 1
     assert not Path(job.csv_path).exists()
     assert not list((Path(settings.MEDIA_ROOT) / "imports").glob("*/*"))
+
+
+def test_tiny_file_of_huge_dimensions_is_refused_from_its_header(tmp_path):
+    """A 5 KB blank 6300x6300 PNG cost the web process 400 MB when decoded whole."""
+    from PIL import Image
+
+    (tmp_path / "var").mkdir()
+    bomb = tmp_path / "blank.png"
+    Image.new("L", (6300, 6300), 255).save(bomb, optimize=True)
+    assert bomb.stat().st_size < 100 * 1024
+    outcome = measure(tmp_path, "check_photo", str(bomb))
+    assert outcome["accepted"] is False and outcome["code"] == 40007, outcome
+    assert outcome["grew_kib"] < 20 * MIB, outcome["grew_kib"]
+
+
+def test_pillow_bomb_guard_is_on_in_every_process():
+    from PIL import Image
+
+    import edge_agent.face.decode  # noqa: F401  (the module that used to switch it off)
+
+    assert Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS <= 20000 * 20000
