@@ -484,6 +484,7 @@ def test_wipe_data_flow(plat: Platform, box: StockBox) -> None:
     command = receive(plat, box, "wipe_data")
     options = command["wipe_options"]
     assert isinstance(options["users"], bool) and isinstance(options["events"], bool)
+    assert options["users"] is True  # the console's "Wipe its people"
     assert isinstance(command["extend_params"], dict)
     example = {"success": True, "code": 0, "message": "重置数据成功", "dev_sno": box.dev_sno,
                "messageKey": "wipe_data", "result": {"wipe_options": {"users": options["users"],
