@@ -1,7 +1,9 @@
 """The console's WebSocket: every open page hears new events and box state changes."""
+import asyncio
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cloudplatform.live import CONSOLE_GROUP
+from cloudplatform.live import CONSOLE_GROUP, ensure_relay
 
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):
@@ -11,6 +13,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
+        await ensure_relay(asyncio.get_running_loop())
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
