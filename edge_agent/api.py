@@ -43,10 +43,12 @@ def create_app(agent, api_key: str | None) -> Flask:
         return None
 
     def json_field(name: str) -> str | tuple:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not isinstance(body.get(name), str) or not body[name].strip():
+        from .local_api import body  # the local API's reading: 41591 for a body that is not JSON
+
+        data = body()
+        if not isinstance(data.get(name), str) or not data[name].strip():
             return error(PARAM_ERROR, f'Body must be {{"{name}": "..."}}.')
-        return body[name].strip()
+        return data[name].strip()
 
     @app.get("/SophonMQ/api/DevSno")
     def get_dev_sno():
@@ -79,9 +81,13 @@ def create_app(agent, api_key: str | None) -> Flask:
     def health():
         return jsonify(agent.health_report())
 
-    from .local_api import local_api
+    from .local_api import BadRequest, local_api
 
     app.register_blueprint(local_api(agent))
+
+    @app.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest):
+        return error(exc.code, exc.message, exc.http_status)
 
     @app.errorhandler(404)
     def not_found(_):

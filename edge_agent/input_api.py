@@ -24,6 +24,8 @@ from .recognition import Device
 def _picture() -> tuple[bytes, str | None]:
     if request.files.get("image"):
         return request.files["image"].read(), request.form.get("device_ip")
+    if request.mimetype == "multipart/form-data":
+        raise BadRequest(PARAM_ERROR, "image (a multipart file) is required.")
     data = body()
     value = data.get("image")
     if not isinstance(value, str) or not value:

@@ -1,8 +1,10 @@
 """The box's local REST API of part 2 §4 (`/SophonFogSys/api/...`).
 
 Replies are `{"data": ...}` or `{"error": {"code", "message", "status"}}` with the fog
-API's codes: 40091 bad parameters, 40002 no JSON body, 40005 not a boolean, 40491 not
-found, 40401 unknown identity_id, 40012 group name taken or empty. Convention
+API's codes: 40091 bad parameters, 40002 no JSON body, 41591 a content type the endpoint
+does not take (HTTP 415), 40005 not a boolean, 40491 not found, 40401 unknown
+identity_id, 40012 group name taken or empty. Bodies are JSON; where part 2 says
+"JSON格式，form-data格式" (§4.4.1, §4.4.4, §4.4.7, §4.5.1) form-data too. Convention
 (CONTRACT.md §7): '' is a value; only null or absent is empty.
 
 Permission groups (§4.1) are what the platform's `permission_ids` name; face groups
@@ -17,16 +19,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from dataclasses import dataclass
 
 import requests
 from flask import Blueprint, jsonify, request
+from werkzeug.datastructures import MultiDict
 
 from .api import error
 from .contract import ContractCodeError
 from .local_data import FACE_PREFIX, IMAGE_ID, face_groups, image_id_of, new_image_id, wipe, wipe_options
 
-PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR = (
-    40091, 40002, 40005, 40491, 40401, 40012)
+PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR, CONTENT_TYPE_ERROR = (
+    40091, 40002, 40005, 40491, 40401, 40012, 41591)
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class BadRequest(Exception):
@@ -35,11 +41,62 @@ class BadRequest(Exception):
         self.code, self.message, self.http_status = code, message, http_status
 
 
-def body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest(EMPTY_JSON, "Send a JSON object as the body.")
-    return data
+@dataclass(frozen=True)
+class Form:
+    """How to read form-data where part 2 accepts it ("JSON格式，form-data格式"): every field
+    arrives as text; these name the ones that are lists, booleans or whole numbers."""
+
+    lists: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+
+    def read(self, fields: MultiDict) -> dict:
+        data = {}
+        for key in fields:
+            values = fields.getlist(key)
+            if key in self.lists:
+                data[key] = _form_list(values)
+            elif key in self.flags:
+                data[key] = {"true": True, "1": True, "false": False, "0": False}.get(values[-1].strip().lower(),
+                                                                                   values[-1])
+            elif key in self.numbers:
+                text_value = values[-1].strip()
+                data[key] = int(text_value) if text_value.isdigit() else text_value
+            else:
+                data[key] = values[-1]
+        return data
+
+
+def _form_list(values: list[str]) -> list[str] | str:
+    """A repeated field, one field holding a JSON array, or one comma-separated field."""
+    if len(values) > 1:
+        return values
+    value = values[0].strip()
+    if value.startswith("["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value  # refused by the endpoint's own check
+        return parsed if isinstance(parsed, list) else value
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def body(form: Form | None = None) -> dict:
+    """The request's parameters: a JSON object, or form-data where `form` says how to read it.
+    Another content type answers 41591 (CONTENT_TYPE_ERROR, HTTP 415); an empty or non-object
+    JSON body 40002 (EMPTY_REQUEST_JSON). A body sent without any Content-Type is read as JSON."""
+    mimetype = request.mimetype
+    if form is not None and mimetype in FORM_TYPES:
+        return form.read(request.form)
+    if mimetype == "application/json" or mimetype.endswith("+json") or not mimetype:
+        data = request.get_json(force=True, silent=True)
+        if isinstance(data, dict):
+            return data
+        if mimetype or not request.get_data():
+            raise BadRequest(EMPTY_JSON, "Send a JSON object as the body.")
+    accepted = "application/json" + (", multipart/form-data or application/x-www-form-urlencoded" if form else "")
+    raise BadRequest(CONTENT_TYPE_ERROR, f"Content-Type {mimetype or '(none)'} is not accepted here: send {accepted}.",
+                     415)
 
 
 def text(data: dict, key: str) -> str:
@@ -327,7 +384,7 @@ def setting_routes(api: Blueprint, agent) -> None:
 
     @api.post("/GateControllerMode")
     def set_mode():
-        mode = text(body(), "controller_mode")
+        mode = text(body(Form()), "controller_mode")
         if not mode:
             raise BadRequest(PARAM_ERROR, "controller_mode must not be ''.")
         agent.store.set("controller_mode", mode)
@@ -339,7 +396,7 @@ def setting_routes(api: Blueprint, agent) -> None:
 
     @api.post("/EventServerUrl")
     def set_event_servers():
-        data = body()
+        data = body(Form(lists=("event_server_url",), flags=("real_need_reg_pic",)))
         setting = {"event_server_url": url_list(data.get("event_server_url"), "event_server_url"),
                    "real_need_reg_pic": optional_flag(data, "real_need_reg_pic"),
                    "content-type": content_type(data)}
@@ -353,7 +410,8 @@ def setting_routes(api: Blueprint, agent) -> None:
 
     @api.post("/HistoryEventUrl")
     def set_history_servers():
-        data = body()
+        data = body(Form(lists=("history_upload_event_url",), flags=("history_need_reg_pic",),
+                         numbers=("reported_peroid",)))
         setting = {"history_upload_event_url": url_list(data.get("history_upload_event_url"),
                                                         "history_upload_event_url"),
                    "history_need_reg_pic": optional_flag(data, "history_need_reg_pic"),
@@ -369,7 +427,7 @@ def setting_routes(api: Blueprint, agent) -> None:
 
     @api.post("/MonitorServerUrl")
     def set_monitor_server():
-        data = body()
+        data = body(Form(numbers=("reported_peroid",)))
         url = text(data, "monitor_server_url")
         if not url.startswith(("http://", "https://")):
             raise BadRequest(PARAM_ERROR, "monitor_server_url must be an http(s) URL.")

@@ -159,7 +159,8 @@ def test_users_errors(box, tmp_path):
                                                          "reg_photo": photo_b64("obama"), "info": {"name": "X"}})
     assert unknown_group.status_code == 404
     assert api.get(url, headers=HEADERS).json["error"]["code"] == 40091
-    assert api.post(url, headers=HEADERS, data="nope").json["error"]["code"] == 40002
+    assert api.post(url, headers=HEADERS, data="nope").json["error"]["code"] == 41591  # not JSON
+    assert api.post(url, headers=HEADERS, data="[1]", content_type="application/json").json["error"]["code"] == 40002
 
 
 def test_settings_round_trip_and_validation(box):
@@ -283,3 +284,69 @@ def test_local_wipe_data_honours_each_option(box):
     agent.events.add({"identity_id": "001", "ext_data": {}})
     api.post("/SophonFogSys/api/WipeData", headers=HEADERS, json={"wipe_options": {"users": True, "events": False}})
     assert len(agent.events) == 1 and len(agent.gallery) == 0
+
+
+def test_settings_accept_form_data_where_part_2_says_so(box):
+    """Issue 11 item 11: part 2 §4.4.1, §4.4.4, §4.4.7, §4.5.1 take "JSON格式，form-data格式"."""
+    _, api = box
+    base = "/SophonFogSys/api"
+    mode = api.post(f"{base}/GateControllerMode", headers=HEADERS, data={"controller_mode": "alarm"})
+    assert mode.json == {"data": {"controller_mode": "alarm"}}
+    events = api.post(f"{base}/EventServerUrl", headers=HEADERS, content_type="multipart/form-data", data={
+        "event_server_url": ["http://10.0.0.9:9828/a", "http://10.0.0.10:9828/b"], "real_need_reg_pic": "false",
+        "content-type": "form-data"})
+    assert events.json == {"data": {"event_server_url": ["http://10.0.0.9:9828/a", "http://10.0.0.10:9828/b"],
+                                    "real_need_reg_pic": False, "content-type": "form-data"}}
+    history = api.post(f"{base}/HistoryEventUrl", headers=HEADERS, data={
+        "history_upload_event_url": '["https://x/api"]', "history_need_reg_pic": "true", "content-type": "json",
+        "reported_peroid": "30"})
+    assert history.status_code == 200, history.json
+    assert api.get(f"{base}/HistoryEventUrl", headers=HEADERS).json == {"data": {
+        "history_upload_event_url": ["https://x/api"], "history_need_reg_pic": True, "content-type": "json",
+        "reported_peroid": 30}}
+    monitor = api.post(f"{base}/MonitorServerUrl", headers=HEADERS, data={
+        "monitor_server_url": "http://x/status", "content-type": "json", "reported_peroid": "15"})
+    assert monitor.json == {"data": "ok"}
+    assert api.get(f"{base}/MonitorServerUrl", headers=HEADERS).json == {
+        "data": {"monitor_server_url": "http://x/status", "reported_peroid": 15}}
+    bad_flag = api.post(f"{base}/EventServerUrl", headers=HEADERS, data={
+        "event_server_url": "http://10.0.0.9/a", "real_need_reg_pic": "maybe", "content-type": "json"})
+    assert bad_flag.json["error"]["code"] == 40005
+    bad_period = api.post(f"{base}/MonitorServerUrl", headers=HEADERS, data={
+        "monitor_server_url": "http://x/status", "content-type": "json", "reported_peroid": "soon"})
+    assert bad_period.json["error"]["code"] == 40091
+
+
+@pytest.mark.parametrize("method, path", [
+    ("post", "/SophonFogSys/api/users"), ("post", "/SophonFogSys/api/WipeData"),
+    ("post", "/SophonFogSys/api/EventServerUrl"), ("post", "/SophonFogSys/api/MonitorServerUrl"),
+    ("post", "/SophonFogSys/api/groups"), ("put", "/SophonFogSys/api/EventAction"),
+    ("put", "/SophonMQ/api/DevSno"), ("put", "/SophonMQ/api/LoginUrl")])
+def test_a_text_plain_body_answers_the_content_type_error(box, method, path):
+    """Upstream 01 §3: 41591 CONTENT_TYPE_ERROR, not 40002 EMPTY_REQUEST_JSON."""
+    _, api = box
+    sent = getattr(api, method)(path, headers=HEADERS, data='{"wipe_options": {"users": true, "events": true}}',
+                                content_type="text/plain")
+    assert sent.status_code == 415 and sent.json["error"] == {
+        "code": 41591, "message": sent.json["error"]["message"], "status": "CONTENT_TYPE_ERROR"}
+    empty = getattr(api, method)(path, headers=HEADERS, data="", content_type="application/json")
+    assert empty.status_code == 400 and empty.json["error"]["code"] in (40002, 40091)
+
+
+def test_json_only_endpoints_refuse_form_data_with_the_content_type_error(box):
+    _, api = box
+    sent = api.post("/SophonFogSys/api/users", headers=HEADERS, data={"identity_id": "1"})
+    assert sent.status_code == 415 and sent.json["error"]["code"] == 41591
+    missing = api.post("/SophonFogSys/api/users", headers=HEADERS, data="", content_type="application/json")
+    assert missing.json["error"]["code"] == 40002
+
+
+def test_a_face_too_small_answers_40009_on_local_enrolment(box):
+    """Issue 11 item 14, through part 2 §4.3.1."""
+    from .test_edge_stock_cloud import b64, tiny_face_photo
+
+    _, api = box
+    sent = api.post("/SophonFogSys/api/users", headers=HEADERS, json={
+        "identity_id": "tiny", "group_name": "default_group", "reg_photo": b64(tiny_face_photo()),
+        "info": {"name": "Tiny", "type": 1}})
+    assert sent.status_code == 400 and sent.json["error"]["code"] == 40009
