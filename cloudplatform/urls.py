@@ -4,6 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -34,7 +35,8 @@ box_urls = [
 ]
 
 # The split view serves Swagger UI's start-up script as a file: the console's CSP runs no inline script.
-api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema")
+# Its template adds a way back to the console.
+api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html")
 if not settings.API_DOCS_PUBLIC:
     api_docs = staff_member_required(api_docs, login_url="login")
 
@@ -43,6 +45,10 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", ChangeOwnPasswordView.as_view(), name="password-change"),
+    # The language menu posts to set_language; console scripts get their strings from the catalog
+    # as a script file (the CSP runs no inline script).
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
     path("", include("users.urls")),
