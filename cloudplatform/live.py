@@ -36,6 +36,13 @@ def publish(kind: str, payload: dict) -> None:
     transaction.on_commit(lambda: _send({"kind": kind, **payload}))
 
 
+def publish_fragments(fragments: dict[str, str]) -> None:
+    """Replace the HTML of every `[data-live="<key>"]` element on open pages with `fragments[key]`
+    (server-rendered badges: a page shows the same words live as on reload)."""
+    if fragments:
+        publish("fragments", {"fragments": fragments})
+
+
 def _send(message: dict) -> None:
     try:
         if spans_processes():

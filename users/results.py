@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from edge_agent.contract import SERVER_PROCESS_FAILED
 
+from . import live
 from .models import Command, CommandOutcome, Enrolment, ReceivedResult
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def _apply(data: dict, dev_sno: str, message_id: str) -> None:
     command.finished_at = timezone.now()
     command.last_error = "" if data.get("success") else str(data.get("message", ""))[:500]
     command.save(update_fields=["state", "result", "finished_at", "last_error"])
+    live.command_changed(command)
 
 
 def _entries(result: dict, key: str) -> list[dict]:
@@ -134,13 +136,14 @@ def _update_enrolments(command: Command, outcomes: list[CommandOutcome]) -> None
         if enrolment is None:
             continue
         if deleting and outcome.success:
-            gone.append(enrolment.pk)
+            gone.append(enrolment)
             continue
         enrolment.state = Enrolment.State.ENROLLED if outcome.success else Enrolment.State.FAILED
         enrolment.code, enrolment.message = outcome.code, outcome.message
         changed.append(enrolment)
-    Enrolment.objects.filter(pk__in=gone).delete()
+    Enrolment.objects.filter(pk__in=[e.pk for e in gone]).delete()
     Enrolment.objects.bulk_update(changed, ["state", "code", "message"])
+    live.enrolments_changed(changed, gone)
 
 
 def _code(value, default: int) -> int:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from cloudplatform.amqp import describe
 from devices.broker import BrokerAdminError, broker_admin
 
+from . import live
 from .models import Command, Enrolment
 from .publisher import publisher
 
@@ -42,7 +43,8 @@ def publish_command(self, command_id: int) -> str:
         raise
     Command.objects.filter(pk=command_id).update(attempts=F("attempts") + 1, published_at=timezone.now(),
                                                  publish_error="")
-    Command.objects.filter(pk=command_id, state=Command.State.QUEUED).update(state=Command.State.PUBLISHED)
+    if Command.objects.filter(pk=command_id, state=Command.State.QUEUED).update(state=Command.State.PUBLISHED):
+        live.command_changed(Command.objects.get(pk=command_id))
     return "published"
 
 

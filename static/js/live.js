@@ -41,6 +41,15 @@
     });
   }
 
+  // Server-rendered pieces (enrolment and command badges) for [data-live="key"] elements.
+  function replaceFragments(fragments) {
+    for (const [key, html] of Object.entries(fragments)) {
+      document.querySelectorAll("[data-live]").forEach((element) => {
+        if (element.dataset.live === key) element.innerHTML = html;
+      });
+    }
+  }
+
   let delay = 1000;
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
@@ -53,6 +62,7 @@
       for (const item of updates) {
         if (item.kind === "event" && item.event.person_type === 3) blacklistAlert(item.event);
         if (item.kind === "box") boxState(item);
+        if (item.kind === "fragments") replaceFragments(item.fragments);
         document.dispatchEvent(new CustomEvent("console:update", {detail: item}));
       }
     };

@@ -1,0 +1,105 @@
+"""Live console updates made in other processes reach the open pages of the web process.
+
+`make run` starts the Procfile's processes separately and, without REDIS_URL, each has its
+own in-memory channel layer: beat (a box turning offline) and the worker and the results
+consumer used to publish into nothing. This runs the real separate processes.
+"""
+import base64
+import json
+import re
+import time
+
+import requests
+from websockets.sync.client import connect
+
+from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, running_platform
+from tests.contract.stock_box import StockBox
+from tests.face.conftest import FACES
+
+
+def console_session(base_url: str) -> requests.Session:
+    """An administrator logged in through the login form, as a browser would."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/login/", timeout=10).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    reply = session.post(f"{base_url}/login/", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD,
+                                                     "csrfmiddlewaretoken": token},
+                         headers={"Referer": f"{base_url}/login/"}, timeout=10, allow_redirects=False)
+    assert reply.status_code == 302, reply.text[:500]
+    return session
+
+
+def next_message(socket, predicate, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            message = json.loads(socket.recv(timeout=left))
+        except TimeoutError:
+            break
+        if predicate(message):
+            return message
+    raise AssertionError("no such message on the console's WebSocket in time")
+
+
+def open_console(platform):
+    session = console_session(platform.base_url)
+    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+    return connect(platform.base_url.replace("http", "ws") + "/ws/console/", origin=platform.base_url,
+                   additional_headers={"Cookie": cookie}, open_timeout=10)
+
+
+def fragment(key: str):
+    return lambda message: message.get("kind") == "fragments" and key in message.get("fragments", {})
+
+
+def test_worker_and_results_consumer_updates_reach_an_open_page(tmp_path):
+    """A person given to a box: the worker publishes the command (its state changes live), the
+    box answers on the upload queue, the results consumer stores it (the enrolment turns green)."""
+    with running_platform(tmp_path / "platform") as platform, open_console(platform) as socket:
+        box_data = platform.api("POST", "/api/boxes/", json={"name": "Live door"}).json()
+        platform.box_ids.append(box_data["id"])
+        box = StockBox(login_url=platform.url("/box/login"), dev_sno=box_data["dev_sno"])
+        box.login()
+        box.connect()
+        try:
+            group = platform.api("POST", "/api/groups/", json={"name": "Live", "boxes": [box.dev_sno]})
+            assert group.status_code == 201, group.text
+            photo = base64.b64encode((FACES / "enroll/obama/1.jpg").read_bytes()).decode()
+            person = platform.api("POST", "/api/persons/", json={"identity_id": "live-1", "name": "Barack",
+                                                                 "person_type": 1, "permission_groups": ["Live"],
+                                                                 "photo_base64": photo})
+            assert person.status_code == 201, person.text
+            published = next_message(socket, lambda m: fragment_matching(m, "command:", "published"), 10)
+            assert box.serve(timeout=20) is not None
+            key = f"enrolment:{box_data['id']}:live-1"
+            enrolled = next_message(socket, fragment(key), 10)
+        finally:
+            box.close()
+        assert "enrolled" in enrolled["fragments"][key]
+        assert any("published" in html for html in published["fragments"].values())
+
+
+def fragment_matching(message: dict, prefix: str, word: str) -> bool:
+    return message.get("kind") == "fragments" and any(
+        key.startswith(prefix) and word in html for key, html in message.get("fragments", {}).items())
+
+
+def test_beat_marking_a_box_offline_reaches_an_open_page(tmp_path):
+    with running_platform(tmp_path / "platform", {"OFFLINE_CHECK_PERIOD": "1"}) as platform:
+        box = json.loads(platform.manage("create_box", "--name", "Live gate", "--device-monitor-period", "1")
+                         .strip().splitlines()[-1])
+        platform.box_ids.append(box["id"])
+        session = console_session(platform.base_url)
+        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+        with connect(platform.base_url.replace("http", "ws") + "/ws/console/", origin=platform.base_url,
+                     additional_headers={"Cookie": cookie}, open_timeout=10) as socket:
+            login = requests.get(box["login_url"], params={"dev_sno": box["dev_sno"], "hex_mac": "0x0000000a1b2c"},
+                                 timeout=10).json()
+            assert login["token"]
+            online = next_message(socket, lambda m: m.get("kind") == "box" and m.get("online") is True, 10)
+            silent_since = time.monotonic()
+            offline = next_message(socket, lambda m: m.get("kind") == "box" and m.get("online") is False, 15)
+            waited = time.monotonic() - silent_since
+        assert online["id"] == offline["id"] == box["id"]
+        # Three silent periods (3 s), found within one check period and relayed within 2 s.
+        assert waited < 3 + 1 + 2, waited
