@@ -4,8 +4,14 @@
 //   <input type="file" data-preview="img-id">   shows the chosen photo in that <img>
 //   <div data-percent="40">                     sets the element's width to 40 %
 //   <div data-poll-url="/status/" ...>          import progress, polled every second
+//   <div id="x" data-refresh-while-waiting="2000">  the page is fetched again every 2 s until its
+//                                               #x no longer waits; then that part is swapped in
 (function () {
   "use strict";
+  // Django's JavaScript catalog (/jsi18n/, loaded before this file) translates; English without it.
+  const gettext = window.gettext || ((text) => text);
+  const IMPORT_STATES = {queued: gettext("queued"), running: gettext("running"), done: gettext("done"),
+    failed: gettext("failed")};
 
   document.addEventListener("submit", (event) => {
     const message = event.target.dataset && event.target.dataset.confirm;
@@ -33,7 +39,7 @@
       bar.dataset.percent = job.percent;
       bar.textContent = job.percent + "%";
       setWidths(holder);
-      state.textContent = job.state;
+      state.textContent = IMPORT_STATES[job.state] || job.state;
       counts.textContent = counts.dataset.template.replace("{processed}", job.processed)
         .replace("{total}", job.total).replace("{succeeded}", job.succeeded).replace("{failed}", job.failed);
       if (job.state === "done" || job.state === "failed") window.location.reload();
@@ -41,6 +47,18 @@
     }).catch(() => setTimeout(() => pollImport(holder), 3000));
   }
 
+  function refreshWhileWaiting(holder) {
+    const period = Number(holder.dataset.refreshWhileWaiting) || 2000;
+    setTimeout(() => {
+      fetch(window.location.href, {credentials: "same-origin"}).then((reply) => reply.text()).then((html) => {
+        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById(holder.id);
+        if (fresh && !fresh.hasAttribute("data-refresh-while-waiting")) holder.replaceWith(fresh);
+        else refreshWhileWaiting(holder);
+      }).catch(() => refreshWhileWaiting(holder));
+    }, period);
+  }
+
   setWidths(document);
   document.querySelectorAll("[data-poll-url]").forEach(pollImport);
+  document.querySelectorAll("[data-refresh-while-waiting][id]").forEach(refreshWhileWaiting);
 })();
