@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test test-sqlite test-postgres lint system superuser bench-face translations messages
+.PHONY: setup run demo test test-fast test-sqlite test-postgres lint system superuser bench-face translations messages
 
 setup: system $(STAMP) node_modules/.installed models/manifest.json translations
 
@@ -60,6 +60,10 @@ superuser: setup
 # The suite runs on SQLite, then on PostgreSQL when one answers at localhost:5432
 # (in CI it must: CI=true makes a missing PostgreSQL an error).
 test: setup lint test-sqlite test-postgres
+
+# The edit loop: everything but the browser, drill and slow tests, on SQLite (a few minutes).
+test-fast: setup lint
+	$(VENV)/bin/pytest -m "not browser and not drill and not slow" -q
 
 lint:
 	$(VENV)/bin/ruff check .

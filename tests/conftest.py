@@ -8,6 +8,23 @@ from devices import services
 from devices.broker import BrokerAdmin
 
 
+# Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
+MARKED_BY_PATH = {
+    "browser": ("tests/browser/",),
+    "drill": ("tests/test_fault_drills.py", "tests/test_edge_agent_faults.py"),
+    "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_api_fuzz.py",
+             "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
+}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        for marker, prefixes in MARKED_BY_PATH.items():
+            if path.startswith(prefixes):
+                item.add_marker(marker)
+
+
 @pytest.fixture(scope="session")
 def broker_admin() -> BrokerAdmin:
     admin = BrokerAdmin()
