@@ -7,7 +7,6 @@ from cloudplatform.amqp import connection_parameters
 from devices import services
 from devices.broker import BrokerAdmin
 
-
 # Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
