@@ -5,13 +5,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cloudplatform.params import as_int
 
 from .models import Event, QuarantinedEvent
-from .selectors import filter_events_by_params
+from .selectors import InvalidFilters, filter_events_by_params, with_devices
 from .serializers import EventSerializer, QuarantinedEventSerializer
 
 FILTERS = [
@@ -21,8 +22,10 @@ FILTERS = [
                                                            "4 stranger, 5 VIP"),
     OpenApiParameter("identity_id", OpenApiTypes.STR),
     OpenApiParameter("ep_id", OpenApiTypes.STR, description="Front-end device (<dev_sno>__<ip>)"),
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="From this moment (or day), inclusive"),
-    OpenApiParameter("until", OpenApiTypes.DATETIME, description="Until this moment (or the end of this day)"),
+    OpenApiParameter("since", OpenApiTypes.STR, description="From this moment (ISO 8601) or the start of this day "
+                     "(YYYY-MM-DD, in the site's TIME_ZONE), inclusive; anything else answers 400"),
+    OpenApiParameter("until", OpenApiTypes.STR, description="Until this moment (ISO 8601, inclusive) or the end of "
+                     "this day (YYYY-MM-DD, the whole day included); anything else answers 400"),
 ]
 
 
@@ -31,8 +34,13 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = EventSerializer
 
     def get_queryset(self):
-        events = filter_events_by_params(self.request.query_params) if self.action == "list" else Event.objects.all()
-        return events.select_related("box").order_by("-occurred_at", "-id")
+        events = Event.objects.all()
+        if self.action == "list":
+            try:
+                events = filter_events_by_params(self.request.query_params)
+            except InvalidFilters as exc:  # 400 naming each filter and why, not "no filter"
+                raise ValidationError({name: list(errors) for name, errors in exc.errors.items()}) from exc
+        return with_devices(events.select_related("box")).order_by("-occurred_at", "-id")
 
     @extend_schema(parameters=[OpenApiParameter("box", OpenApiTypes.INT, description="Box id")],
                    responses=QuarantinedEventSerializer(many=True), operation_id="events_quarantine_list")

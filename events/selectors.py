@@ -3,71 +3,67 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
-from cloudplatform.params import as_int, as_text
+from devices.models import SubDevice
 
+from .forms import Bound, EventFilterForm
 from .models import Event
 
 
-def _moment(value: str | None, end: bool = False) -> datetime | None:
-    if not value:
-        return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value)
-        if day is None:
-            return None
-        moment = datetime.combine(day, datetime.min.time()) + (timedelta(days=1) if end else timedelta())
-    try:
-        moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-        # In UTC: databases refuse some offsets a client may send (PostgreSQL: beyond ±15:59).
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
+class InvalidFilters(ValueError):
+    """The filters do not parse; `errors` says which and why (a form's errors)."""
+
+    def __init__(self, form: EventFilterForm) -> None:
+        super().__init__("invalid event filters")
+        self.form = form
+        self.errors = form.errors
 
 
-def filter_events(events: QuerySet[Event] | None = None, *, search: str = "", box: str | None = None,
-                  person_type: str | None = None, ep_id: str = "", identity_id: str = "",
-                  since: str | None = None, until: str | None = None) -> QuerySet[Event]:
-    """Filters as the console and the API take them (text in, unparseable values ignored)."""
+def filter_events(events: QuerySet[Event] | None = None, *, q: str = "", box: int | None = None,
+                  type: int | None = None, ep_id: str = "", identity_id: str = "",
+                  since: Bound | None = None, until: Bound | None = None) -> QuerySet[Event]:
+    """Events matching an EventFilterForm's cleaned data."""
     events = Event.objects.all() if events is None else events
-    if search:
-        events = events.filter(Q(identity_name__icontains=search) | Q(identity_id__icontains=search)
-                               | Q(ep_id__icontains=search) | Q(device_ip__icontains=search))
-    if (box_id := as_int(box)) is not None:
-        events = events.filter(box_id=box_id)
-    if (number := as_int(person_type)) is not None:
-        events = events.filter(person_type=number)
+    if q:
+        events = events.filter(Q(identity_name__icontains=q) | Q(identity_id__icontains=q)
+                               | Q(ep_id__icontains=q) | Q(device_ip__icontains=q))
+    if box is not None:
+        events = events.filter(box_id=box)
+    if type is not None:
+        events = events.filter(person_type=type)
     if ep_id:
         events = events.filter(ep_id=ep_id)
     if identity_id:
         events = events.filter(identity_id=identity_id)
-    if start := _moment(since):
-        events = events.filter(occurred_at__gte=start)
-    if end := _moment(until, end=True):
-        events = events.filter(occurred_at__lt=end)
+    if since:
+        events = events.filter(occurred_at__gte=since.moment)
+    if until:
+        events = events.filter(**{"occurred_at__lte" if until.inclusive else "occurred_at__lt": until.moment})
     return events
 
 
 def filter_events_by_params(params) -> QuerySet[Event]:
-    return filter_events(search=as_text(params.get("q")), box=params.get("box"),
-                         person_type=params.get("type"), ep_id=as_text(params.get("ep_id")),
-                         identity_id=as_text(params.get("identity_id")), since=as_text(params.get("since")),
-                         until=as_text(params.get("until")))
+    """Events matching query parameters; InvalidFilters when they do not parse."""
+    form = EventFilterForm(params)
+    if not form.is_valid():
+        raise InvalidFilters(form)
+    return filter_events(**form.cleaned_data)
 
 
 def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:
-    """Events per hour for the last `hours` hours, empty hours included, oldest first."""
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    start = now - timedelta(hours=hours - 1)
-    rows = (Event.objects.filter(occurred_at__gte=start).annotate(hour=TruncHour("occurred_at"))
+    """Events per hour of the site's time zone (a zone half an hour off UTC has its own hours)
+    for the last `hours` hours, empty hours included, oldest first; hours are given in UTC."""
+    current = timezone.localtime().replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+    # Stepped in UTC: adding hours to a local time would step by the wall clock across DST.
+    starts = [current - timedelta(hours=hours - 1 - i) for i in range(hours)]
+    rows = (Event.objects.filter(occurred_at__gte=starts[0])
+            .annotate(hour=TruncHour("occurred_at", tzinfo=timezone.get_current_timezone()))
             .values("hour").annotate(count=Count("id")))
-    counts = {row["hour"]: row["count"] for row in rows}
-    return [(start + timedelta(hours=i), counts.get(start + timedelta(hours=i), 0)) for i in range(hours)]
+    counts = {row["hour"].astimezone(UTC): row["count"] for row in rows}
+    return [(start, counts.get(start, 0)) for start in starts]
 
 
 def counts_per_box(hours: int = 24) -> list[dict]:
@@ -75,3 +71,13 @@ def counts_per_box(hours: int = 24) -> list[dict]:
     return list(Event.objects.filter(occurred_at__gte=since).values("box_id", "box__name")
                 .annotate(count=Count("id"), strangers=Count("id", filter=Q(person_type=4)),
                           blacklist=Count("id", filter=Q(person_type=3))).order_by("-count"))
+
+
+def with_devices(events: QuerySet[Event]) -> QuerySet[Event]:
+    """Each event with the name and location of its camera (the box's sub-device with its
+    ep_id, or with its IP when a report left ep_id out), as camera_name and camera_location."""
+    cameras = (SubDevice.objects.filter(box=OuterRef("box"))
+               .filter(Q(ep_id=OuterRef("ep_id"), ep_id__gt="") | Q(ip=OuterRef("device_ip"), ip__gt=""))
+               .order_by("ep_id"))
+    return events.annotate(camera_name=Subquery(cameras.values("name")[:1]),
+                           camera_location=Subquery(cameras.values("location")[:1]))

@@ -11,13 +11,16 @@ class EventSerializer(serializers.ModelSerializer):
     person_type_label = serializers.SerializerMethodField()
     spot_pic_url = serializers.SerializerMethodField(help_text="Fetch with the same session or API token")
     reg_pic_url = serializers.SerializerMethodField(help_text="Fetch with the same session or API token")
+    camera_name = serializers.SerializerMethodField(help_text="Name of the camera (the box's sub-device) that saw it")
+    camera_location = serializers.SerializerMethodField(help_text="Where that camera is, as the box reports it")
+    detail_url = serializers.SerializerMethodField(help_text="The event's page in the console")
 
     class Meta:
         model = Event
-        fields = ["id", "box", "box_name", "occurred_at", "timestamp_ms", "identity_id", "identity_name",
+        fields = ["id", "box", "box_name", "detail_url", "occurred_at", "timestamp_ms", "identity_id", "identity_name",
                   "group_name", "score", "person_type", "person_type_label", "device_type", "device_ip", "ep_id",
-                  "spot_pic_url", "reg_pic_url", "picture_problems", "grab_fiqa_info", "box_fiqa_info", "channel",
-                  "received_at"]
+                  "camera_name", "camera_location", "spot_pic_url", "reg_pic_url", "picture_problems", "grab_fiqa_info",
+                  "box_fiqa_info", "channel", "received_at"]
         read_only_fields = fields
 
     def get_person_type_label(self, event: Event) -> str:
@@ -28,6 +31,15 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_reg_pic_url(self, event: Event) -> str | None:
         return reverse("event-picture", args=[event.pk, "reg"]) if event.reg_pic else None
+
+    def get_camera_name(self, event: Event) -> str:
+        return getattr(event, "camera_name", None) or ""  # annotated by selectors.with_devices
+
+    def get_camera_location(self, event: Event) -> str:
+        return getattr(event, "camera_location", None) or ""
+
+    def get_detail_url(self, event: Event) -> str:
+        return reverse("event-detail", args=[event.pk])
 
 
 class QuarantinedEventSerializer(serializers.ModelSerializer):

@@ -239,9 +239,11 @@ LIVE_LIMIT = 20  # a history batch shows its newest events live; the events page
 
 def _announce(box: Box, keys: list[str]) -> None:
     """One live message per stored batch: its newest events, oldest first."""
+    from .selectors import with_devices
     from .serializers import EventSerializer
 
-    newest = Event.objects.filter(box=box, dedup_key__in=keys).select_related("box").order_by("-occurred_at", "-id")
+    newest = with_devices(Event.objects.filter(box=box, dedup_key__in=keys).select_related("box")) \
+        .order_by("-occurred_at", "-id")
     events = EventSerializer(list(reversed(newest[:LIVE_LIMIT])), many=True).data
     live.publish("events", {"events": events})
 

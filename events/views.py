@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -9,40 +10,84 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views import View
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
-from devices.models import Box
+from devices.models import Box, SubDevice
+from users.models import Person
 
+from .forms import EventFilterForm
 from .models import Event, QuarantinedEvent
-from .selectors import counts_per_box, filter_events_by_params, hourly_counts
+from .selectors import counts_per_box, filter_events, hourly_counts, with_devices
 from .serializers import PERSON_TYPE_LABELS
+from .templatetags.console import device_type_label
 
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
-               "group_name", "person_type", "score", "channel", "received_at"]
+               "group_name", "person_type", "score", "channel", "received_at", "camera_name", "camera_location",
+               "device_type_name"]
 
 
 class EventListView(AdminRequiredMixin, ListView):
+    """Filters that do not parse are shown as form errors (status 400), with no events."""
+
     template_name = "events/event_list.html"
     paginate_by = 50
 
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.form = EventFilterForm(request.GET)
+        response = super().get(request, *args, **kwargs)
+        if not self.form.is_valid():
+            response.status_code = 400
+        return response
+
     def get_queryset(self):
-        return filter_events_by_params(self.request.GET).select_related("box")
+        events = filter_events(**self.form.cleaned_data) if self.form.is_valid() else Event.objects.none()
+        return with_devices(events.select_related("box"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
         hours = hourly_counts(24)
+        valid = self.form.is_valid()
+        page = context.get("page_obj")
         context.update(
-            query=query.urlencode(), filtered=bool(query), boxes=Box.objects.all(),
+            form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=Box.objects.all(),
             types=sorted(PERSON_TYPE_LABELS.items()),
+            # Live rows join the first page when they match the filters (checked in events.js).
+            live=valid and (page is None or page.number == 1),
+            live_filter=self.form.live_filter() if valid else None,
             chart={"labels": [timezone.localtime(hour).strftime("%H:00") for hour, _ in hours],
+                   "starts": [hour.isoformat() for hour, _ in hours],
                    "counts": [count for _, count in hours]},
             per_box=counts_per_box(24), quarantined=QuarantinedEvent.objects.count(),
+        )
+        return context
+
+
+class EventDetailView(AdminRequiredMixin, DetailView):
+    """One event: both pictures, the score and quality figures, where and when, and who."""
+
+    template_name = "events/event_detail.html"
+    context_object_name = "event"
+
+    def get_queryset(self):
+        return with_devices(Event.objects.select_related("box"))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = self.object
+        others = Event.objects.none()
+        if event.identity_id:
+            others = Event.objects.filter(identity_id=event.identity_id).exclude(pk=event.pk)
+        context.update(
+            person=Person.objects.filter(identity_id=event.identity_id).first() if event.identity_id else None,
+            camera=SubDevice.objects.filter(box=event.box_id, ep_id=event.ep_id).first() if event.ep_id else None,
+            other_count=others.count(),
+            others=with_devices(others.select_related("box"))[:10],
         )
         return context
 
@@ -101,16 +146,25 @@ class EventPictureView(TokenOrSessionAdminMixin, View):
 
 
 class EventExportView(AdminRequiredMixin, View):
-    """The filtered events as CSV, streamed (no size limit, constant memory)."""
+    """The filtered events as CSV, streamed (no size limit, constant memory). Times are in the
+    site's zone with their offset (ISO 8601), as the pages show them."""
 
-    def get(self, request: HttpRequest) -> StreamingHttpResponse:
-        events = filter_events_by_params(request.GET).select_related("box").order_by("occurred_at", "id")
-        rows = ([event.occurred_at.isoformat(), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = EventFilterForm(request.GET)
+        if not form.is_valid():  # the events page, with the filters' errors (400)
+            return EventListView.as_view()(request)
+        events = with_devices(filter_events(**form.cleaned_data).select_related("box")).order_by("occurred_at", "id")
+        rows = ([_local_iso(event.occurred_at), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
                  "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
                  event.group_name, PERSON_TYPE_LABELS.get(event.person_type, event.person_type),
-                 event.score, event.channel, event.received_at.isoformat()]
+                 event.score, event.channel, _local_iso(event.received_at), event.camera_name or "",
+                 event.camera_location or "", device_type_label(event.device_type)]
                 for event in events.iterator(chunk_size=2000))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="events-{stamp}.csv"'
         return response
+
+
+def _local_iso(moment: datetime) -> str:
+    return timezone.localtime(moment).isoformat(timespec="milliseconds")

@@ -6,6 +6,35 @@
   const TYPE_BADGES = {1: ["staff", "text-bg-secondary"], 2: ["visitor", "text-bg-info"],
     3: ["blacklist", "text-bg-danger"], 4: ["stranger", "text-bg-warning"], 5: ["VIP", "text-bg-primary"]};
 
+  const t = (text) => (window.gettext ? window.gettext(text) : text);
+
+  // One clock (events/templatetags/console.py): the site's zone from <body data-time-zone>,
+  // written as the server writes it, YYYY-MM-DD HH:MM:SS, whatever the browser's own zone.
+  let clock = null;
+  function formatTime(value) {
+    const date = new Date(value);
+    if (value == null || Number.isNaN(date.getTime())) return "";
+    if (clock === null) {
+      const options = {year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+        second: "2-digit", hourCycle: "h23"};
+      try {
+        clock = new Intl.DateTimeFormat("en-US", {...options, timeZone: document.body.dataset.timeZone || "UTC"});
+      } catch (error) {  // a zone this browser does not know: UTC, which the footer then misnames
+        clock = new Intl.DateTimeFormat("en-US", {...options, timeZone: "UTC"});
+      }
+    }
+    const part = Object.fromEntries(clock.formatToParts(date).map((piece) => [piece.type, piece.value]));
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}:${part.second}`;
+  }
+
+  // The same <time> the server renders (the |moment filter): datetime is the instant in UTC.
+  function timeElement(value) {
+    const date = new Date(value);
+    if (value == null || Number.isNaN(date.getTime())) return "";
+    const utc = date.toISOString().replace(/\.\d{3}Z$/, "+00:00");
+    return `<time datetime="${utc}">${formatTime(value)}</time>`;
+  }
+
   function escapeText(value) {
     const span = document.createElement("span");
     span.textContent = value == null ? "" : String(value);
@@ -20,7 +49,7 @@
   function blacklistAlert(event) {
     const holder = document.getElementById("live-alerts");
     if (!holder) return;
-    const when = new Date(event.occurred_at).toLocaleTimeString();
+    const when = timeElement(event.occurred_at);
     const picture = event.spot_pic_url ? `<img src="${event.spot_pic_url}" class="rounded me-2" height="48" alt="">` : "";
     const alert = document.createElement("div");
     alert.className = "alert alert-danger alert-dismissible shadow d-flex align-items-center mb-2";
@@ -28,9 +57,20 @@
     alert.dataset.eventId = event.id;
     alert.innerHTML = `${picture}<div><strong><i class="bi bi-exclamation-octagon-fill"></i> Blacklist match:</strong>
       ${escapeText(event.identity_name)} (${escapeText(event.identity_id)}) at ${escapeText(event.box_name)}
-      ${event.ep_id ? "· " + escapeText(event.ep_id) : ""} · ${when}</div>
+      ${cameraText(event) ? "· " + escapeText(cameraText(event)) : ""} · <a class="alert-link" href="${event.detail_url}">${when}</a></div>
       <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close"></button>`;
     holder.prepend(alert);
+  }
+
+  // A camera in words: its name (and location) as the box reports it, else its IP, else its ep_id.
+  function cameraText(event) {
+    if (event.camera_name) return event.camera_location ? `${event.camera_name}, ${event.camera_location}` : event.camera_name;
+    if (event.device_ip) return interpolateText(t("camera at %(ip)s"), {ip: event.device_ip});
+    return event.ep_id || "";
+  }
+
+  function interpolateText(text, values) {
+    return window.interpolate ? window.interpolate(text, values, true) : text.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
   }
 
   function boxState(box) {
@@ -38,6 +78,18 @@
       element.innerHTML = box.online
         ? '<span class="badge text-bg-success"><i class="bi bi-circle-fill"></i> online</span>'
         : '<span class="badge text-bg-light border"><i class="bi bi-circle"></i> offline</span>';
+    });
+    // A camera of an offline box is not known to be online (devices/_camera_state.html).
+    document.querySelectorAll(`[data-camera-state="${box.id}"]`).forEach((element) => {
+      const reported = element.dataset.reported;
+      element.innerHTML = !box.online
+        ? `<span class="badge text-bg-light border" title="${escapeText(t("Its box is offline: the camera's state is not known."))}"><i class="bi bi-question-circle"></i> ${escapeText(t("unknown"))}</span>`
+        : reported === "online"
+          ? `<span class="badge text-bg-success">${escapeText(t("online"))}</span>`
+          : `<span class="badge text-bg-light border">${escapeText(reported || "?")}</span>`;
+    });
+    document.querySelectorAll(`[data-box-last-seen="${box.id}"]`).forEach((element) => {
+      if (box.last_seen_at) element.innerHTML = timeElement(box.last_seen_at);
     });
   }
 
@@ -73,6 +125,6 @@
     };
   }
 
-  window.consoleLive = {typeBadge, escapeText};
+  window.consoleLive = {typeBadge, escapeText, formatTime, timeElement, cameraText, t, interpolateText};
   if (document.body.dataset.liveEnabled === "true") connect();
 })();
