@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def hash_token(token: str) -> str:
@@ -28,16 +29,17 @@ class Box(models.Model):
     name = models.CharField(max_length=100)
     dev_sno = models.CharField("dev_sno", max_length=24, unique=True, editable=False)
     hex_mac = models.CharField(
-        "bound MAC", max_length=14, blank=True, default="", help_text="Bound at the first login; empty until then."
+        _("bound MAC"), max_length=14, blank=True, default="",
+        help_text=_("Bound at the first login; empty until then."),
     )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     record_upload_period = models.PositiveIntegerField(
-        default=default_record_upload_period, validators=[MinValueValidator(1)], help_text="seconds"
+        default=default_record_upload_period, validators=[MinValueValidator(1)], help_text=_("seconds")
     )
     device_monitor_period = models.PositiveIntegerField(
-        default=default_device_monitor_period, validators=[MinValueValidator(1)], help_text="seconds"
+        default=default_device_monitor_period, validators=[MinValueValidator(1)], help_text=_("seconds")
     )
 
     # Only the hash is kept: a leaked database does not let anyone act as a box.
@@ -55,7 +57,7 @@ class Box(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name_plural = "boxes"
+        verbose_name_plural = _("boxes")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.dev_sno})"

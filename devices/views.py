@@ -3,6 +3,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import DetailView, ListView, UpdateView
 from django.views.generic.edit import FormView
@@ -39,9 +41,10 @@ class BoxCreateView(AdminRequiredMixin, FormView):
         try:
             box = services.create_box(**form.cleaned_data)
         except BrokerAdminError as exc:
-            form.add_error(None, f"The message broker could not set up this box's access: {exc}")
+            form.add_error(None, _("The message broker could not set up this box's access: %(error)s") % {"error": exc})
             return self.form_invalid(form)
-        messages.success(self.request, f"Box “{box.name}” created. Its dev_sno is {box.dev_sno}.")
+        messages.success(self.request, _("Box “%(name)s” created. Its dev_sno is %(dev_sno)s.") % {
+            "name": box.name, "dev_sno": box.dev_sno})
         return redirect("box-detail", pk=box.pk)
 
 
@@ -51,7 +54,7 @@ class BoxUpdateView(AdminRequiredMixin, UpdateView):
     template_name = "devices/box_form.html"
 
     def get_success_url(self) -> str:
-        messages.success(self.request, "Saved. The box gets the new periods at its next login.")
+        messages.success(self.request, _("Saved. The box gets the new periods at its next login."))
         return reverse("box-detail", args=[self.object.pk])
 
 
@@ -75,23 +78,27 @@ class BoxActionView(AdminRequiredMixin, View):
     """POST-only actions on one box; each one says what it did."""
 
     actions = {
-        "disable": (services.disable_box, "Box disabled: its logins are refused and its broker access removed."),
-        "enable": (services.enable_box, "Box enabled: it can log in again."),
-        "release-binding": (services.release_binding, "MAC binding released: the next box to log in binds."),
-        "rotate-credentials": (services.rotate_credentials, "Credentials rotated: the box must log in again."),
-        "delete": (services.delete_box, "Box deleted, with its queue and broker user."),
+        "disable": (services.disable_box,
+                    gettext_lazy("Box disabled: its logins are refused and its broker access removed.")),
+        "enable": (services.enable_box, gettext_lazy("Box enabled: it can log in again.")),
+        "release-binding": (services.release_binding,
+                            gettext_lazy("MAC binding released: the next box to log in binds.")),
+        "rotate-credentials": (services.rotate_credentials,
+                               gettext_lazy("Credentials rotated: the box must log in again.")),
+        "delete": (services.delete_box, gettext_lazy("Box deleted, with its queue and broker user.")),
     }
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
         box = get_object_or_404(Box, pk=pk)
         if action not in self.actions:
-            messages.error(request, f"Unknown action “{action}”.")
+            messages.error(request, _("Unknown action “%(action)s”.") % {"action": action})
             return redirect("box-detail", pk=pk)
         operation, done = self.actions[action]
         try:
             operation(box)
         except BrokerAdminError as exc:
-            messages.error(request, f"Nothing changed: the message broker refused or is unreachable ({exc}).")
+            messages.error(request, _("Nothing changed: the message broker refused or is unreachable (%(error)s).") % {
+                "error": exc})
             return redirect("box-detail", pk=pk)
         messages.success(request, done)
         return redirect("box-list") if action == "delete" else redirect("box-detail", pk=pk)

@@ -1,13 +1,14 @@
 """Recognition events reported by boxes (passage records, part 2 §4.4.9)."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import Box
 
 
 class Event(models.Model):
     class Channel(models.TextChoices):
-        HISTORY = "history"
-        REALTIME = "realtime"
+        HISTORY = "history", _("History")
+        REALTIME = "realtime", _("Realtime")
 
     box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="events")
     # The contract gives events no id: a re-sent event is recognised by what it says.

@@ -1,18 +1,34 @@
 import json
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cloudplatform.uploads import RefusesOversizedUploads
 from devices.models import Box
-from edge_agent.contract import FIQA_LEVELS
+from edge_agent.contract import FIQA_LEVELS, IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 
 from .models import FaceGroup, PermissionGroup, Person
 
+# Why a photo is refused, in the console's language; the checker's own words (English, from the
+# edge package, which runs without Django) follow as the detail.
+PHOTO_REFUSALS = {
+    IMAGE_ERROR: _("This photo cannot be used: the file is not a readable image, is damaged, or is too small."),
+    IMAGE_TOO_LARGE: _("This photo is too large."),
+}
+
+
+def photo_refusal(exc: ContractCodeError) -> str:
+    """The form error for a refused photo: what is wrong, then the code and the checker's detail."""
+    reason = PHOTO_REFUSALS.get(exc.code, _("This photo cannot be used."))
+    return gettext("%(reason)s (code %(code)s: %(detail)s)") % {
+        "reason": reason, "code": exc.code, "detail": exc.message}
+
 
 class PersonForm(RefusesOversizedUploads, forms.ModelForm):
-    photo_file = forms.ImageField(required=False, label="Face photo",
+    photo_file = forms.ImageField(required=False, label=_("Face photo"),
                                   widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
-    info_json = forms.CharField(required=False, label="Extra fields (JSON object)",
+    info_json = forms.CharField(required=False, label=_("Extra fields (JSON object)"),
                                 widget=forms.Textarea(attrs={"rows": 3}))
 
     class Meta:
@@ -22,7 +38,9 @@ class PersonForm(RefusesOversizedUploads, forms.ModelForm):
             "permission_groups": forms.CheckboxSelectMultiple,
             "face_groups": forms.CheckboxSelectMultiple,
         }
-        help_texts = {"identity_id": "Leave empty to generate one. Cannot change later."}
+        labels = {"identity_id": "identity_id", "name": _("Name"), "person_type": _("Type"),
+                  "permission_groups": _("Permission groups"), "face_groups": _("Face groups")}
+        help_texts = {"identity_id": _("Leave empty to generate one. Cannot change later.")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -38,19 +56,20 @@ class PersonForm(RefusesOversizedUploads, forms.ModelForm):
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc.msg}.") from exc
+            raise forms.ValidationError(_("Not valid JSON: %(error)s.") % {"error": exc.msg}) from exc
         if not isinstance(value, dict):
-            raise forms.ValidationError("Must be a JSON object, like {\"department\": \"R&D\"}.")
+            raise forms.ValidationError(_("Must be a JSON object, like {\"department\": \"R&D\"}."))
         return value
 
 
 class PermissionGroupForm(forms.ModelForm):
     boxes = forms.ModelMultipleChoiceField(Box.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
-                                           help_text="Boxes that let this group's people through.")
+                                           label=_("Boxes"), help_text=_("Boxes that let this group's people through."))
 
     class Meta:
         model = PermissionGroup
         fields = ["name", "description"]
+        labels = {"name": _("Name"), "description": _("Description")}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -62,20 +81,30 @@ class FaceGroupForm(forms.ModelForm):
     class Meta:
         model = FaceGroup
         fields = ["name"]
+        labels = {"name": _("Name")}
+
+
+# The fiqa command's levels (upstream §5.3), strictest first, in words.
+FIQA_LEVEL_LABELS = {"high": _("high (enrolment)"), "middle": _("middle"), "custom": _("custom (strangers)"),
+                     "low": _("low"), "no": _("none (report only)")}
 
 
 class FiqaForm(RefusesOversizedUploads, forms.Form):
-    box = forms.ModelChoiceField(Box.objects.filter(enabled=True), help_text="The box that checks the photo.")
-    photo = forms.ImageField(widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
-    level = forms.ChoiceField(choices=[(level, level) for level in FIQA_LEVELS], initial="high")
+    box = forms.ModelChoiceField(Box.objects.filter(enabled=True), label=_("Box"),
+                                 help_text=_("The box that checks the photo."))
+    photo = forms.ImageField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    level = forms.ChoiceField(label=_("Quality level"), initial="high",
+                              choices=[(level, FIQA_LEVEL_LABELS[level]) for level in FIQA_LEVELS])
 
 
 class ImportForm(RefusesOversizedUploads, forms.Form):
-    csv_file = forms.FileField(label="CSV of people", help_text="Columns: identity_id, name, type, groups, photo.")
-    photos = forms.FileField(label="Photos (.zip)", required=False, help_text="The files the photo column names.")
+    csv_file = forms.FileField(label=_("CSV of people"),
+                               help_text=_("Columns: identity_id, name, type, groups, photo."))
+    photos = forms.FileField(label=_("Photos (.zip)"), required=False,
+                              help_text=_("The files the photo column names."))
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos")
         if photos and not photos.name.lower().endswith(".zip"):
-            raise forms.ValidationError("Upload the photos as one .zip file.")
+            raise forms.ValidationError(_("Upload the photos as one .zip file."))
         return photos

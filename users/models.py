@@ -2,16 +2,17 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from devices.models import Box
 
 
 class PersonType(models.IntegerChoices):
-    STAFF = 1, "staff"
-    VISITOR = 2, "visitor"
-    BLACKLIST = 3, "blacklist"
-    STRANGER = 4, "stranger"
-    VIP = 5, "VIP"
+    STAFF = 1, _("staff")
+    VISITOR = 2, _("visitor")
+    BLACKLIST = 3, _("blacklist")
+    STRANGER = 4, _("stranger")
+    VIP = 5, _("VIP")
 
 
 class PermissionGroup(models.Model):
@@ -42,7 +43,7 @@ class FaceGroup(models.Model):
 
 
 class Person(models.Model):
-    identity_id = models.CharField(max_length=64, unique=True, help_text="Unique id the boxes know the person by.")
+    identity_id = models.CharField(max_length=64, unique=True, help_text=_("Unique id the boxes know the person by."))
     name = models.CharField(max_length=100, db_index=True)
     person_type = models.PositiveSmallIntegerField(choices=PersonType.choices, default=PersonType.STAFF)
     permission_groups = models.ManyToManyField(PermissionGroup, related_name="people", blank=True)
@@ -76,12 +77,13 @@ class Command(models.Model):
         FIQA = "fiqa"
 
     class State(models.TextChoices):
-        QUEUED = "queued"
-        PUBLISHED = "published"
-        DONE = "done"
-        PARTLY_FAILED = "partly_failed", "partly failed"
-        FAILED = "failed"
-        EXPIRED = "expired"
+        # Labels as Django derived them before they were translated (the migrations keep them).
+        QUEUED = "queued", _("Queued")
+        PUBLISHED = "published", _("Published")
+        DONE = "done", _("Done")
+        PARTLY_FAILED = "partly_failed", _("partly failed")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
 
     FINISHED = (State.DONE, State.PARTLY_FAILED, State.FAILED, State.EXPIRED)
 
@@ -132,10 +134,10 @@ class Enrolment(models.Model):
     """Where a person stands on a box: what the platform last asked and what the box answered."""
 
     class State(models.TextChoices):
-        PENDING = "pending"
-        ENROLLED = "enrolled"
-        FAILED = "failed"
-        DELETING = "deleting"
+        PENDING = "pending", _("Pending")
+        ENROLLED = "enrolled", _("Enrolled")
+        FAILED = "failed", _("Failed")
+        DELETING = "deleting", _("Deleting")
 
     box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="enrolments")
     identity_id = models.CharField(max_length=64, db_index=True)
@@ -175,10 +177,10 @@ class ImportJob(models.Model):
     """A bulk import of people from a CSV and their photos, with progress and a per-row report."""
 
     class State(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     created_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
