@@ -5,6 +5,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from devices.models import Box
 
@@ -44,7 +45,7 @@ def create_person(
     _apply_photo(person, photo)
     with transaction.atomic():
         if Person.objects.filter(identity_id=identity_id).exists():
-            raise DuplicateIdentity(f"identity_id {identity_id!r} is already taken")
+            raise DuplicateIdentity(_("identity_id %(id)s is already taken.") % {"id": identity_id})
         person.save()
         person.permission_groups.set(permission_groups)
         person.face_groups.set(face_groups)

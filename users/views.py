@@ -9,6 +9,8 @@ from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
@@ -19,7 +21,7 @@ from edge_agent.contract import ContractCodeError
 from events.models import Event
 
 from . import distribution, services
-from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm
+from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
 from .models import Command, CommandOutcome, Enrolment, FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
 from .selectors import filter_commands, filter_people
@@ -86,7 +88,7 @@ class PersonFormView(CreateOrEditMixin, FormView):
         try:
             if self.instance is None:
                 if photo is None:
-                    form.add_error("photo_file", "A face photo is needed to enrol the person on boxes.")
+                    form.add_error("photo_file", _("A face photo is needed to enrol the person on boxes."))
                     return self.form_invalid(form)
                 person = services.create_person(
                     identity_id=data.get("identity_id") or "", photo=photo,
@@ -98,12 +100,13 @@ class PersonFormView(CreateOrEditMixin, FormView):
                     face_groups=data["face_groups"], **fields,
                 )
         except ContractCodeError as exc:
-            form.add_error("photo_file", f"{exc.message} (code {exc.code})")
+            form.add_error("photo_file", photo_refusal(exc))
             return self.form_invalid(form)
         except services.DuplicateIdentity as exc:
             form.add_error("identity_id", str(exc))
             return self.form_invalid(form)
-        messages.success(self.request, f"Saved {person.name}. The boxes that serve them are being updated.")
+        messages.success(self.request, _("Saved %(name)s. The boxes that serve them are being updated.") % {
+            "name": person.name})
         return redirect("person-detail", pk=person.pk)
 
 
@@ -134,7 +137,8 @@ class PersonDeleteView(AdminRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         person = get_object_or_404(Person, pk=pk)
         services.delete_person(person)
-        messages.success(request, f"Deleted {person.name}; the boxes holding them are told to delete them.")
+        messages.success(request, _("Deleted %(name)s; the boxes holding them are told to delete them.") % {
+            "name": person.name})
         return redirect("person-list")
 
 
@@ -169,7 +173,7 @@ class GroupFormView(CreateOrEditMixin, FormView):
         with transaction.atomic():
             group = form.save()
             services.set_group_boxes(group, form.cleaned_data["boxes"])
-        messages.success(self.request, f"Saved group {group.name}; its boxes are being updated.")
+        messages.success(self.request, _("Saved group %(name)s; its boxes are being updated.") % {"name": group.name})
         return redirect("group-list")
 
 
@@ -177,7 +181,7 @@ class GroupDeleteView(AdminRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         group = get_object_or_404(PermissionGroup, pk=pk)
         services.delete_group(group)
-        messages.success(request, f"Deleted group {group.name}.")
+        messages.success(request, _("Deleted group %(name)s.") % {"name": group.name})
         return redirect("group-list")
 
 
@@ -186,7 +190,7 @@ class FaceGroupCreateView(AdminRequiredMixin, View):
         form = FaceGroupForm(request.POST)
         if form.is_valid():
             form.save()
-            messages.success(request, f"Face group {form.instance.name} created.")
+            messages.success(request, _("Face group %(name)s created.") % {"name": form.instance.name})
         else:
             messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect("group-list")
@@ -228,10 +232,12 @@ class BoxCommandView(AdminRequiredMixin, View):
         with transaction.atomic():
             if action == "wipe":
                 distribution.wipe_box(box)
-                messages.success(request, "wipe_data sent: the box erases its people.")
+                messages.success(request, _("wipe_data sent: the box erases its people."))
             elif action == "resync":
                 count = len(distribution.resync_box(box))
-                messages.success(request, f"Full resync: {count} command(s) queued.")
+                done = ngettext("Full resync: %(count)d command queued.",
+                                "Full resync: %(count)d commands queued.", count)
+                messages.success(request, done % {"count": count})
             else:
                 raise Http404("unknown action")
         return redirect("box-detail", pk=pk)
@@ -245,7 +251,7 @@ class FiqaView(AdminRequiredMixin, FormView):
         with transaction.atomic():
             command = distribution.send_fiqa(form.cleaned_data["box"], form.cleaned_data["photo"].read(),
                                              form.cleaned_data["level"])
-        messages.info(self.request, "Photo sent for a quality check; the report appears here when the box answers.")
+        messages.info(self.request, _("Photo sent for a quality check; the report appears here when the box answers."))
         return HttpResponseRedirect(reverse("command-detail", args=[command.pk]))
 
 
