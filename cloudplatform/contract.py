@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, DataError, IntegrityError, ProgrammingError
+from django.utils.translation import gettext
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -48,7 +49,8 @@ def as_contract_error(exc: Exception) -> ContractError:
         return exc
     if isinstance(exc, exceptions.Throttled):
         wait = int(exc.wait or 1)
-        return ContractError(BAD_REQUEST, f"Too many requests; retry in {wait} s.", 429, {"Retry-After": str(wait)})
+        return ContractError(BAD_REQUEST, gettext("Too many requests; retry in %(wait)d s.") % {"wait": wait}, 429,
+                             {"Retry-After": str(wait)})
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return ContractError(BAD_REQUEST, str(exc.detail), 401)
     if isinstance(exc, exceptions.UnsupportedMediaType):
@@ -57,18 +59,19 @@ def as_contract_error(exc: Exception) -> ContractError:
         code = PARAM_ERROR if exc.status_code == 400 else BAD_REQUEST
         return ContractError(code, str(exc.detail), exc.status_code)
     if isinstance(exc, RequestDataTooBig):
-        return ContractError(PAYLOAD_TOO_LARGE, "Request body too large (REQUEST_MAX_BYTES); send smaller batches.",
-                             413)
+        return ContractError(PAYLOAD_TOO_LARGE,
+                             gettext("Request body too large (REQUEST_MAX_BYTES); send smaller batches."), 413)
     if isinstance(exc, DataError):
         # A value the database cannot store (a NUL character, a number out of range): the sender's to fix.
-        return ContractError(PARAM_ERROR, f"A value cannot be stored: {str(exc).splitlines()[0][:200]}")
+        return ContractError(PARAM_ERROR, gettext("A value cannot be stored: %(error)s") % {
+            "error": str(exc).splitlines()[0][:200]})
     if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError | ProgrammingError):
         # The database is unreachable or busy: nothing was applied, and the box retries later.
         logger.warning("database unavailable on a box endpoint: %s", exc)
-        return ContractError(SERVER_PROCESS_FAILED, "Database unavailable; nothing was stored. Retry later.", 503,
-                             {"Retry-After": "5"})
+        return ContractError(SERVER_PROCESS_FAILED, gettext("Database unavailable; nothing was stored. Retry later."),
+                             503, {"Retry-After": "5"})
     logger.exception("unexpected error on a box endpoint")
-    return ContractError(SERVER_PROCESS_FAILED, "Internal error; the request was not applied.", 500)
+    return ContractError(SERVER_PROCESS_FAILED, gettext("Internal error; the request was not applied."), 500)
 
 
 class ContractAPIView(APIView):

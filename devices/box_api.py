@@ -2,6 +2,7 @@
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -176,7 +177,8 @@ class BoxLoginView(ContractAPIView):
         hex_mac = request.query_params.get("hex_mac", "").strip()
         missing = [name for name, value in (("dev_sno", dev_sno), ("hex_mac", hex_mac)) if not value]
         if missing:
-            raise ContractError(PARAM_ERROR, f"Missing query parameter(s): {', '.join(missing)}.")
+            raise ContractError(PARAM_ERROR, gettext("Missing query parameter(s): %(names)s.") % {
+                "names": ", ".join(missing)})
         grant = login_box(dev_sno=dev_sno, hex_mac=hex_mac, client_ip=self._client_ip(request))
         return Response(login_reply(grant, public_root(request)))
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
@@ -48,10 +49,10 @@ def authenticate_box(request, touch: bool = True) -> Box:
     query = box_query(request)
     dev_sno, token = query.get("dev_sno", ""), query.get("token", "")
     if not dev_sno or not token:
-        raise ContractError(PARAM_ERROR, "dev_sno and token query parameters are required.", 401)
+        raise ContractError(PARAM_ERROR, gettext("dev_sno and token query parameters are required."), 401)
     box = Box.objects.filter(dev_sno=dev_sno, enabled=True).first()
     if box is None or not box.token_matches(token):
-        raise ContractError(BAD_REQUEST, "Invalid dev_sno or token; log in again.", 401)
+        raise ContractError(BAD_REQUEST, gettext("Invalid dev_sno or token; log in again."), 401)
     if touch:
         _touch(box)
     request._aibox_box = box

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cloudplatform.contract import PARAM_ERROR, ContractError
 
@@ -18,11 +19,11 @@ def _number(value, field: str) -> float | None:
     if value in (None, ""):
         return None
     if isinstance(value, bool):
-        raise ContractError(PARAM_ERROR, f"{field} must be a number.")
+        raise ContractError(PARAM_ERROR, gettext("%(field)s must be a number.") % {"field": field})
     try:
         return float(value)
     except (TypeError, ValueError) as exc:
-        raise ContractError(PARAM_ERROR, f"{field} must be a number.") from exc
+        raise ContractError(PARAM_ERROR, gettext("%(field)s must be a number.") % {"field": field}) from exc
 
 
 def _device_type(value, field: str) -> int | None:
@@ -33,18 +34,20 @@ def _device_type(value, field: str) -> int | None:
 def record_status(box: Box, body) -> BoxStatus:
     """Keep the latest report and the sub-devices it lists; all or nothing."""
     if not isinstance(body, dict):
-        raise ContractError(PARAM_ERROR, "The status report must be a JSON object.")
+        raise ContractError(PARAM_ERROR, gettext("The status report must be a JSON object."))
     ext = body.get("gateway_ext_data") or {}
     devices = body.get("sub_devices") or []
     if not isinstance(ext, dict) or not isinstance(devices, list) or not all(isinstance(d, dict) for d in devices):
-        raise ContractError(PARAM_ERROR, "gateway_ext_data must be an object and sub_devices a list of objects.")
+        raise ContractError(PARAM_ERROR,
+                            gettext("gateway_ext_data must be an object and sub_devices a list of objects."))
     values = {key: str(body.get(key) or "").strip()[:100] for key in GATEWAY_TEXT}
     values.update({key: str(ext.get(key) or "")[:2000] for key in EXT_TEXT})
     values.update({key: _number(ext.get(key), f"gateway_ext_data.{key}") for key in EXT_NUMBERS})
     parsed = []
     for position, device in enumerate(devices):
         if not device.get("ep_id"):
-            raise ContractError(PARAM_ERROR, f"sub_devices[{position}].ep_id is required.")
+            raise ContractError(PARAM_ERROR,
+                                gettext("sub_devices[%(position)d].ep_id is required.") % {"position": position})
         parsed.append((str(device["ep_id"])[:120], {
             "name": str(device.get("ep_name") or "")[:100], "ip": str(device.get("ep_ip") or "")[:64],
             "status": str(device.get("ep_status") or "")[:20], "location": str(device.get("ep_location") or "")[:120],
@@ -67,12 +70,13 @@ def record_status(box: Box, body) -> BoxStatus:
 def record_device_operation(box: Box, body) -> SubDevice | None:
     """actionType 1: a device was added (or changed) on the box; 2: removed."""
     if not isinstance(body, dict) or not isinstance(body.get("deviceInfo"), dict):
-        raise ContractError(PARAM_ERROR, "Body must be {actionType, deviceInfo{...}}.")
+        raise ContractError(PARAM_ERROR, gettext("Body must be {actionType, deviceInfo{...}}."))
     action = body.get("actionType", body.get("actiontype"))
     info = body["deviceInfo"]
     ep_id = str(info.get("epId") or "")[:120]
     if action not in (1, 2, "1", "2") or not ep_id:
-        raise ContractError(PARAM_ERROR, "actionType must be 1 (add) or 2 (delete) and deviceInfo.epId is required.")
+        raise ContractError(PARAM_ERROR,
+                            gettext("actionType must be 1 (add) or 2 (delete) and deviceInfo.epId is required."))
     if int(action) == 2:
         SubDevice.objects.filter(box=box, ep_id=ep_id).delete()
         return None

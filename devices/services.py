@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
@@ -95,24 +96,25 @@ def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGran
     """Upstream §4 login. Refusals raise ContractError and change nothing."""
     mac = normalise_mac(hex_mac)
     if mac is None:
-        raise ContractError(PARAM_ERROR, "hex_mac must be a MAC address such as 0xe0a50900062b.")
+        raise ContractError(PARAM_ERROR, gettext("hex_mac must be a MAC address such as 0xe0a50900062b."))
     with transaction.atomic():
         box = Box.objects.select_for_update().filter(dev_sno=dev_sno).first()
         if box is None:
-            raise ContractError(ID_NOT_FOUND, "Unknown dev_sno.", 404)
+            raise ContractError(ID_NOT_FOUND, gettext("Unknown dev_sno."), 404)
         if not box.enabled:
-            raise ContractError(BAD_REQUEST, "This box is disabled on the platform.", 403)
+            raise ContractError(BAD_REQUEST, gettext("This box is disabled on the platform."), 403)
         if box.hex_mac and box.hex_mac != mac:
             raise ContractError(
                 BAD_REQUEST,
-                "This dev_sno is bound to another box; an administrator must release the binding first.",
+                gettext("This dev_sno is bound to another box; an administrator must release the binding first."),
                 403,
             )
         try:
             broker_admin().ensure_box_identity(box)
         except BrokerAdminError as exc:
             logger.error("login of %s: broker provisioning failed: %s", dev_sno, exc)
-            raise ContractError(SERVER_PROCESS_FAILED, "Message broker unavailable; retry later.", 503) from exc
+            raise ContractError(SERVER_PROCESS_FAILED, gettext("Message broker unavailable; retry later."),
+                                503) from exc
         token = secrets.token_urlsafe(32)
         now = timezone.now()
         box.hex_mac = mac

@@ -39,6 +39,7 @@ from django.http.multipartparser import (
     exhaust,
 )
 from django.utils.http import parse_header_parameters
+from django.utils.translation import gettext
 
 from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
 
@@ -80,7 +81,8 @@ class LimitedReader:
 
 
 def too_large(limit: int) -> ContractError:
-    return ContractError(PAYLOAD_TOO_LARGE, f"Request body over {limit} bytes; send smaller batches.", 413)
+    return ContractError(PAYLOAD_TOO_LARGE, gettext("Request body over %(limit)d bytes; send smaller batches.") % {
+        "limit": limit}, 413)
 
 
 class _Replay:
@@ -102,15 +104,16 @@ def iter_json(stream) -> Iterator[Any]:
     while not (stripped := head.lstrip().removeprefix(b"\xef\xbb\xbf").lstrip()):
         chunk = stream.read(READ_SIZE)
         if not chunk:
-            raise ContractError(PARAM_ERROR, "Empty body: send a JSON array of events or one event object.")
+            raise ContractError(PARAM_ERROR, gettext("Empty body: send a JSON array of events or one event object."))
         head += chunk
     if stripped[:1] not in (b"[", b"{"):
-        raise ContractError(PARAM_ERROR, "The body must be a JSON array of events or one event object.")
+        raise ContractError(PARAM_ERROR, gettext("The body must be a JSON array of events or one event object."))
     prefix = "item" if stripped[:1] == b"[" else ""
     try:
         yield from ijson.items(_Replay(stripped, stream), prefix, use_float=True)
     except (ijson.JSONError, UnicodeDecodeError) as exc:
-        raise ContractError(PARAM_ERROR, f"The body is not valid JSON: {str(exc)[:200]}") from exc
+        raise ContractError(PARAM_ERROR,
+                            gettext("The body is not valid JSON: %(error)s") % {"error": str(exc)[:200]}) from exc
 
 
 @dataclass
@@ -137,7 +140,7 @@ def _multipart_parts(stream, content_type: str) -> list[FormPart]:
     _, options = parse_header_parameters(content_type)
     boundary = options.get("boundary", "")
     if not boundary or not MultiPartParser.boundary_re.fullmatch(boundary):
-        raise ContractError(PARAM_ERROR, "multipart/form-data without a valid boundary.")
+        raise ContractError(PARAM_ERROR, gettext("multipart/form-data without a valid boundary."))
     parts: list[FormPart] = []
     try:
         for item_type, meta, field_stream in Parser(LazyStream(ChunkIter(stream, READ_SIZE)), boundary.encode()):
@@ -157,13 +160,13 @@ def _multipart_parts(stream, content_type: str) -> list[FormPart]:
             parts.append(FormPart(name, spool, size, filename.decode("utf-8", "replace") if filename else None,
                                   base64=encoding == "base64"))
     except MultiPartParserError as exc:
-        raise ContractError(PARAM_ERROR, f"Malformed multipart body: {exc}") from exc
+        raise ContractError(PARAM_ERROR, gettext("Malformed multipart body: %(error)s") % {"error": exc}) from exc
     return parts
 
 
 def _count(parts: list[FormPart]) -> None:
     if len(parts) >= MAX_FORM_FIELDS:
-        raise ContractError(PARAM_ERROR, f"More than {MAX_FORM_FIELDS} form fields.")
+        raise ContractError(PARAM_ERROR, gettext("More than %(count)d form fields.") % {"count": MAX_FORM_FIELDS})
 
 
 class _Unquoting:
@@ -223,7 +226,7 @@ def _append(name: bytearray, value: _Unquoting | None, piece: bytes) -> None:
     if value is None:
         name += piece
         if len(name) > MAX_FIELD_NAME:
-            raise ContractError(PARAM_ERROR, "A form field name is too long.")
+            raise ContractError(PARAM_ERROR, gettext("A form field name is too long."))
     else:
         value.write(piece)
 
@@ -257,8 +260,8 @@ def form_events(parts: list[FormPart]) -> Iterator[Any]:
             carried = True
             yield from iter_json(part.file)
     if not carried:
-        raise ContractError(PARAM_ERROR, "The form has neither event fields (identity_id, timestamp, ...) "
-                                         "nor a field holding the events as JSON.")
+        raise ContractError(PARAM_ERROR, gettext("The form has neither event fields (identity_id, timestamp, ...) "
+                                                 "nor a field holding the events as JSON."))
 
 
 def _starts_json(part: FormPart) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -64,8 +65,9 @@ def body_events(request: Request) -> Iterator:
         return iter_json(stream)
     if media in FORM_TYPES:
         return form_events(read_form(stream, content_type))
-    raise ContractError(UNSUPPORTED_MEDIA_TYPE, f'Unsupported media type "{media}": send application/json, '
-                                                "multipart/form-data or application/x-www-form-urlencoded.", 415)
+    raise ContractError(UNSUPPORTED_MEDIA_TYPE, gettext(
+        'Unsupported media type "%(media)s": send application/json, multipart/form-data or '
+        "application/x-www-form-urlencoded.") % {"media": media}, 415)
 
 
 def _intake(request: Request, channel: str) -> Response:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cloudplatform import live
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
@@ -151,7 +152,8 @@ class _Batch:
 
     def take(self, index: int, raw) -> None:
         if index >= MAX_BATCH:
-            raise ContractError(PAYLOAD_TOO_LARGE, f"At most {MAX_BATCH} events per request.", 413)
+            raise ContractError(PAYLOAD_TOO_LARGE,
+                                gettext("At most %(count)d events per request.") % {"count": MAX_BATCH}, 413)
         try:
             event, pictures = parse_event(raw)
         except EventRefused as exc:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
@@ -69,7 +70,7 @@ def scoped_command(box: Box, request: Request, methods: tuple[str, ...]) -> Comm
         return None
     command = box.commands.filter(message_id=message_id).first() if is_uuid(message_id) else None
     if command is None or command.method not in methods:
-        raise ContractError(ID_NOT_FOUND, f"No command {message_id} was sent to this box.", 404)
+        raise ContractError(ID_NOT_FOUND, gettext("No command %(id)s was sent to this box.") % {"id": message_id}, 404)
     return command
 
 
@@ -89,9 +90,10 @@ class PersonDetailsView(BoxAPIView):
         box = self.box
         ids = request.data.get("userid_list") if isinstance(request.data, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, str | int) for i in ids):
-            raise ContractError(PARAM_ERROR, "Body must be {\"userid_list\": [ids...]}.")
+            raise ContractError(PARAM_ERROR, gettext("Body must be {\"userid_list\": [ids...]}."))
         if len(ids) > MAX_IDS_PER_REQUEST:
-            raise ContractError(PARAM_ERROR, f"At most {MAX_IDS_PER_REQUEST} ids per request.")
+            raise ContractError(PARAM_ERROR,
+                                gettext("At most %(count)d ids per request.") % {"count": MAX_IDS_PER_REQUEST})
         wanted = {str(i) for i in ids}
         command = scoped_command(box, request, (Command.Method.ADD_USERS,))
         if command is not None:
@@ -114,7 +116,7 @@ class PhotoView(BoxAPIView):
         digest = name.split(".", 1)[0]
         person = entitled_people(self.box).filter(photo_sha256=digest).first()
         if person is None or not photo_file(person.photo).exists():
-            raise ContractError(ID_NOT_FOUND, "No such photo for this box.", 404)
+            raise ContractError(ID_NOT_FOUND, gettext("No such photo for this box."), 404)
         # Photos are small and immutable (named by content hash): one read, no streaming.
         content_type = mimetypes.guess_type(person.photo)[0] or "application/octet-stream"
         response = HttpResponse(photo_file(person.photo).read_bytes(), content_type=content_type)
@@ -136,5 +138,5 @@ class ResultView(BoxAPIView):
         received = record_result(request.body, "http", box.dev_sno, message_id=command_scope(request) or "",
                                  authenticated=True)
         if received.error:
-            raise ContractError(PARAM_ERROR, f"Result not applied: {received.error}")
+            raise ContractError(PARAM_ERROR, gettext("Result not applied: %(error)s") % {"error": received.error})
         return Response({"data": {"messageId": received.message_id, "applied": True}})
