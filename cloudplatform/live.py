@@ -36,11 +36,12 @@ def publish(kind: str, payload: dict) -> None:
     transaction.on_commit(lambda: _send({"kind": kind, **payload}))
 
 
-def publish_fragments(fragments: dict[str, str]) -> None:
+def publish_fragments(fragments: dict[str, str], translated: dict[str, dict[str, str]] | None = None) -> None:
     """Replace the HTML of every `[data-live="<key>"]` element on open pages with `fragments[key]`
-    (server-rendered badges: a page shows the same words live as on reload)."""
+    (server-rendered badges: a page shows the same words live as on reload); a page in another
+    language takes `translated[<its language>][key]` instead."""
     if fragments:
-        publish("fragments", {"fragments": fragments})
+        publish("fragments", {"fragments": fragments, "translated": translated or {}})
 
 
 def _send(message: dict) -> None:

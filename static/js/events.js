@@ -4,14 +4,15 @@
 // (#live-filter: days of the site's zone already turned into instants).
 (function () {
   "use strict";
-  const {typeBadge, escapeText, timeElement, cameraText, t} = window.consoleLive;
+  const {typeBadge, escapeText, timeElement, cameraText} = window.consoleLive;
+  const gettext = window.gettext || ((text) => text);  // literal calls: `make messages` finds them
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const filter = JSON.parse(document.getElementById("live-filter").textContent);
   const starts = data.starts.map((start) => Date.parse(start));
   const HOUR = 3600 * 1000;
   const chart = new Chart(document.getElementById("hourly-chart"), {
     type: "bar",
-    data: {labels: data.labels, datasets: [{label: t("events"), data: data.counts, backgroundColor: "#0d6efd"}]},
+    data: {labels: data.labels, datasets: [{label: gettext("events"), data: data.counts, backgroundColor: "#0d6efd"}]},
     options: {animation: false, plugins: {legend: {display: false}}, scales: {y: {beginAtZero: true, ticks: {precision: 0}}}},
   });
   const table = document.getElementById("event-table");
@@ -82,8 +83,8 @@
     tr.dataset.eventId = event.id;
     tr.className = "table-success live-new";
     const picture = event.spot_pic_url
-      ? `<a href="${event.detail_url}"><img src="${event.spot_pic_url}" class="rounded event-thumb" alt="${escapeText(t("Face as the camera saw it"))}"></a>` : "";
-    const person = event.person_type === 4 ? `<span class="text-body-secondary">${escapeText(t("stranger"))}</span>`
+      ? `<a href="${event.detail_url}"><img src="${event.spot_pic_url}" class="rounded event-thumb" alt="${escapeText(gettext("Face as the camera saw it"))}"></a>` : "";
+    const person = event.person_type === 4 ? `<span class="text-body-secondary">${escapeText(gettext("stranger"))}</span>`
       : `<a href="/people/?q=${encodeURIComponent(event.identity_id)}">${escapeText(event.identity_name || event.identity_id)}</a>
          <small class="text-body-secondary">${escapeText(event.identity_id)}</small>`;
     const camera = event.camera_name || event.device_ip
@@ -91,7 +92,7 @@
         + (event.camera_location ? `<br><small class="text-body-secondary">${escapeText(event.camera_location)}</small>` : "")
       : (event.ep_id ? `<small>${escapeText(event.ep_id)}</small>` : "—");
     tr.innerHTML = `<td>${picture}</td>
-      <td class="text-nowrap"><a class="event-time" href="${event.detail_url}" title="${escapeText(t("Details of this event"))}">${timeElement(event.occurred_at)}</a></td>
+      <td class="text-nowrap"><a class="event-time" href="${event.detail_url}" title="${escapeText(gettext("Details of this event"))}">${timeElement(event.occurred_at)}</a></td>
       <td>${person}</td><td>${typeBadge(event.person_type)}</td>
       <td><a href="/boxes/${event.box}/">${escapeText(event.box_name)}</a></td>
       <td class="event-camera">${camera}</td><td>${Number(event.score).toFixed(2)}</td>`;
@@ -113,7 +114,7 @@
     while (body.rows.length > 50) body.deleteRow(-1);
   });
   const showState = () => {
-    state.textContent = {connected: `● ${t("live")}`, disconnected: t("reconnecting…")}[document.body.dataset.live] || "";
+    state.textContent = {connected: `● ${gettext("live")}`, disconnected: gettext("reconnecting…")}[document.body.dataset.live] || "";
   };
   new MutationObserver(showState).observe(document.body, {attributes: true, attributeFilter: ["data-live"]});
   showState();

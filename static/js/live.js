@@ -3,10 +3,13 @@
 // every page, and box state badges (data-box-state="<id>") follow the box going on/offline.
 (function () {
   "use strict";
-  const TYPE_BADGES = {1: ["staff", "text-bg-secondary"], 2: ["visitor", "text-bg-info"],
-    3: ["blacklist", "text-bg-danger"], 4: ["stranger", "text-bg-warning"], 5: ["VIP", "text-bg-primary"]};
-
-  const t = (text) => (window.gettext ? window.gettext(text) : text);
+  // Django's JavaScript catalog (/jsi18n/, loaded before this file) translates; English without it.
+  // Literal gettext("...") calls, so that `make messages` finds the strings.
+  const gettext = window.gettext || ((text) => text);
+  const t = gettext;
+  const TYPE_BADGES = {1: [gettext("staff"), "text-bg-secondary"], 2: [gettext("visitor"), "text-bg-info"],
+    3: [gettext("blacklist"), "text-bg-danger"], 4: [gettext("stranger"), "text-bg-warning"],
+    5: [gettext("VIP"), "text-bg-primary"]};
 
   // One clock (events/templatetags/console.py): the site's zone from <body data-time-zone>,
   // written as the server writes it, YYYY-MM-DD HH:MM:SS, whatever the browser's own zone.
@@ -55,17 +58,19 @@
     alert.className = "alert alert-danger alert-dismissible shadow d-flex align-items-center mb-2";
     alert.setAttribute("role", "alert");
     alert.dataset.eventId = event.id;
-    alert.innerHTML = `${picture}<div><strong><i class="bi bi-exclamation-octagon-fill"></i> Blacklist match:</strong>
-      ${escapeText(event.identity_name)} (${escapeText(event.identity_id)}) at ${escapeText(event.box_name)}
+    const who = interpolateText(gettext("%(name)s (%(id)s) at %(box)s"), {name: escapeText(event.identity_name),
+      id: escapeText(event.identity_id), box: escapeText(event.box_name)});
+    alert.innerHTML = `${picture}<div><strong><i class="bi bi-exclamation-octagon-fill"></i> ${escapeText(gettext("Blacklist match:"))}</strong>
+      ${who}
       ${cameraText(event) ? "· " + escapeText(cameraText(event)) : ""} · <a class="alert-link" href="${event.detail_url}">${when}</a></div>
-      <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="Close"></button>`;
+      <button type="button" class="btn-close" data-bs-dismiss="alert" aria-label="${escapeText(gettext("Close"))}"></button>`;
     holder.prepend(alert);
   }
 
   // A camera in words: its name (and location) as the box reports it, else its IP, else its ep_id.
   function cameraText(event) {
     if (event.camera_name) return event.camera_location ? `${event.camera_name}, ${event.camera_location}` : event.camera_name;
-    if (event.device_ip) return interpolateText(t("camera at %(ip)s"), {ip: event.device_ip});
+    if (event.device_ip) return interpolateText(gettext("camera at %(ip)s"), {ip: event.device_ip});
     return event.ep_id || "";
   }
 
@@ -76,16 +81,16 @@
   function boxState(box) {
     document.querySelectorAll(`[data-box-state="${box.id}"]`).forEach((element) => {
       element.innerHTML = box.online
-        ? '<span class="badge text-bg-success"><i class="bi bi-circle-fill"></i> online</span>'
-        : '<span class="badge text-bg-light border"><i class="bi bi-circle"></i> offline</span>';
+        ? `<span class="badge text-bg-success"><i class="bi bi-circle-fill"></i> ${escapeText(gettext("online"))}</span>`
+        : `<span class="badge text-bg-light border"><i class="bi bi-circle"></i> ${escapeText(gettext("offline"))}</span>`;
     });
     // A camera of an offline box is not known to be online (devices/_camera_state.html).
     document.querySelectorAll(`[data-camera-state="${box.id}"]`).forEach((element) => {
       const reported = element.dataset.reported;
       element.innerHTML = !box.online
-        ? `<span class="badge text-bg-light border" title="${escapeText(t("Its box is offline: the camera's state is not known."))}"><i class="bi bi-question-circle"></i> ${escapeText(t("unknown"))}</span>`
+        ? `<span class="badge text-bg-light border" title="${escapeText(gettext("Its box is offline: the camera's state is not known."))}"><i class="bi bi-question-circle"></i> ${escapeText(gettext("unknown"))}</span>`
         : reported === "online"
-          ? `<span class="badge text-bg-success">${escapeText(t("online"))}</span>`
+          ? `<span class="badge text-bg-success">${escapeText(gettext("online"))}</span>`
           : `<span class="badge text-bg-light border">${escapeText(reported || "?")}</span>`;
     });
     document.querySelectorAll(`[data-box-last-seen="${box.id}"]`).forEach((element) => {
@@ -114,7 +119,9 @@
       for (const item of updates) {
         if (item.kind === "event" && item.event.person_type === 3) blacklistAlert(item.event);
         if (item.kind === "box") boxState(item);
-        if (item.kind === "fragments") replaceFragments(item.fragments);
+        if (item.kind === "fragments") {
+          replaceFragments((item.translated || {})[document.documentElement.lang] || item.fragments);
+        }
         document.dispatchEvent(new CustomEvent("console:update", {detail: item}));
       }
     };
