@@ -79,24 +79,6 @@ def start_agent(cloud, tmp_path):
         agent.stop(10)
 
 
-# --- item 16: a slow platform costs no reconnect -------------------------------------------------
-def test_a_command_held_up_by_a_slow_platform_costs_no_reconnect_and_no_redelivery(cloud, start_agent):
-    details = {"data": {"user_list": [{**person("666", "fubing"), "reg_photo": b64(photo("obama"))}]}}
-    cloud.routes["/getSendPerson"] = lambda seen: Reply(body=details, delay=10)  # five heartbeat intervals
-    agent = start_agent(heartbeat=2)
-    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["666"]))
-    [result] = cloud.results(timeout=60)
-    assert result["success"] is True and result["result"]["success_users"][0]["userid"] == "666"
-    time.sleep(6)  # a redelivered command would be answered again by now
-    assert cloud.results(timeout=1) == []
-    assert len(cloud.requests_to("/login")) == 1 and len(cloud.requests_to("/getSendPerson")) == 1
-    assert agent.health.broker == "connected" and agent.health.broker_connects == 1
-    assert cloud.waiting(cloud.queue) == 0
-    [fetch] = cloud.requests_to("/getSendPerson")  # upstream 01 §6.1: token and dev_sno on the call
-    assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
-    assert fetch.json() == {"userid_list": ["666"]}
-
-
 # --- item 8: partial success ---------------------------------------------------------
 def test_add_users_plus_with_some_bad_photos_is_a_success_listing_the_failures(cloud, start_agent):
     start_agent()
@@ -126,17 +108,21 @@ def test_add_users_plus_whose_details_cannot_be_fetched_at_all_is_a_failed_comma
     assert result["result"]["success_users"] == []
 
 
-# --- item 14: the documented codes -------------------------------------------------------------
-def test_details_that_are_not_json_answer_50074_and_a_tiny_face_40009(cloud, start_agent):
-    cloud.routes["/getSendPerson"] = lambda seen: Reply(200, "<html>maintenance</html>", "text/html")
-    start_agent()
-    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["1"]))
-    [result] = cloud.results()
-    assert result["result"]["failed_users"][0]["code"] == 50074  # REMOTE_DATA_FAILED: the data is bad
-    assert result["code"] == 50074 and result["success"] is False
-    cloud.publish(command("add_users_plus", user_info_list=[person("tiny", "Tiny", reg_photo=b64(tiny_face_photo()))]))
-    [result] = cloud.results()
-    assert result["result"]["failed_users"][0]["code"] == 40009  # ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR
+# --- item 9: default_group -------------------------------------------------------------
+def test_people_sent_by_the_cloud_are_in_default_group_and_events_name_it_truly(cloud, start_agent):
+    agent = start_agent()
+    api = create_app(agent, None).test_client()
+    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
+    assert cloud.results()[0]["success"] is True
+    # upstream 01 README v1.0.2: a comparison group is created by default when users are sent
+    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
+    assert "default_group" in [g["name"] for g in groups]
+    members = api.get("/SophonFogSys/api/users?group_name=default_group").json["data"]["identities_list"]
+    assert [m["identity_id"] for m in members] == ["666"] and members[0]["group_name"] == ["default_group"]
+    seen = api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    assert seen.json["data"]["faces"][0]["identity_id"] == "666"
+    event = agent.events.recent(1)[0].wire()
+    assert event["group_name"] == "default_group"  # part 2 §4.4.9: the group compared against
 
 
 # --- item 10: imgServerAddr with a path prefix -------------------------------------------------
@@ -166,51 +152,40 @@ def test_photo_urls_join_the_image_server_base(base, relative, url):
 
     assert join_base(relative, base) == url
 
-# --- item 9: default_group -------------------------------------------------------------
-def test_people_sent_by_the_cloud_are_in_default_group_and_events_name_it_truly(cloud, start_agent):
-    agent = start_agent()
+# --- item 12: MonitorServerUrl's reported_peroid -------------------------------------------------
+def test_local_monitor_server_gets_status_every_reported_peroid(cloud, tmp_path):
+    cloud.routes["/SophonFogStatus"] = lambda seen: Reply(body={"data": "ok"})
+    agent = Agent(tmp_path / "standalone", mac="0x0000000000ab")  # a box not connected to any cloud
     api = create_app(agent, None).test_client()
-    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
-    assert cloud.results()[0]["success"] is True
-    # upstream 01 README v1.0.2: a comparison group is created by default when users are sent
-    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
-    assert "default_group" in [g["name"] for g in groups]
-    members = api.get("/SophonFogSys/api/users?group_name=default_group").json["data"]["identities_list"]
-    assert [m["identity_id"] for m in members] == ["666"] and members[0]["group_name"] == ["default_group"]
-    seen = api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
-    assert seen.json["data"]["faces"][0]["identity_id"] == "666"
-    event = agent.events.recent(1)[0].wire()
-    assert event["group_name"] == "default_group"  # part 2 §4.4.9: the group compared against
+    setting = {"monitor_server_url": cloud.url + "/SophonFogStatus", "content-type": "json", "reported_peroid": 1}
+    assert api.post("/SophonFogSys/api/MonitorServerUrl", json=setting).json == {"data": "ok"}
+    agent.start()
+    try:
+        wait_until(lambda: len(cloud.requests_to("/SophonFogStatus")) >= 4, timeout=8)
+    finally:
+        agent.stop(10)
+    reports = [s.json() for s in cloud.requests_to("/SophonFogStatus")]
+    assert reports[0]["gateway_status"] == "online" and reports[0]["sub_devices"] == []  # part 2 §4.5.3
 
 
-# --- item 15: wipe_data honours wipe_options ---------------------------------------------------
-def test_wipe_data_erases_exactly_what_its_options_say(cloud, start_agent):
-    agent = start_agent()
+def test_local_history_server_gets_events_every_reported_peroid(cloud, tmp_path):
+    """HistoryEventUrl's reported_peroid (part 2 §4.4.7) likewise, instead of the 5 s default."""
+    cloud.routes["/SophonFogHistoryEvent"] = lambda seen: Reply(body={"data": "ok"})
+    agent = Agent(tmp_path / "standalone", mac="0x0000000000ac")
     api = create_app(agent, None).test_client()
-    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
-    cloud.results()
-    api.post("/SophonFogSys/api/groups", json={"group_name": "lobby", "description": ""})
-    api.post("/SophonFogSys/api/permissions", json={"permission_name": "p1", "description": ""})
-    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
-    assert len(agent.events) == 1
-
-    cloud.publish(command("wipe_data", wipe_options={"users": False, "events": True}))
-    [result] = cloud.results()
-    assert result["success"] is True and result["result"]["wipe_options"] == {"users": False, "events": True}
-    assert len(agent.events) == 0 and "666" in agent.gallery
-    assert len(api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]) == 2
-
-    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
-    cloud.publish(command("wipe_data", wipe_options={"users": True, "events": False}))
-    assert cloud.results()[0]["result"]["wipe_options"] == {"users": True, "events": False}
-    assert len(agent.gallery) == 0 and len(agent.events) == 1
-    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
-    assert [g["name"] for g in groups] == ["default_group"]  # created again by default
-    assert api.get("/SophonFogSys/api/permissions").json["data"]["permissions_list"] == []
-
-    cloud.publish(command("wipe_data", wipe_options={"users": "yes"}))
-    assert cloud.results()[0]["code"] == 40071  # upstream: both options are required booleans
-
+    setting = {"history_upload_event_url": [cloud.url + "/SophonFogHistoryEvent"], "content-type": "json",
+               "reported_peroid": 1}
+    assert api.post("/SophonFogSys/api/HistoryEventUrl", json=setting).status_code == 200
+    agent.events.add({"identity_id": "a", "timestamp": 1, "score": 0.5, "ext_data": {}})
+    agent.start()
+    try:
+        wait_until(lambda: cloud.requests_to("/SophonFogHistoryEvent"), timeout=5)
+        agent.events.add({"identity_id": "b", "timestamp": 2, "score": 0.5, "ext_data": {}})
+        batches = wait_until(lambda: len(cloud.requests_to("/SophonFogHistoryEvent")) >= 2
+                             and cloud.requests_to("/SophonFogHistoryEvent"), timeout=2.5)
+    finally:
+        agent.stop(10)
+    assert [[e["identity_id"] for e in b.json()] for b in batches[:2]] == [["a"], ["b"]]
 
 # --- item 13: types as the documents give them ---------------------------------------------------
 def test_fiqa_result_has_the_documented_types(cloud, start_agent):
@@ -276,37 +251,61 @@ def test_config_endpoints_and_users_replies_have_the_documented_shapes(cloud, st
     renamed = api.put("/SophonFogSys/api/users", json={"identity_id": "666", "info": {"name": "fu"}})
     assert renamed.json["data"]["image_id"] == entry["info"]["image_id"]  # part 2 §4.3.3
 
-# --- item 12: MonitorServerUrl's reported_peroid -------------------------------------------------
-def test_local_monitor_server_gets_status_every_reported_peroid(cloud, tmp_path):
-    cloud.routes["/SophonFogStatus"] = lambda seen: Reply(body={"data": "ok"})
-    agent = Agent(tmp_path / "standalone", mac="0x0000000000ab")  # a box not connected to any cloud
-    api = create_app(agent, None).test_client()
-    setting = {"monitor_server_url": cloud.url + "/SophonFogStatus", "content-type": "json", "reported_peroid": 1}
-    assert api.post("/SophonFogSys/api/MonitorServerUrl", json=setting).json == {"data": "ok"}
-    agent.start()
-    try:
-        wait_until(lambda: len(cloud.requests_to("/SophonFogStatus")) >= 4, timeout=8)
-    finally:
-        agent.stop(10)
-    reports = [s.json() for s in cloud.requests_to("/SophonFogStatus")]
-    assert reports[0]["gateway_status"] == "online" and reports[0]["sub_devices"] == []  # part 2 §4.5.3
+# --- item 14: the documented codes -------------------------------------------------------------
+def test_details_that_are_not_json_answer_50074_and_a_tiny_face_40009(cloud, start_agent):
+    cloud.routes["/getSendPerson"] = lambda seen: Reply(200, "<html>maintenance</html>", "text/html")
+    start_agent()
+    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["1"]))
+    [result] = cloud.results()
+    assert result["result"]["failed_users"][0]["code"] == 50074  # REMOTE_DATA_FAILED: the data is bad
+    assert result["code"] == 50074 and result["success"] is False
+    cloud.publish(command("add_users_plus", user_info_list=[person("tiny", "Tiny", reg_photo=b64(tiny_face_photo()))]))
+    [result] = cloud.results()
+    assert result["result"]["failed_users"][0]["code"] == 40009  # ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR
 
 
-def test_local_history_server_gets_events_every_reported_peroid(cloud, tmp_path):
-    """HistoryEventUrl's reported_peroid (part 2 §4.4.7) likewise, instead of the 5 s default."""
-    cloud.routes["/SophonFogHistoryEvent"] = lambda seen: Reply(body={"data": "ok"})
-    agent = Agent(tmp_path / "standalone", mac="0x0000000000ac")
+# --- item 15: wipe_data honours wipe_options ---------------------------------------------------
+def test_wipe_data_erases_exactly_what_its_options_say(cloud, start_agent):
+    agent = start_agent()
     api = create_app(agent, None).test_client()
-    setting = {"history_upload_event_url": [cloud.url + "/SophonFogHistoryEvent"], "content-type": "json",
-               "reported_peroid": 1}
-    assert api.post("/SophonFogSys/api/HistoryEventUrl", json=setting).status_code == 200
-    agent.events.add({"identity_id": "a", "timestamp": 1, "score": 0.5, "ext_data": {}})
-    agent.start()
-    try:
-        wait_until(lambda: cloud.requests_to("/SophonFogHistoryEvent"), timeout=5)
-        agent.events.add({"identity_id": "b", "timestamp": 2, "score": 0.5, "ext_data": {}})
-        batches = wait_until(lambda: len(cloud.requests_to("/SophonFogHistoryEvent")) >= 2
-                             and cloud.requests_to("/SophonFogHistoryEvent"), timeout=2.5)
-    finally:
-        agent.stop(10)
-    assert [[e["identity_id"] for e in b.json()] for b in batches[:2]] == [["a"], ["b"]]
+    cloud.publish(command("add_users_plus", user_info_list=[person("666", "fubing", reg_photo=b64(photo("obama")))]))
+    cloud.results()
+    api.post("/SophonFogSys/api/groups", json={"group_name": "lobby", "description": ""})
+    api.post("/SophonFogSys/api/permissions", json={"permission_name": "p1", "description": ""})
+    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    assert len(agent.events) == 1
+
+    cloud.publish(command("wipe_data", wipe_options={"users": False, "events": True}))
+    [result] = cloud.results()
+    assert result["success"] is True and result["result"]["wipe_options"] == {"users": False, "events": True}
+    assert len(agent.events) == 0 and "666" in agent.gallery
+    assert len(api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]) == 2
+
+    api.post("/SophonFogSys/api/recognize", json={"image": b64(photo("obama", "probe"))})
+    cloud.publish(command("wipe_data", wipe_options={"users": True, "events": False}))
+    assert cloud.results()[0]["result"]["wipe_options"] == {"users": True, "events": False}
+    assert len(agent.gallery) == 0 and len(agent.events) == 1
+    groups = api.get("/SophonFogSys/api/groups").json["data"]["groups_list"]
+    assert [g["name"] for g in groups] == ["default_group"]  # created again by default
+    assert api.get("/SophonFogSys/api/permissions").json["data"]["permissions_list"] == []
+
+    cloud.publish(command("wipe_data", wipe_options={"users": "yes"}))
+    assert cloud.results()[0]["code"] == 40071  # upstream: both options are required booleans
+
+
+# --- item 16: a slow platform costs no reconnect -------------------------------------------------
+def test_a_command_held_up_by_a_slow_platform_costs_no_reconnect_and_no_redelivery(cloud, start_agent):
+    details = {"data": {"user_list": [{**person("666", "fubing"), "reg_photo": b64(photo("obama"))}]}}
+    cloud.routes["/getSendPerson"] = lambda seen: Reply(body=details, delay=10)  # five heartbeat intervals
+    agent = start_agent(heartbeat=2)
+    cloud.publish(command("add_users_plus", {"path": "/getSendPerson"}, userid_list=["666"]))
+    [result] = cloud.results(timeout=60)
+    assert result["success"] is True and result["result"]["success_users"][0]["userid"] == "666"
+    time.sleep(6)  # a redelivered command would be answered again by now
+    assert cloud.results(timeout=1) == []
+    assert len(cloud.requests_to("/login")) == 1 and len(cloud.requests_to("/getSendPerson")) == 1
+    assert agent.health.broker == "connected" and agent.health.broker_connects == 1
+    assert cloud.waiting(cloud.queue) == 0
+    [fetch] = cloud.requests_to("/getSendPerson")  # upstream 01 §6.1: token and dev_sno on the call
+    assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
+    assert fetch.json() == {"userid_list": ["666"]}
