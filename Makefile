@@ -33,7 +33,7 @@ locale/%.mo: locale/%.po
 # (tests/test_i18n.py fails on an entry left untranslated or fuzzy).
 MESSAGE_IGNORES := --ignore=node_modules --ignore=staticfiles --ignore=var --ignore=models --ignore=bench \
 	--ignore=tests --ignore=edge_agent --ignore=build --ignore=scripts
-messages: $(STAMP)
+messages:
 	$(PY) manage.py makemessages --locale=zh_Hans --no-obsolete --add-location=file $(MESSAGE_IGNORES)
 	$(PY) manage.py makemessages --domain=djangojs --locale=zh_Hans --no-obsolete --add-location=file $(MESSAGE_IGNORES)
 

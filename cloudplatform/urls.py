@@ -48,7 +48,8 @@ urlpatterns = [
     # The language menu posts to set_language; console scripts get their strings from the catalog
     # as a script file (the CSP runs no inline script).
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Only the project's catalog (LOCALE_PATHS): naming an app without one keeps the admin's out.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["devices"]), name="javascript-catalog"),
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
     path("", include("users.urls")),
