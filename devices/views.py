@@ -11,6 +11,8 @@ from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.params import as_text
+from events.selectors import with_devices
+from users.distribution import missing_ids
 from users.selectors import served_without_photo
 
 from . import services
@@ -69,8 +71,11 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
         context["enrolment_count"] = enrolments.count()
         context["enrolments"] = enrolments[:200]
         context["pending_commands"] = self.object.commands.filter(state__in=["queued", "published"])[:20]
-        context["recent_events"] = self.object.events.select_related("box")[:10]
+        context["recent_events"] = with_devices(self.object.events.select_related("box"))[:10]
         context["needing_photo"] = served_without_photo(self.object).count()
+        # What the people table cannot show: whom it serves, and who of them it was never sent.
+        context["groups"] = self.object.permission_groups.all()
+        context["missing"] = len(missing_ids(self.object))
         return context
 
 

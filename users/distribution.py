@@ -124,7 +124,38 @@ def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Comm
 
 
 def wipe_box(box: Box, users: bool = True, events: bool = False) -> Command:
+    """wipe_data alone. Once the box confirms, its enrolments that no later command speaks for
+    are void (users/results.py); the console offers the two actions below instead."""
     return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}})
+
+
+def wipe_and_resend(box: Box) -> list[Command]:
+    """Wipe the box's people, then send it again everyone it serves (its groups stay): a box
+    rebuilt from the platform's record. Until the box answers, those people show pending on
+    the sends that follow the wipe, and those it holds but no longer serves show deleting."""
+    wipe = wipe_box(box)
+    served = served_ids(box)
+    leaving = list(Enrolment.objects.filter(box=box).exclude(identity_id__in=served)
+                   .values_list("identity_id", flat=True))
+    _mark(box, leaving, Enrolment.State.DELETING, wipe, {})
+    return [wipe, *_add(box, sorted(served))]
+
+
+def wipe_and_detach(box: Box) -> Command:
+    """Wipe the box's people and detach every permission group from it: the box serves nobody.
+    Everyone it held shows deleting until the box confirms the wipe."""
+    box.permission_groups.clear()  # no delete_users: the wipe removes everyone at once
+    wipe = wipe_box(box)
+    _mark(box, list(Enrolment.objects.filter(box=box).values_list("identity_id", flat=True)),
+          Enrolment.State.DELETING, wipe, {})
+    return wipe
+
+
+def missing_ids(box: Box) -> set[str]:
+    """People the box serves (and can be sent) that the platform has not asked it to hold:
+    the console offers to send them."""
+    asked = Enrolment.objects.filter(box=box).exclude(state=Enrolment.State.DELETING)
+    return served_ids(box) - set(asked.values_list("identity_id", flat=True))
 
 
 def send_fiqa(box: Box, photo: bytes, level: str = "high") -> Command:

@@ -6,7 +6,9 @@ import logging
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from edge_agent.contract import SERVER_PROCESS_FAILED
 
@@ -80,8 +82,7 @@ def _apply(data: dict, dev_sno: str, message_id: str) -> None:
         state = _apply_people(command, data, result)
     elif command.method == Command.Method.WIPE_DATA:
         state = Command.State.DONE if data.get("success") else Command.State.FAILED
-        if state == Command.State.DONE and (result.get("wipe_options") or {}).get("users", True):
-            Enrolment.objects.filter(box=command.box).delete()
+        _apply_wipe(command, state, result, data)
     else:  # fiqa: the report is the result
         state = Command.State.DONE if data.get("success") else Command.State.FAILED
     command.state = state
@@ -90,6 +91,24 @@ def _apply(data: dict, dev_sno: str, message_id: str) -> None:
     command.last_error = "" if data.get("success") else str(data.get("message", ""))[:500]
     command.save(update_fields=["state", "result", "finished_at", "last_error"])
     live.command_changed(command)
+
+
+def _apply_wipe(command: Command, state: str, result: dict, data: dict) -> None:
+    """A wipe of people voids the enrolments made before it (commands queued after it, such
+    as the sends of "wipe and send again", still speak for theirs). A failed wipe leaves
+    those it was to remove failed, so that a resync deletes them."""
+    if state == Command.State.DONE and (result.get("wipe_options") or {}).get("users", True):
+        void = Enrolment.objects.filter(box=command.box).filter(Q(command__isnull=True) | Q(command_id__lte=command.pk))
+        gone = list(void)
+        void.delete()
+        live.enrolments_changed([], gone)
+    elif state == Command.State.FAILED:
+        failed = list(Enrolment.objects.filter(command=command))
+        for enrolment in failed:
+            enrolment.state, enrolment.code = Enrolment.State.FAILED, _code(data.get("code"), SERVER_PROCESS_FAILED)
+            enrolment.message = _("The box did not wipe: %(reason)s") % {"reason": str(data.get("message", ""))[:200]}
+        Enrolment.objects.bulk_update(failed, ["state", "code", "message"])
+        live.enrolments_changed(failed)
 
 
 def _entries(result: dict, key: str) -> list[dict]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.PersonDetailView.as_view(), name="person-detail"),
     path("people/<int:pk>/edit/", views.PersonFormView.as_view(), name="person-edit"),
     path("people/<int:pk>/delete/", views.PersonDeleteView.as_view(), name="person-delete"),
+    path("people/<int:pk>/send/", views.PersonSendView.as_view(), name="person-send"),
     path("people/<int:pk>/<slug:kind>.jpg", views.PersonPhotoView.as_view(), name="person-photo"),
     path("groups/", views.GroupListView.as_view(), name="group-list"),
     path("groups/new/", views.GroupFormView.as_view(), name="group-create"),

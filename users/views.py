@@ -19,6 +19,7 @@ from cloudplatform.console import AdminRequiredMixin
 from devices.models import Box
 from edge_agent.contract import ContractCodeError
 from events.models import Event
+from events.selectors import with_devices
 
 from . import distribution, services
 from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
@@ -123,9 +124,29 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
         context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
         context["needs_photo"] = not person.photo
+        # Boxes that serve the person but hold no enrolment (a wipe, say): the page offers to send.
+        context["unsent"] = 0 if not person.photo else sum(1 for _box, e in context["placements"] if e is None)
         context["outcomes"] = person_outcomes(person)
-        context["passages"] = Event.objects.filter(identity_id=person.identity_id).select_related("box")[:20]
+        context["passages"] = with_devices(Event.objects.filter(identity_id=person.identity_id)
+                                           .select_related("box"))[:20]
         return context
+
+
+class PersonSendView(AdminRequiredMixin, View):
+    """Send a person to every box that serves them but was not asked to hold them (after a
+    wipe, for one): the "not sent" state's way out."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        person = get_object_or_404(Person, pk=pk)
+        with transaction.atomic():
+            count = len(distribution.sync_people([person.identity_id]))
+        if count:
+            done = ngettext("%(count)d command queued to send %(name)s.",
+                            "%(count)d commands queued to send %(name)s.", count)
+            messages.success(request, done % {"count": count, "name": person.name})
+        else:
+            messages.info(request, _("Every box that serves %(name)s already has them.") % {"name": person.name})
+        return redirect("person-detail", pk=pk)
 
 
 def person_outcomes(person: Person):
@@ -223,16 +244,42 @@ class CommandDetailView(AdminRequiredMixin, DetailView):
     model = Command
     template_name = "users/command_detail.html"
 
+    def get_context_data(self, **kwargs):
+        """Outcomes, or the people sent while none came back, each with the person's name."""
+        context = super().get_context_data(**kwargs)
+        outcomes = list(self.object.outcomes.all())
+        sent = [str(i) for i in self.object.payload.get("userid_list") or []]
+        people = {p.identity_id: p for p in Person.objects.filter(identity_id__in=[o.identity_id for o in outcomes]
+                                                                  + sent)}
+        for outcome in outcomes:
+            outcome.person = people.get(outcome.identity_id)
+        context["outcomes"] = outcomes
+        context["sent_people"] = [(identity_id, people.get(identity_id)) for identity_id in sent]
+        return context
+
 
 class BoxCommandView(AdminRequiredMixin, View):
-    """Console actions that send a box a command: wipe its people, or resync everyone it serves."""
+    """Console actions that send a box commands. A wipe is one of two clear actions: "wipe and
+    send again" (its groups stay; everyone it serves is sent anew) or "wipe and detach all
+    groups" (it serves nobody afterwards). "wipe", the older name, is the first."""
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
         box = get_object_or_404(Box, pk=pk)
         with transaction.atomic():
-            if action == "wipe":
-                distribution.wipe_box(box)
-                messages.success(request, _("wipe_data sent: the box erases its people."))
+            if action in ("wipe-resend", "wipe"):
+                sends = len(distribution.wipe_and_resend(box)) - 1
+                done = ngettext("wipe_data sent, then %(count)d command sending its people again.",
+                                "wipe_data sent, then %(count)d commands sending its people again.", sends)
+                messages.success(request, done % {"count": sends})
+            elif action == "wipe-detach":
+                distribution.wipe_and_detach(box)
+                messages.success(request, _("wipe_data sent and every permission group detached: "
+                                            "the box serves nobody now."))
+            elif action == "send-missing":
+                count = len(distribution.sync_box(box, distribution.missing_ids(box)))
+                done = ngettext("%(count)d command queued to send the people missing from the box.",
+                                "%(count)d commands queued to send the people missing from the box.", count)
+                messages.success(request, done % {"count": count})
             elif action == "resync":
                 count = len(distribution.resync_box(box))
                 done = ngettext("Full resync: %(count)d command queued.",

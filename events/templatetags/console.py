@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -88,10 +88,16 @@ def _scalar(key: str, value) -> str:
     if key == "sex" and value in (0, 1):
         return _("male") if value == 0 else _("female")
     if isinstance(value, float):
-        return number_format(value, 2)
+        return floatformat(value, -2)  # rounded, in the page's language; 255.0 reads 255
     if value is None:
         return _("not assessed")
     return str(value)
+
+
+@register.filter
+def field_name(key: str) -> str:
+    """A quality figure's name in words (face_size: Face size)."""
+    return str(FIELD_NAMES.get(key, key))
 
 
 @register.filter
@@ -101,8 +107,8 @@ def readable(value, key: str = ""):
     if isinstance(value, dict):
         if not value:
             return "—"
-        rows = format_html_join("", "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
-                                ((FIELD_NAMES.get(k, k), readable(v, k)) for k, v in value.items()))
+        rows = format_html_join("", "<tr><th scope=\"row\" title=\"{}\">{}</th><td>{}</td></tr>",
+                                ((k, FIELD_NAMES.get(k, k), readable(v, k)) for k, v in value.items()))
         return format_html('<table class="table table-sm table-borderless readable mb-0"><tbody>{}</tbody></table>',
                            rows)
     if isinstance(value, list):
