@@ -158,3 +158,90 @@ def test_an_administrator_runs_a_box_from_the_console(browser_page, asgi_server,
     page.goto(base + f"/boxes/{box.pk}/")
     page.wait_for_selector(f"[data-box-state='{box.pk}'] :text('offline')", timeout=15_000)
     shot(page, "08-box-offline")
+
+
+@pytest.fixture(params=["en-US", "zh-CN"])
+def shanghai_page(request, admin_user, asgi_server):
+    """A logged-in browser in Asia/Shanghai (the platform's zone stays UTC), in English or Chinese."""
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, timezone_id="Asia/Shanghai",
+                                      locale=request.param)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.script_errors = []
+        page.on("pageerror", lambda error: page.script_errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and page.script_errors.append(message.text))
+        page.goto(asgi_server.url + "/login/")
+        page.fill("#id_username", "admin")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(asgi_server.url + "/boxes/")
+        page.language = request.param
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_live_rows_follow_the_filters_and_read_like_the_server_rendered_ones(shanghai_page, asgi_server, make_box):
+    """Issue 12 items 2 and 3 in a browser whose zone is not the site's: a filtered page keeps
+    receiving the live events that match (and only those), a live row's time reads exactly as
+    the same row rendered by the server after a reload, and per-box counts follow live."""
+    from devices.models import SubDevice
+    from events.models import Event
+    from events.services import intake_events
+    from events.templatetags.console import moment_text
+    from tests.test_event_intake import event
+
+    page, base, lang = shanghai_page, asgi_server.url, shanghai_page.language
+    box = make_box("Filter gate")
+    SubDevice.objects.create(box=box, ep_id="X__192.168.1.25", ip="192.168.1.25", name="East turnstile",
+                             location="Lobby", status="online", device_type=0)
+    now_ms = int(time.time() * 1000)
+    intake_events(box, [event("earlier", now_ms - 60_000, person_type=3)])  # rendered by the server
+    today = time.strftime("%Y-%m-%d", time.gmtime())  # the site's zone is UTC
+    page.goto(f"{base}/events/?type=3&since={today}&until={today}")
+    page.wait_for_function("document.body.dataset.live === 'connected'")
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Shanghai"
+    assert page.get_attribute("html", "lang") == {"en-US": "en", "zh-CN": "zh-hans"}[lang]
+    assert page.get_attribute("body", "data-time-zone") == "UTC"
+    blacklist_before = int(page.inner_text(f"#per-box tr[data-box='{box.pk}'] .blacklist"))
+
+    # A staff event (filtered out), then a blacklist one (kept): messages arrive in order.
+    photo = (FACES / "probe" / "obama" / "2.jpg").read_bytes()
+    intake_events(box, [event("staff-1", now_ms - 1_000, photo, person_type=1)])
+    intake_events(box, [event("mallory", now_ms, photo, person_type=3)])
+    kept = Event.objects.get(identity_id="mallory")
+    try:
+        live_row = page.wait_for_selector(f"#event-table tr.live-new[data-event-id='{kept.pk}']", timeout=5_000)
+    finally:
+        shot(page, f"10-filtered-live-{lang}")
+    assert page.query_selector(f"tr[data-event-id='{Event.objects.get(identity_id='staff-1').pk}']") is None
+    assert page.locator(f"#per-box tr[data-box='{box.pk}'] .blacklist").inner_text() == str(blacklist_before + 1)
+    live_time = live_row.query_selector("time")
+    live_text, live_instant = live_time.inner_text(), live_time.get_attribute("datetime")
+    assert live_text == moment_text(kept.occurred_at)  # the site's zone (UTC), not the browser's
+    assert "East turnstile" in live_row.inner_text() and "Lobby" in live_row.inner_text()
+
+    page.reload()
+    server_time = page.wait_for_selector(f"#event-table tr[data-event-id='{kept.pk}'] time")
+    assert (server_time.inner_text(), server_time.get_attribute("datetime")) == (live_text, live_instant)
+    earlier = page.query_selector(f"#event-table tr[data-event-id='{Event.objects.get(identity_id='earlier').pk}']")
+    assert earlier is not None
+    assert page.inner_text("#site-zone").count("UTC") >= 1
+    shot(page, f"11-events-{lang}")
+    assert page.script_errors == []
+
+    # The event's own page, from the row; then the box page (the box is offline: camera unknown).
+    page.click(f"#event-table tr[data-event-id='{kept.pk}'] a.event-time")
+    page.wait_for_selector("#spot-picture img")
+    assert page.inner_text("#event-facts time") == live_text
+    shot(page, f"12-event-detail-{lang}")
+    page.goto(f"{base}/boxes/{box.pk}/")
+    assert "online" not in page.inner_text("#sub-devices")
+    shot(page, f"13-box-{lang}")
+    assert page.script_errors == []
