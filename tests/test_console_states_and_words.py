@@ -108,8 +108,10 @@ def test_wipe_and_send_again_keeps_the_groups_and_every_page_shows_the_truth(con
 
 
 
-def test_wipe_and_detach_leaves_a_box_serving_nobody_and_says_so(console, enrolled_box, commit):
+def test_wipe_and_detach_leaves_a_box_serving_nobody_and_says_so(console, enrolled_box, commit, monkeypatch):
     box, group, fake = enrolled_box
+    fragments = {}
+    monkeypatch.setattr("cloudplatform.live.publish_fragments", lambda default, translated: fragments.update(default))
     with _posting(commit):
         console.post(f"/boxes/{box.pk}/command/wipe-detach/")
     wipe = fake.receive()
@@ -121,6 +123,9 @@ def test_wipe_and_detach_leaves_a_box_serving_nobody_and_says_so(console, enroll
     assert box_page.count("deleting</span>") == 2
     fake.answer_http(wipe, wipe_answer(fake, wipe))
     assert states(box) == {}
+    # Open pages hear that the box no longer holds them (not "not sent").
+    for identity_id in ("s-1", "s-2"):
+        assert "data-removed" in fragments[f"enrolment:{box.pk}:{identity_id}"]
     box_page = console.get(f"/boxes/{box.pk}/").content.decode()
     assert "Nobody yet: attach a permission group to this box." in box_page
     person_page = console.get(f"/people/{Person.objects.get(identity_id='s-1').pk}/").content.decode()
