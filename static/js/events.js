@@ -93,7 +93,7 @@
       : (event.ep_id ? `<small>${escapeText(event.ep_id)}</small>` : "—");
     tr.innerHTML = `<td>${picture}</td>
       <td class="text-nowrap"><a class="event-time" href="${event.detail_url}" title="${escapeText(gettext("Details of this event"))}">${timeElement(event.occurred_at)}</a></td>
-      <td>${person}</td><td>${typeBadge(event.person_type)}</td>
+      <td>${person}</td><td class="text-nowrap">${typeBadge(event.person_type)}</td>
       <td><a href="/boxes/${event.box}/">${escapeText(event.box_name)}</a></td>
       <td class="event-camera">${camera}</td><td>${Number(event.score).toFixed(2)}</td>`;
     setTimeout(() => tr.classList.remove("table-success"), 3000);

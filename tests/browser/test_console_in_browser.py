@@ -244,4 +244,11 @@ def test_live_rows_follow_the_filters_and_read_like_the_server_rendered_ones(sha
     page.goto(f"{base}/boxes/{box.pk}/")
     assert "online" not in page.inner_text("#sub-devices")
     shot(page, f"13-box-{lang}")
+    # On a phone (390 px) the new pages scroll only downwards.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path, name in ((f"/events/{kept.pk}/", "event-detail"), (f"/boxes/{box.pk}/", "box"),
+                       (f"/events/?type=3&since={today}", "events")):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+        shot(page, f"14-{name}-390-{lang}")
     assert page.script_errors == []
