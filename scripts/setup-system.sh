@@ -15,6 +15,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 # The browser tests drive Debian's Chromium through Playwright (no browser download).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# ... with a Chinese font, or the console's Chinese pages (and their screenshots) show empty boxes.
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then missing+=(fonts-wqy-microhei); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   $SUDO apt-get update -qq

@@ -74,9 +74,13 @@ def test_compiled_catalogs_are_up_to_date():
 
 @pytest.fixture
 def site(make_box, admin_user):
+    return build_site(make_box)
+
+
+def build_site(make_box, box_name: str = "一号门") -> dict:
     """A box with a status report, a camera, people, groups, events and commands, named in Chinese
     (so that any English left on a page is the console's own)."""
-    box = make_box("一号门")
+    box = make_box(box_name)
     BoxStatus.objects.create(box=box, reported_at=timezone.now(), gateway_ip="10.0.0.9", gateway_name="门岗",
                              cpu_usage=12.5, memory_size=4.0, memory_usage=0.5, disk_size=64.0, disk_free_size=20.0,
                              sdk_version="1.0.2")
