@@ -54,9 +54,10 @@ def site(asgi_server, make_box, admin_user):
     return built
 
 
-def open_page(browser, base: str, locale: str, scheme: str):
+def open_page(browser, base: str, locale: str, scheme: str, shots: str = ""):
     """A logged-in page in a browser speaking `locale` on a system in `scheme`; every script
-    error (a CSP refusal included) is collected in page.problems."""
+    error (a CSP refusal included) is collected in page.problems. With `shots`, the login page
+    is screenshotted at both widths under that prefix."""
     context = browser.new_context(locale=locale, color_scheme=scheme, viewport=WIDE)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -64,6 +65,12 @@ def open_page(browser, base: str, locale: str, scheme: str):
     page.on("pageerror", lambda error: page.problems.append(str(error)))
     page.on("console", lambda message: message.type == "error" and page.problems.append(message.text))
     page.goto(base + "/login/")
+    if shots:
+        page.screenshot(path=str(SHOTS / f"{shots}-1366-login.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        assert sideways_overflow(page) <= 0
+        page.screenshot(path=str(SHOTS / f"{shots}-390-login.png"), full_page=True)
+        page.set_viewport_size(WIDE)
     page.fill("#id_username", "admin")
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
@@ -92,7 +99,7 @@ def sideways_overflow(page) -> int:
 @pytest.mark.parametrize("locale,language,word", [("zh-CN", "zh-hans", "盒子"), ("en-US", "en", "Boxes")])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_main_page_in_both_languages_and_themes(browser, asgi_server, site, locale, language, word, scheme):
-    page = open_page(browser, asgi_server.url, locale, scheme)
+    page = open_page(browser, asgi_server.url, locale, scheme, shots=f"{language}-{scheme}")
     overflowing = {}
     for name, path in main_pages(site).items():
         page.set_viewport_size(WIDE)
