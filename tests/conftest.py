@@ -10,7 +10,8 @@ from devices.broker import BrokerAdmin
 # Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
-    "drill": ("tests/test_fault_drills.py", "tests/test_edge_agent_faults.py"),
+    "drill": ("tests/test_fault_drills.py", "tests/test_edge_agent_faults.py",
+              "tests/test_distribution.py::test_broker_restart"),
     "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_api_fuzz.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
     # The agent and its face engine, which use no platform database: `make test` runs them once,
@@ -22,9 +23,8 @@ MARKED_BY_PATH = {
 
 def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
-        path = item.path.relative_to(config.rootpath).as_posix()
         for marker, prefixes in MARKED_BY_PATH.items():
-            if path.startswith(prefixes):
+            if item.nodeid.startswith(prefixes):
                 item.add_marker(marker)
 
 

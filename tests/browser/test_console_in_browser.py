@@ -3,51 +3,25 @@ ASGI server, broker, face models and an edge agent. Screenshots of every step ar
 var/test/screenshots/ (the suite's artefacts)."""
 import base64
 import os
-import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from devices.models import Box
 from devices.tasks import mark_silent_boxes_offline
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
+from tests.browser.chromium import CHROMIUM, SHOTS, needs_chromium
 from tests.face.conftest import FACES
 from tests.fakebox import drain_results
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(settings.VAR_DIR) / "screenshots"
 PASSWORD = "correct horse battery"
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
-                       reason="Chromium not installed (make setup installs it)"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        page.script_errors = []
-        page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-        page.on("console", lambda message: message.type == "error" and page.script_errors.append(message.text))
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
