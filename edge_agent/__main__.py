@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--mac", help="hex_mac to log in with (default: this machine's first interface)")
     run.add_argument("--relay", choices=["log", "http"], help="door/relay driver (default: log, or as last set)")
     run.add_argument("--event-bound", type=int, help="events kept on the box, oldest dropped (default 10 000)")
+    run.add_argument("--input-root", type=Path, action="append", dest="input_roots", metavar="DIR",
+                     help="a directory device folders and video files may lie under (repeatable; default "
+                          "<data-dir>/inputs; the first one takes relative folders)")
     run.add_argument("--no-api-key", action="store_true", help="leave the local API open (upstream behaviour)")
     run.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from .api import create_app, load_api_key
 
     agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac,
-                  relay=args.relay, event_bound=args.event_bound)
+                  relay=args.relay, event_bound=args.event_bound, input_roots=args.input_roots)
     api_key = None if args.no_api_key else load_api_key(args.data_dir)
     server = make_server(args.host, args.port, create_app(agent, api_key), threaded=True)
     logging.getLogger("edge_agent").info(

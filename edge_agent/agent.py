@@ -29,7 +29,7 @@ from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
 from .recognition import Device, Recognizer
 from .relay import DRIVERS, Action
 from .reporting import HistoryTarget, HistoryUploader, RealtimeSender
-from .sources import DeviceRegistry
+from .sources import DeviceRegistry, InputRoots
 from .status import CpuMeter, status_report
 from .store import Store
 from .worker import CommandWorker, Delivery
@@ -75,9 +75,15 @@ def heartbeat_negotiation(cap: int):
 class Agent:
     def __init__(self, data_dir: Path, dev_sno: str | None = None, login_url: str | None = None,
                  models: Path | None = None, mac: str | None = None, threads: int = 0,
-                 relay: str | None = None, event_bound: int | None = None, heartbeat: int = 60) -> None:
+                 relay: str | None = None, event_bound: int | None = None, heartbeat: int = 60,
+                 input_roots: list[Path] | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        # Device folders and video files lie under these (edge_agent/sources.py); the first takes relative ones.
+        if not input_roots:
+            input_roots = [self.data_dir / "inputs"]
+            input_roots[0].mkdir(exist_ok=True)
+        self.input_roots = InputRoots(input_roots)
         self.store = Store(self.data_dir / "agent.sqlite3")
         if dev_sno:
             self.store.set("dev_sno", dev_sno)

@@ -1,8 +1,11 @@
 """The box's own HTTP API: configuration (upstream §8), health, and the local API (part 2 §4).
 
 Upstream has no authentication here; a box on a shared LAN needs some, so every
-endpoint except /health requires the API key kept in `<data-dir>/api_key` (sent as
-the `X-API-Key` header or an `api_key` query parameter). `--no-api-key` turns it off.
+endpoint requires the API key kept in `<data-dir>/api_key`, sent as the `X-API-Key`
+header (never in the URL: URLs end up in logs, so `?api_key=` is refused). `/health`
+without a key answers liveness only, `{"status": "ok"}`: its full report names the
+dev_sno and the login URL, and with those the box's MAC is all an attacker on the LAN
+would need to log in as the box. `--no-api-key` turns all of it off.
 Errors answer `{"error": {"code", "message", "status"}}` with the contract's codes.
 """
 from __future__ import annotations
@@ -35,10 +38,14 @@ def create_app(agent, api_key: str | None) -> Flask:
 
     @app.before_request
     def require_key():
-        if api_key is None or request.path == "/health":
+        if api_key is None:
             return None
-        given = request.headers.get("X-API-Key") or request.args.get("api_key") or ""
-        if not hmac.compare_digest(given, api_key):
+        if "api_key" in request.args:
+            return error(UNAUTHORISED, "Send the API key in the X-API-Key header, never in the URL.", 401)
+        given = request.headers.get("X-API-Key")
+        if given is None and request.path == "/health":
+            return None  # liveness for monitors that hold no key; the view answers no more than that
+        if not hmac.compare_digest((given or "").encode(), api_key.encode()):
             return error(UNAUTHORISED, "Missing or wrong API key (X-API-Key header).", 401)
         return None
 
@@ -79,7 +86,9 @@ def create_app(agent, api_key: str | None) -> Flask:
 
     @app.get("/health")
     def health():
-        return jsonify(agent.health_report())
+        if api_key is not None and request.headers.get("X-API-Key") is None:
+            return jsonify({"status": "ok"})
+        return jsonify({"status": "ok", **agent.health_report()})
 
     from .local_api import BadRequest, local_api
 

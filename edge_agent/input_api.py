@@ -6,6 +6,8 @@
   Without `device_ip` the sender's address picks the registered device, if any.
 - `/SophonFogSys/api/devices`: the front-end devices (GET lists them, POST adds or
   changes one, DELETE `{"ep_ip"}` removes one); each change is reported to the platform.
+  A `folder` (or a video file as `ep_url`) must lie under the box's input roots, an
+  `ep_url` stream be rtsp, rtsps, http or https: anything else answers 40091.
 - `GET /SophonFogSys/api/events?limit=`: the latest stored events, without pictures.
 """
 from __future__ import annotations
@@ -96,7 +98,10 @@ def input_routes(api: Blueprint, agent) -> None:
 
     @api.post("/devices")
     def save_device():
-        device = _device_from(body())
+        try:
+            device = agent.input_roots.check(_device_from(body()))
+        except ValueError as exc:
+            raise BadRequest(PARAM_ERROR, str(exc)) from exc
         status = agent.devices.save(device)
         return jsonify({"data": _describe(agent, device, status)})
 

@@ -6,14 +6,21 @@ agent's store; adding or removing one is reported to the platform's `deviceInfoA
 with a `folder` gets a watcher (cameras that upload pictures over FTP), one with a
 `stream_url` (rtsp://… or a video file) gets a video reader sampling `fps` frames a
 second through a face tracker: one event per person passing, not one per frame.
+
+Whoever holds the API key must not reach the rest of the disk through a device: folders
+and video files are confined under the input roots (InputRoots), and a stream is only
+one of the URL schemes a camera speaks (FFmpeg would read `file:`, `concat:`… too).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .contract import ContractCodeError
 from .recognition import Device, FaceTracker
@@ -22,6 +29,46 @@ logger = logging.getLogger("edge_agent.sources")
 
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 PUSH_ONLINE_FOR = 600.0  # a pushing device counts as online this long after its last picture
+STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
+
+
+class InputRoots:
+    """The directories a device's folder or video file may lie under (default `<data dir>/inputs`)."""
+
+    def __init__(self, roots: list[Path]) -> None:
+        if not roots:
+            raise ValueError("at least one input root is needed")
+        self.roots = [Path(root).resolve() for root in roots]
+
+    def confine(self, value: str, field: str = "folder") -> Path:
+        """The real path `value` names (a relative one under the first root), or ValueError when
+        it lies outside every root once symlinks and `..` are resolved."""
+        path = Path(value)
+        resolved = (path if path.is_absolute() else self.roots[0] / path).resolve()
+        if not any(resolved.is_relative_to(root) for root in self.roots):
+            raise ValueError(f"{field} {value!r} is outside the input roots ({', '.join(map(str, self.roots))}).")
+        return resolved
+
+    def stream(self, url: str) -> str:
+        """A camera's stream URL as it is, or a video file's real path under a root; else ValueError."""
+        scheme = urlsplit(url).scheme.lower()
+        if not scheme:
+            return str(self.confine(url, "ep_url"))
+        if scheme not in STREAM_SCHEMES:
+            raise ValueError(f"ep_url must be an {', '.join(STREAM_SCHEMES)} URL or a video file under the "
+                             "input roots.")
+        # Whitespace has no place in a URL; OpenCV's GStreamer backend would read it as a pipeline.
+        if not urlsplit(url).netloc or any(c.isspace() for c in url):
+            raise ValueError("ep_url must name a camera: scheme://host/...")
+        return url
+
+    def check(self, device: Device) -> Device:
+        """The device with its folder and stream resolved, or ValueError naming what is refused."""
+        if device.folder:
+            device = replace(device, folder=str(self.confine(device.folder)))
+        if device.stream_url:
+            device = replace(device, stream_url=self.stream(device.stream_url))
+        return device
 
 
 class DeviceRegistry:
@@ -90,6 +137,11 @@ class DeviceRegistry:
 
     def _restart(self, device: Device) -> None:
         self._stop(device.ip)
+        try:  # a device stored before the roots were narrowed (or by an older agent) is checked again
+            device = self.agent.input_roots.check(device)
+        except ValueError as exc:
+            logger.warning("device %s not started: %s", device.ip, exc)
+            return
         if device.folder:
             target = FolderWatcher(self.agent, device).run
         elif device.stream_url:
@@ -109,37 +161,97 @@ class DeviceRegistry:
 
 
 class FolderWatcher:
-    """Pictures dropped into the folder are recognised once, then moved to `done/` (or `failed/`)."""
+    """Pictures dropped into the folder are recognised once, then moved to `done/` (or `failed/`).
+
+    The folder was resolved under an input root when the device was saved. Each scan opens
+    it without following symlinks and checks the opened directory is still that path, then
+    works only relative to it (a picture or done/ swapped for a symlink is not followed):
+    whoever can write into the folder cannot lead the agent out of it.
+    """
 
     def __init__(self, agent, device: Device, interval: float = 0.5) -> None:
         self.agent = agent
         self.device = device
         self.folder = Path(device.folder)
         self.interval = interval
+        self.problem = ""
 
     def run(self, stop: threading.Event) -> None:
-        (self.folder / "done").mkdir(parents=True, exist_ok=True)
-        (self.folder / "failed").mkdir(exist_ok=True)
-        while not stop.wait(self.interval):
-            for path in sorted(self.folder.iterdir()):
-                if path.is_file() and path.suffix.lower() in PICTURE_SUFFIXES and self._settled(path):
-                    self._handle(path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._scan(take=False)  # done/ and failed/ exist before the first picture is taken
+            while not stop.wait(self.interval):
+                self._scan()
+        except _Escaped as exc:
+            logger.warning("%s: %s; not watching it any more", self.device.ip, exc)
+
+    def _scan(self, take: bool = True) -> None:
+        try:
+            folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as exc:
+            if self.folder.is_symlink():  # Linux answers ENOTDIR (with O_DIRECTORY) or ELOOP
+                raise _Escaped(f"{self.folder} is now a symlink") from exc
+            self._report(f"{self.folder}: {exc}")  # gone for a moment, say: tried again next time
+            return
+        try:
+            if os.readlink(f"/proc/self/fd/{folder}") != str(self.folder):  # a parent swapped for a symlink
+                raise _Escaped(f"{self.folder} now leads elsewhere")
+            targets = {name: self._subfolder(folder, name) for name in ("done", "failed")}
+            try:
+                for entry in sorted(os.scandir(folder), key=lambda e: e.name) if take else ():
+                    if (entry.is_file(follow_symlinks=False) and Path(entry.name).suffix.lower() in PICTURE_SUFFIXES
+                            and self._settled(entry.stat(follow_symlinks=False))):
+                        self._handle(folder, entry.name, targets)
+            finally:
+                for fd in targets.values():
+                    os.close(fd)
+        finally:
+            os.close(folder)
+        self.problem = ""
 
     @staticmethod
-    def _settled(path: Path) -> bool:
-        """An FTP upload still in progress keeps growing; wait until it has not changed for a second."""
-        return time.time() - path.stat().st_mtime > 1.0
-
-    def _handle(self, path: Path) -> None:
-        self.agent.devices.touch(self.device)
-        destination = "done"
+    def _subfolder(folder: int, name: str) -> int:
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, dir_fd=folder)
         try:
-            self.agent.recognizer.recognise(path.read_bytes(), self.device,
-                                            when_ms=int(path.stat().st_mtime * 1000))
-        except ContractCodeError as exc:
-            logger.warning("%s: %s", path.name, exc.message)
-            destination = "failed"
-        path.replace(self.folder / destination / path.name)
+            return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+        except OSError as exc:
+            raise _Escaped(f"{name}/ is not a folder of its own ({exc.strerror})") from exc
+
+    def _report(self, problem: str) -> None:
+        if problem != self.problem:  # once, not every half second
+            logger.warning("%s: %s", self.device.ip, problem)
+        self.problem = problem
+
+    @staticmethod
+    def _settled(stat: os.stat_result) -> bool:
+        """An FTP upload still in progress keeps growing; wait until it has not changed for a second."""
+        return time.time() - stat.st_mtime > 1.0
+
+    def _handle(self, folder: int, name: str, targets: dict[str, int]) -> None:
+        destination = "done"
+        try:  # O_NOFOLLOW: a picture swapped for a symlink since the scan is not read through
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+            with os.fdopen(fd, "rb") as file:
+                picture, when_ms = file.read(), int(os.fstat(file.fileno()).st_mtime * 1000)
+        except OSError as exc:
+            logger.warning("%s: not read: %s", name, exc)
+            destination, picture = "failed", None
+        if picture is not None:
+            self.agent.devices.touch(self.device)
+            try:
+                self.agent.recognizer.recognise(picture, self.device, when_ms=when_ms)
+            except ContractCodeError as exc:
+                logger.warning("%s: %s", name, exc.message)
+                destination = "failed"
+        try:  # a rename moves a symlink itself, never its target
+            os.replace(name, name, src_dir_fd=folder, dst_dir_fd=targets[destination])
+        except OSError as exc:
+            logger.warning("%s: not moved to %s/: %s", name, destination, exc)
+
+
+class _Escaped(Exception):
+    """A watched folder that no longer is the directory it was resolved to."""
 
 
 class VideoReader:
@@ -156,7 +268,7 @@ class VideoReader:
 
         tracker = FaceTracker(self.agent.engine.threshold)
         url = self.device.stream_url
-        is_file = not url.startswith(("rtsp://", "rtsps://", "http://", "https://"))
+        is_file = not urlsplit(url).scheme  # InputRoots.stream let only camera URLs and confined files through
         while not stop.is_set():
             capture = cv2.VideoCapture(url)
             if not capture.isOpened():

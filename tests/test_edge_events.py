@@ -140,10 +140,10 @@ def _frame(photo: Image.Image) -> np.ndarray:
     return np.asarray(canvas)[:, :, ::-1]  # OpenCV writes BGR
 
 
-def test_a_video_yields_one_event_per_person_not_one_per_frame(agent, api, tmp_path):
+def test_a_video_yields_one_event_per_person_not_one_per_frame(agent, api):
     import cv2
 
-    video = tmp_path / "door.avi"
+    video = agent.data_dir / "inputs" / "door.avi"  # video files lie under the input roots
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
     blank = np.full((480, 640, 3), 90, np.uint8)
     for name in PEOPLE:
@@ -166,8 +166,8 @@ def test_a_video_yields_one_event_per_person_not_one_per_frame(agent, api, tmp_p
     assert 3500 <= events[1]["timestamp"] - events[0]["timestamp"] <= 4500
 
 
-def test_a_watched_folder_recognises_each_dropped_picture_once(agent, api, tmp_path):
-    folder = tmp_path / "ftp"
+def test_a_watched_folder_recognises_each_dropped_picture_once(agent, api):
+    folder = agent.data_dir / "inputs" / "ftp"  # folders lie under the input roots
     reply = api.post("/SophonFogSys/api/devices", headers=HEADERS,
                      json={"ep_ip": "10.0.0.9", "ep_name": "Snapshot cam", "ep_type": 1, "folder": str(folder)})
     assert reply.status_code == 200, reply.json

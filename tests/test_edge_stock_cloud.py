@@ -214,7 +214,7 @@ def test_device_operate_events_and_status_reports_have_the_documented_types(clou
     agent = start_agent()
     api = create_app(agent, None).test_client()
     added = api.post("/SophonFogSys/api/devices", json={"ep_ip": "10.0.0.7", "ep_name": "Door", "ep_type": 4,
-                                                        "folder": str(tmp_path / "ftp")})
+                                                        "folder": "ftp"})  # under <data dir>/inputs
     assert added.status_code == 200, added.json
     [report] = wait_until(lambda: cloud.requests_to("/brain/service/device/operate"))
     body = report.json()

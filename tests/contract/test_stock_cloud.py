@@ -327,8 +327,8 @@ def _users(result: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def _add_device(stack: Stack, ep_ip: str, name: str) -> dict[str, Any]:
-    folder = stack.data_dir.parent / f"ftp-{ep_ip}"
-    folder.mkdir(exist_ok=True)
+    folder = stack.data_dir / "inputs" / f"ftp-{ep_ip}"  # device folders lie under the box's input roots
+    folder.mkdir(parents=True, exist_ok=True)
     reply = stack.api("POST", "/SophonFogSys/api/devices",
                       json={"ep_ip": ep_ip, "ep_name": name, "ep_type": 1,
                             "ep_location": "stock-gate", "folder": str(folder)})
