@@ -12,8 +12,9 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from edge_agent.contract import (
+from aibox_contract.codes import (
     BAD_REQUEST,
+    CONTENT_TYPE_ERROR,
     ID_NOT_FOUND,
     PARAM_ERROR,
     PAYLOAD_TOO_LARGE,
@@ -54,7 +55,7 @@ def as_contract_error(exc: Exception) -> ContractError:
     if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         return ContractError(BAD_REQUEST, str(exc.detail), 401)
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return ContractError(41591, str(exc.detail), exc.status_code)
+        return ContractError(CONTENT_TYPE_ERROR, str(exc.detail), exc.status_code)
     if isinstance(exc, exceptions.APIException):
         code = PARAM_ERROR if exc.status_code == 400 else BAD_REQUEST
         return ContractError(code, str(exc.detail), exc.status_code)

@@ -1,5 +1,5 @@
 """Box-facing HTTP endpoints under /box/ (upstream §4 login)."""
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext
@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
+from aibox_contract.urls import auth_query, root_of
 from cloudplatform.contract import PARAM_ERROR, ContractAPIView, ContractError
 
 from .box_auth import BoxAPIView
@@ -102,8 +103,7 @@ def image_server_base(root: str) -> str:
     Photo URLs are paths from that root carrying their own query, so `imgServerAddr +
     relative_pic_url` and the login host + relative_pic_url (upstream §9) are the same URL,
     even when the platform lives under a path prefix (CONTRACT.md §6a)."""
-    parts = urlsplit(root)
-    return f"{parts.scheme}://{parts.netloc}"
+    return root_of(root)
 
 
 def root_prefix(root: str) -> str:
@@ -114,7 +114,7 @@ def root_prefix(root: str) -> str:
 def login_reply(grant: LoginGrant, root: str) -> dict:
     """The login answer. Report URLs carry dev_sno and token (CONTRACT.md §6a), relative to the login host."""
     box = grant.box
-    auth = "?" + urlencode({"dev_sno": box.dev_sno, "token": grant.token})
+    auth = "?" + auth_query(box.dev_sno, grant.token)
     prefix = root_prefix(root)
     return {
         "token": grant.token,

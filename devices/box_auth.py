@@ -13,7 +13,6 @@ check (once per request).
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import parse_qsl
 
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -21,6 +20,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
+from aibox_contract.urls import box_query as parse_box_query
 from cloudplatform.contract import BAD_REQUEST, PARAM_ERROR, ContractAPIView, ContractError
 
 from .models import Box
@@ -33,11 +33,8 @@ MESSAGE_ID_PARAMETERS = ("messageId", "message_id")
 
 
 def box_query(request) -> dict[str, str]:
-    """The query string as a stock box builds it. Upstream has the box append
-    `?&dev_sno=..&token=..` to a URL that may already carry a query, so a second `?`
-    separates parameters here; a repeated name keeps its last value (the box's own)."""
-    raw = request.META.get("QUERY_STRING", "")
-    return dict(parse_qsl(raw.replace("?", "&"), keep_blank_values=True))
+    """The request's query string read as a stock box builds it (aibox_contract.urls.box_query)."""
+    return parse_box_query(request.META.get("QUERY_STRING", ""))
 
 
 def authenticate_box(request, touch: bool = True) -> Box:

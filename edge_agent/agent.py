@@ -20,12 +20,14 @@ from pathlib import Path
 import pika
 import requests
 
+from aibox_contract.urls import resolve, root_of, with_auth
+
 from . import local_data
 from .commands import CommandProcessor, Session
 from .events import DEFAULT_BOUND, EventStore
 from .face.engine import FaceEngine
 from .photos import PhotoStore
-from .platform import LoginRefused, PlatformClient, resolve, root_of, with_auth
+from .platform import LoginRefused, PlatformClient
 from .recognition import Device, Recognizer
 from .relay import DRIVERS, Action
 from .reporting import HistoryTarget, HistoryUploader, RealtimeSender

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Flask, jsonify, request
 
-from .contract import PARAM_ERROR, STATUS_NAMES
+from aibox_contract.codes import PARAM_ERROR, STATUS_NAMES
 
 UNAUTHORISED = 40000
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import requests
 
-from .contract import (
+from aibox_contract.codes import (
     MQ_PARAM_ERROR,
     NO_FACE,
     REMOTE_DATA_FAILED,
@@ -26,12 +26,14 @@ from .contract import (
     SERVER_PROCESS_FAILED,
     ContractCodeError,
 )
+from aibox_contract.urls import join_base, resolve, with_auth
+
 from .events import EventStore
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
 from .local_data import DEFAULT_TAG, FACE_PREFIX, IMAGE_ID, ensure_default_group, new_image_id, wipe, wipe_options
 from .photos import PhotoStore
-from .platform import PlatformClient, RemoteDataError, join_base, resolve, with_auth
+from .platform import PlatformClient, RemoteDataError
 from .store import Store
 
 logger = logging.getLogger(__name__)

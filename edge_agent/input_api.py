@@ -18,7 +18,9 @@ import ipaddress
 
 from flask import Blueprint, jsonify, request
 
-from .contract import DEVICE_TYPES, ContractCodeError
+from aibox_contract.codes import ContractCodeError
+from aibox_contract.devices import DEVICE_TYPES
+
 from .local_api import NOT_FOUND, PARAM_ERROR, BadRequest, body, text
 from .recognition import Device
 

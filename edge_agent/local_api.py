@@ -26,8 +26,9 @@ import requests
 from flask import Blueprint, jsonify, request
 from werkzeug.datastructures import MultiDict
 
+from aibox_contract.codes import ContractCodeError
+
 from .api import error
-from .contract import ContractCodeError
 from .local_data import FACE_PREFIX, IMAGE_ID, face_groups, image_id_of, new_image_id, wipe, wipe_options
 
 PARAM_ERROR, EMPTY_JSON, NOT_BOOLEAN, NOT_FOUND, ID_NOT_FOUND, GROUP_NAME_ERROR, CONTENT_TYPE_ERROR = (

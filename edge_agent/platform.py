@@ -1,7 +1,6 @@
-"""Talking HTTP to the platform: login (upstream §4), details and photos (§6.1), URL rules (§9)."""
+"""Talking HTTP to the platform: login (upstream §4), details and photos (§6.1).
+The URL rules (§9) are the shared contract's: aibox_contract.urls."""
 from __future__ import annotations
-
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -18,41 +17,6 @@ class LoginRefused(Exception):
     def __init__(self, status: int, body: str) -> None:
         super().__init__(f"login refused ({status}): {body[:200]}")
         self.status = status
-
-
-def root_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def resolve(url: str, base: str) -> str:
-    """Upstream §9: absolute URLs stand; relative ones ("/x") join the scheme and host of `base`."""
-    if url.startswith(("http://", "https://")):
-        return url
-    return root_of(base) + ("" if url.startswith("/") else "/") + url
-
-
-def join_base(relative: str, base: str) -> str:
-    """A relative_pic_url on imgServerAddr (CONTRACT.md §6a): a plain base whose path prefix
-    is kept (`http://h/imgsrv` + `/a.jpg` = `http://h/imgsrv/a.jpg`); the relative URL keeps
-    its own query, and a query on the base (older platforms put one there) follows it."""
-    if relative.startswith(("http://", "https://")):
-        return relative
-    parts = urlsplit(base)
-    path, _, query = relative.partition("?")
-    joined = parts.path.rstrip("/") + "/" + path.lstrip("/")
-    return urlunsplit((parts.scheme, parts.netloc, joined, "&".join(q for q in (query, parts.query) if q), ""))
-
-
-def with_auth(url: str, dev_sno: str, token: str) -> str:
-    """Append dev_sno and token to a platform URL that lacks them (upstream §6.1, CONTRACT.md
-    §6a). Appended, never re-encoded: the URL's own query (a signed photo URL) stays byte for byte."""
-    parts = urlsplit(url)
-    present = {key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    if "token" in present:
-        return url
-    added = urlencode({"token": token} if "dev_sno" in present else {"dev_sno": dev_sno, "token": token})
-    return urlunsplit(parts._replace(query="&".join(q for q in (parts.query, added) if q)))
 
 
 def resilient_session() -> requests.Session:

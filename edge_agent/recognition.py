@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from .contract import BLACKLIST, STRANGER
+from aibox_contract.people import BLACKLIST, STRANGER
+
 from .face.decode import DecodedImage, decode_image
 from .face.engine import Face, FaceEngine
 from .face.gallery import Gallery, Match

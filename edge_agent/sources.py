@@ -22,7 +22,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .contract import ContractCodeError
+from aibox_contract.codes import ContractCodeError
+
 from .recognition import Device, FaceTracker
 
 logger = logging.getLogger("edge_agent.sources")

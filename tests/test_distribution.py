@@ -10,7 +10,7 @@ import pytest
 import requests
 from django.test import override_settings
 
-from edge_agent.contract import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
+from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 from users import distribution, services
 from users.models import Command, CommandOutcome, Enrolment, PermissionGroup, Person, ReceivedResult
 from users.photos import store_photo

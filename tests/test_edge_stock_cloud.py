@@ -148,7 +148,7 @@ def test_relative_photo_urls_keep_the_image_servers_path_prefix_and_their_query(
     ("http://h/imgsrv", "https://cdn/a.jpg", "https://cdn/a.jpg"),
 ])
 def test_photo_urls_join_the_image_server_base(base, relative, url):
-    from edge_agent.platform import join_base
+    from aibox_contract.urls import join_base
 
     assert join_base(relative, base) == url
 

@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from edge_agent.contract import ContractCodeError
+from aibox_contract.codes import ContractCodeError
 
 from . import services
 from .models import Command, PermissionGroup, Person

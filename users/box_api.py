@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -14,6 +13,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from aibox_contract.urls import auth_query
 from cloudplatform.contract import ID_NOT_FOUND, PARAM_ERROR, ContractError
 from devices.box_api import public_root, root_prefix
 from devices.box_auth import BoxAPIView, command_scope, current_token
@@ -98,14 +98,14 @@ class PersonDetailsView(BoxAPIView):
         command = scoped_command(box, request, (Command.Method.ADD_USERS,))
         if command is not None:
             wanted &= {str(i) for i in command.payload.get("userid_list", [])}
-        auth_query = urlencode({"dev_sno": box.dev_sno, "token": current_token(request)})
+        query = auth_query(box.dev_sno, current_token(request))
         people = (
             entitled_people(box)
             .filter(identity_id__in=sorted(wanted))
             .prefetch_related("permission_groups", "face_groups")
         )
         inline, prefix = settings.BOX_INLINE_PHOTOS, root_prefix(public_root(request))
-        return Response({"data": {"user_list": [person_details(p, auth_query, inline, prefix) for p in people]}})
+        return Response({"data": {"user_list": [person_details(p, query, inline, prefix) for p in people]}})
 
 
 class PhotoView(BoxAPIView):

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
+from aibox_contract.fiqa import FIQA_LEVELS
 from cloudplatform.uploads import RefusesOversizedUploads
 from devices.models import Box
-from edge_agent.contract import FIQA_LEVELS, IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 
 from .models import FaceGroup, PermissionGroup, Person
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from edge_agent.contract import ContractCodeError
+from aibox_contract.codes import ContractCodeError
 
 from . import distribution, services
 from .models import ImportJob, PermissionGroup, Person, PersonType

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from edge_agent.contract import IMAGE_ERROR, ContractCodeError
+from aibox_contract.codes import IMAGE_ERROR, ContractCodeError
 from edge_agent.face.decode import decode_image
 
 THUMBNAIL_SIZE = (160, 160)

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edge_agent.contract import SERVER_PROCESS_FAILED
+from aibox_contract.codes import SERVER_PROCESS_FAILED
 
 from . import live
 from .models import Command, CommandOutcome, Enrolment, ReceivedResult

@@ -15,9 +15,9 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
+from aibox_contract.codes import ContractCodeError
 from cloudplatform.console import AdminRequiredMixin
 from devices.models import Box
-from edge_agent.contract import ContractCodeError
 from events.models import Event
 from events.selectors import with_devices
 

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from edge_agent.contract import ContractCodeError
+from aibox_contract.codes import ContractCodeError
 
 from .engine import FaceEngine
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from edge_agent.contract import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
+from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 
 MAX_BYTES = 20 * 1024 * 1024
 # What is decoded at the most: a 4096x4096 picture (48 MiB as RGB) holds any face photo and a

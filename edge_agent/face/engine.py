@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from edge_agent.contract import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
+from aibox_contract.codes import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
 
 from . import quality
 from .align import align_face

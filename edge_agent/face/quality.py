@@ -41,7 +41,7 @@ import math
 
 import numpy as np
 
-from edge_agent.contract import FIQA_LEVELS
+from aibox_contract.fiqa import FIQA_LEVELS
 
 from .detector import Detection
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from edge_agent.contract import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
+from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 from edge_agent.face.decode import decode_image
 
 

@@ -1,7 +1,7 @@
 """FIQA: metrics, levels and the upstream §5.3 report."""
 import pytest
 
-from edge_agent.contract import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
+from aibox_contract.codes import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE, ContractCodeError
 from edge_agent.face import quality
 
 

@@ -43,7 +43,7 @@ def import_zip(csv_path: str, zip_path: str) -> dict:
 
 def check_photo(path: str) -> dict:
     """The platform's photo check (console, API and import all use it) on the file's bytes."""
-    from edge_agent.contract import ContractCodeError
+    from aibox_contract.codes import ContractCodeError
     from users.photos import check_photo as check
 
     data = Path(path).read_bytes()

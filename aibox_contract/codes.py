@@ -1,8 +1,4 @@
-"""Status codes of the AIBOX wire contract (upstream §3), shared by box and platform.
-
-Lives in the edge package because the edge agent must run without Django; the
-platform imports it from here.
-"""
+"""Status codes of the AIBOX wire contract (upstream §3) and the error that carries one."""
 
 STATUS_NAMES: dict[int, str] = {
     0: "SUCCESS",
@@ -50,6 +46,7 @@ FACE_TOO_SMALL = 40009
 BAD_FEATURE = 40010
 ID_NOT_FOUND = 40401
 PAYLOAD_TOO_LARGE = 41300
+CONTENT_TYPE_ERROR = 41591
 
 
 class ContractCodeError(Exception):
@@ -65,11 +62,3 @@ class ContractCodeError(Exception):
     @property
     def status(self) -> str:
         return STATUS_NAMES[self.code]
-
-# Face image quality levels of the fiqa command (upstream §5.3), strictest first.
-FIQA_LEVELS = ("high", "middle", "custom", "low", "no")
-
-# Person types (upstream §7 / part 2 §4.4.6) and front-end device types (ep_type / device_type).
-STAFF, VISITOR, BLACKLIST, STRANGER, VIP = 1, 2, 3, 4, 5
-PERSON_TYPES = {STAFF: "staff", VISITOR: "visitor", BLACKLIST: "blacklist", STRANGER: "stranger", VIP: "VIP"}
-DEVICE_TYPES = {0: "gate", 1: "snapshot camera", 2: "IPC static", 3: "IPC dynamic", 4: "door access"}
