@@ -17,7 +17,8 @@ MARKED_BY_PATH = {
     # The agent and its face engine, which use no platform database: `make test` runs them once,
     # in the SQLite pass, not again on PostgreSQL.
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
-             "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py"),
+             "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
+             "tests/security/test_box_local_api.py"),
 }
 
 
