@@ -66,6 +66,24 @@ def make_box(db, broker_admin):
 
 
 @pytest.fixture
+def photo() -> bytes:
+    """A real face photo (shared/datasets, read at run time)."""
+    from tests.face.conftest import FACES
+
+    return (FACES / "enroll/obama/1.jpg").read_bytes()
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """Run a service call and the publishing it schedules after commit; `.capture` for posts."""
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+    run.capture = django_capture_on_commit_callbacks
+    return run
+
+
+@pytest.fixture
 def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "correct horse battery")
 

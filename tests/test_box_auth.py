@@ -29,19 +29,6 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-def photo() -> bytes:
-    return (FACES / "enroll/obama/1.jpg").read_bytes()
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    return run
-
-
-@pytest.fixture
 def served(make_box, client, commit, photo):
     """A box serving two people, one add_users_plus command per person (so a command names one id)."""
     box = make_box("gate")

@@ -113,14 +113,6 @@ def test_commands_reach_the_box_and_its_results_the_consumer_process(transaction
     assert f"vhost '{settings.BOX_UPLOAD_VHOST}'" in output
 
 
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    return run
-
-
 def test_a_command_rabbitmq_refuses_says_why_in_console_and_api(make_box, client, admin_user, commit, monkeypatch):
     box = make_box("gate")
     group = PermissionGroup.objects.create(name="staff")

@@ -13,7 +13,6 @@ from events.services import intake_events
 from users import distribution, services
 from users.models import Command, Enrolment, PermissionGroup, Person
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
 from .test_event_intake import event
 
@@ -22,16 +21,6 @@ from .test_event_intake import event
 def console(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a service call and the publishing it schedules after commit; `.capture` for posts."""
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    run.capture = django_capture_on_commit_callbacks
-    return run
 
 
 class _posting:
@@ -46,11 +35,6 @@ class _posting:
 
     def __exit__(self, *exc):
         return self.block.__exit__(*exc)
-
-
-@pytest.fixture
-def photo():
-    return (FACES / "enroll/obama/1.jpg").read_bytes()
 
 
 @pytest.fixture
@@ -104,8 +88,6 @@ def test_wipe_and_send_again_keeps_the_groups_and_every_page_shows_the_truth(con
     person = Person.objects.get(identity_id="s-1")
     person_page = console.get(f"/people/{person.pk}/").content.decode()
     assert "enrolled" in person_page and "not sent" not in person_page and 'id="unsent"' not in person_page
-
-
 
 
 def test_wipe_and_detach_leaves_a_box_serving_nobody_and_says_so(console, enrolled_box, commit, monkeypatch):

@@ -22,20 +22,6 @@ from .fakebox import FakeBox, drain_results
 
 
 @pytest.fixture
-def photo():
-    return (FACES / "enroll/obama/1.jpg").read_bytes()
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """Run a service call and the publishing it schedules after commit."""
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-    return run
-
-
-@pytest.fixture
 def served_box(make_box, client, commit):
     box = make_box("gate")
     group = PermissionGroup.objects.create(name="staff")
