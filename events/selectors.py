@@ -7,6 +7,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from aibox_contract.people import BLACKLIST, STRANGER
 from devices.models import SubDevice
 
 from .forms import Bound, EventFilterForm
@@ -69,8 +70,8 @@ def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:
 def counts_per_box(hours: int = 24) -> list[dict]:
     since = timezone.now() - timedelta(hours=hours)
     return list(Event.objects.filter(occurred_at__gte=since).values("box_id", "box__name")
-                .annotate(count=Count("id"), strangers=Count("id", filter=Q(person_type=4)),
-                          blacklist=Count("id", filter=Q(person_type=3))).order_by("-count"))
+                .annotate(count=Count("id"), strangers=Count("id", filter=Q(person_type=STRANGER)),
+                          blacklist=Count("id", filter=Q(person_type=BLACKLIST))).order_by("-count"))
 
 
 def with_devices(events: QuerySet[Event]) -> QuerySet[Event]:

@@ -1,9 +1,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from .models import Event, QuarantinedEvent
+from aibox_contract.people import person_type
 
-PERSON_TYPE_LABELS = {1: "staff", 2: "visitor", 3: "blacklist", 4: "stranger", 5: "VIP"}
+from .models import Event, QuarantinedEvent
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -24,7 +24,8 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_person_type_label(self, event: Event) -> str:
-        return PERSON_TYPE_LABELS.get(event.person_type, str(event.person_type))
+        """The contract's English label (the API is not translated); an unknown type, its number."""
+        return person_type(event.person_type).label
 
     def get_spot_pic_url(self, event: Event) -> str | None:
         return reverse("event-picture", args=[event.pk, "spot"]) if event.spot_pic else None

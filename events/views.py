@@ -14,6 +14,7 @@ from django.views.generic import DetailView, ListView
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from aibox_contract.people import PERSON_TYPES, person_type
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box, SubDevice
@@ -22,7 +23,6 @@ from users.models import Person
 from .forms import EventFilterForm
 from .models import Event, QuarantinedEvent
 from .selectors import counts_per_box, filter_events, hourly_counts, with_devices
-from .serializers import PERSON_TYPE_LABELS
 from .templatetags.console import device_type_label
 
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
@@ -56,7 +56,7 @@ class EventListView(AdminRequiredMixin, ListView):
         page = context.get("page_obj")
         context.update(
             form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=Box.objects.all(),
-            types=sorted(PERSON_TYPE_LABELS.items()),
+            types=[(value, kind.label) for value, kind in sorted(PERSON_TYPES.items())],
             # Live rows join the first page when they match the filters (checked in events.js).
             live=valid and (page is None or page.number == 1),
             live_filter=self.form.live_filter() if valid else None,
@@ -156,7 +156,7 @@ class EventExportView(AdminRequiredMixin, View):
         events = with_devices(filter_events(**form.cleaned_data).select_related("box")).order_by("occurred_at", "id")
         rows = ([_local_iso(event.occurred_at), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
                  "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
-                 event.group_name, PERSON_TYPE_LABELS.get(event.person_type, event.person_type),
+                 event.group_name, person_type(event.person_type).label,
                  event.score, event.channel, _local_iso(event.received_at), event.camera_name or "",
                  event.camera_location or "", device_type_label(event.device_type)]
                 for event in events.iterator(chunk_size=2000))

@@ -26,7 +26,7 @@ LOCALE = Path(settings.BASE_DIR) / "locale"
 CATALOGS = [LOCALE / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po" for domain in ("django", "djangojs")]
 # Where the console's strings are (`make messages` scans the tree without node_modules, tests,
 # the edge agent and the like: Makefile MESSAGE_IGNORES).
-SOURCES = ["templates", "static/js", "cloudplatform", "devices", "users", "events"]
+SOURCES = ["templates", "static/js", "aibox_contract", "cloudplatform", "devices", "users", "events"]
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.5"}
 
 # ASCII words a Chinese page may show: wire and field names of the contract, brands, units.

@@ -4,15 +4,18 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aibox_contract import people
 from devices.models import Box
 
 
 class PersonType(models.IntegerChoices):
-    STAFF = 1, _("staff")
-    VISITOR = 2, _("visitor")
-    BLACKLIST = 3, _("blacklist")
-    STRANGER = 4, _("stranger")
-    VIP = 5, _("VIP")
+    """The contract's person types (aibox_contract.people) as model choices, labels translated."""
+
+    STAFF = people.STAFF, _(people.PERSON_TYPES[people.STAFF].label)
+    VISITOR = people.VISITOR, _(people.PERSON_TYPES[people.VISITOR].label)
+    BLACKLIST = people.BLACKLIST, _(people.PERSON_TYPES[people.BLACKLIST].label)
+    STRANGER = people.STRANGER, _(people.PERSON_TYPES[people.STRANGER].label)
+    VIP = people.VIP, _(people.PERSON_TYPES[people.VIP].label)
 
 
 class PermissionGroup(models.Model):

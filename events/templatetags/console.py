@@ -14,22 +14,17 @@ from datetime import UTC, datetime
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aibox_contract.devices import DEVICE_TYPES
+from aibox_contract.people import PERSON_TYPES, person_type
+
 register = template.Library()
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # static/js/live.js formatTime writes the same
-
-DEVICE_TYPES = {  # device_type / ep_type (CONTRACT.md §6)
-    0: gettext_lazy("gate"),
-    1: gettext_lazy("snapshot camera"),
-    2: gettext_lazy("IPC, static"),
-    3: gettext_lazy("IPC, dynamic"),
-    4: gettext_lazy("door access"),
-}
 
 # Names of the quality figures boxes and cameras report (grab_fiqa_info, box_fiqa_info, fiqa).
 FIELD_NAMES = {
@@ -79,7 +74,24 @@ def device_type_label(value) -> str:
         number = int(value)
     except (TypeError, ValueError):
         return str(value)
-    return str(DEVICE_TYPES.get(number, number))
+    return _(DEVICE_TYPES[number]) if number in DEVICE_TYPES else str(number)
+
+
+@register.filter
+def person_type_badge(value) -> SafeString:
+    """A person type as its badge: the contract's label in the page's language and its colour
+    (aibox_contract.people; live rows get the same from `person_types_json`)."""
+    kind = person_type(value)
+    label = _(kind.label) if kind.value in PERSON_TYPES else kind.label
+    return format_html('<span class="badge {}">{}</span>', kind.badge, label)
+
+
+@register.simple_tag
+def person_types_json() -> SafeString:
+    """The person types as live.js reads them: {type: [label in the page's language, badge classes]},
+    in a <script type="application/json"> (data, not code: the CSP allows it)."""
+    return json_script({value: [_(kind.label), kind.badge] for value, kind in PERSON_TYPES.items()},
+                       "person-types")
 
 
 def _scalar(key: str, value) -> str:

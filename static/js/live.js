@@ -7,9 +7,10 @@
   // Literal gettext("...") calls, so that `make messages` finds the strings.
   const gettext = window.gettext || ((text) => text);
   const t = gettext;
-  const TYPE_BADGES = {1: [gettext("staff"), "text-bg-secondary"], 2: [gettext("visitor"), "text-bg-info"],
-    3: [gettext("blacklist"), "text-bg-danger"], 4: [gettext("stranger"), "text-bg-warning"],
-    5: [gettext("VIP"), "text-bg-primary"]};
+  // Person types as the server renders their badges (aibox_contract.people, already in the page's
+  // language): {type: [label, badge classes]} from <script id="person-types"> in base.html.
+  const typesData = document.getElementById("person-types");
+  const TYPE_BADGES = typesData ? JSON.parse(typesData.textContent) : {};
 
   // One clock (events/templatetags/console.py): the site's zone from <body data-time-zone>,
   // written as the server writes it, YYYY-MM-DD HH:MM:SS, whatever the browser's own zone.
@@ -45,8 +46,8 @@
   }
 
   function typeBadge(type) {
-    const [label, style] = TYPE_BADGES[type] || [String(type), "text-bg-light"];
-    return `<span class="badge ${style}">${label}</span>`;
+    const [label, style] = TYPE_BADGES[type] || [String(type), "text-bg-light border"];
+    return `<span class="badge ${style}">${escapeText(label)}</span>`;
   }
 
   function blacklistAlert(event) {
