@@ -94,12 +94,3 @@ def expire_commands() -> dict:
         )
         expired += 1
     return {"resent": resent, "expired": expired}
-
-
-@shared_task
-def import_people(job_id: int) -> str:
-    from .importer import run_import
-    from .models import ImportJob
-
-    job = run_import(ImportJob.objects.get(pk=job_id))
-    return f"{job.succeeded} imported, {job.failed} failed"

@@ -310,7 +310,7 @@ class ImportCreateView(AdminRequiredMixin, FormView):
         return {**super().get_context_data(**kwargs), "jobs": ImportJob.objects.all()[:10]}
 
     def form_valid(self, form: ImportForm) -> HttpResponse:
-        from .tasks import import_people
+        from .importer import import_people
 
         folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
         folder.mkdir(parents=True)
