@@ -65,8 +65,12 @@ test: setup lint test-sqlite test-postgres
 test-fast: setup lint
 	$(VENV)/bin/pytest -m "not browser and not drill and not slow" -q
 
+# ruff; the import contracts of pyproject.toml [tool.importlinter] (the edge imports no Django or
+# platform app, the shared contract nothing of the project, no cycles); no function over 60 lines.
 lint:
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) scripts/check_function_length.py
 
 test-sqlite:
 	$(PY) manage.py collectstatic --noinput -v 0

@@ -37,12 +37,29 @@ def one_face_vga(images: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _bench_search(engine, size: int) -> None:
+    """Load and search times over a synthetic gallery of `size` people."""
+    from .gallery import Gallery, Person
+
+    print(f"\nsearch over a synthetic gallery of {size} people:")
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(size, engine.embedding_size)).astype(np.float32) * 0.12
+    gallery = Gallery(":memory:", engine.embedding_size, engine.metric)
+    start = time.perf_counter()
+    gallery.upsert_many((Person(f"p{i}"), vectors[i]) for i in range(size))
+    print(f"  load     {(time.perf_counter() - start) * 1000:8.1f} ms")
+    query = vectors[123] + 0.01
+    search = _median_ms(lambda: gallery.search(query, k=5), 200)
+    print(f"  search   {search:8.2f} ms median (top-5)")
+    matrix_mb = gallery._matrix.nbytes / 2**20
+    print(f"  matrix   {matrix_mb:8.1f} MiB float32")
+
+
 def run_bench(args) -> None:
     if not args.all_cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     from .decode import decode_image
     from .engine import FaceEngine
-    from .gallery import Gallery, Person
 
     engine = FaceEngine(args.models, threads=1)
     images: Path = args.images
@@ -68,18 +85,7 @@ def run_bench(args) -> None:
     ours_vga = _median_ms(lambda: engine.analyse(vga), args.repeat * 4)
     print(f"  {'full':8s} {ours_vga:8.2f}  (decode+detect+align+quality+embed)")
 
-    print(f"\nsearch over a synthetic gallery of {args.gallery_size} people:")
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(args.gallery_size, engine.embedding_size)).astype(np.float32) * 0.12
-    gallery = Gallery(":memory:", engine.embedding_size, engine.metric)
-    start = time.perf_counter()
-    gallery.upsert_many((Person(f"p{i}"), vectors[i]) for i in range(args.gallery_size))
-    print(f"  load     {(time.perf_counter() - start) * 1000:8.1f} ms")
-    query = vectors[123] + 0.01
-    search = _median_ms(lambda: gallery.search(query, k=5), 200)
-    print(f"  search   {search:8.2f} ms median (top-5)")
-    matrix_mb = gallery._matrix.nbytes / 2**20
-    print(f"  matrix   {matrix_mb:8.1f} MiB float32")
+    _bench_search(engine, args.gallery_size)
 
     enrol_photos = sorted(p for p in (images / "enroll").rglob("*") if p.is_file())
     enrol_times = [_median_ms(lambda p=p: engine.enrol(p.read_bytes()), args.repeat) for p in enrol_photos]
