@@ -1,11 +1,11 @@
 """Status reports and device operate events, at the URLs the login hands out."""
-import json
 import time
 from unittest.mock import ANY
 
 import requests
 
 from devices.models import Box, BoxStatus, SubDevice
+from tests.console_socket import ConsoleSocket
 
 STATUS = {
     "gateway_ip": "192.168.1.251 ", "gateway_name": "bm1682", "gateway_status": "online", "gateway_sn": "SN1",
@@ -63,39 +63,8 @@ def test_device_operate_events_add_and_remove_sub_devices(client, make_box):
     assert bad.status_code == 400
 
 
-class ConsolePage:
-    """An administrator's open console page: the WebSocket its live updates arrive on."""
-
-    def __init__(self, server, user) -> None:
-        from django.test import Client
-        from websockets.sync.client import connect
-
-        self.http = Client()
-        self.http.force_login(user)
-        cookie = f"sessionid={self.http.cookies['sessionid'].value}"
-        self.socket = connect(server.url.replace("http", "ws") + "/ws/console/",
-                              additional_headers={"Cookie": cookie}, origin=server.url).__enter__()
-
-    def box_update(self, timeout: float = 3.0) -> dict:
-        import time
-
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = json.loads(self.socket.recv(timeout=left))
-            except TimeoutError:
-                break
-            if message.get("kind") == "box":
-                return message
-        raise AssertionError("no box update on the console's WebSocket in time")
-
-    def quiet(self, seconds: float = 1.0) -> bool:
-        """No box update arrives within `seconds`."""
-        try:
-            self.box_update(seconds)
-        except AssertionError:
-            return True
-        return False
+def is_box_update(message: dict) -> bool:
+    return message.get("kind") == "box"
 
 
 def test_a_box_reporting_offline_is_shown_offline_at_once(make_box, asgi_server, admin_user):
@@ -104,12 +73,12 @@ def test_a_box_reporting_offline_is_shown_offline_at_once(make_box, asgi_server,
     base = asgi_server.url
     reply = requests.get(f"{base}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e3"}).json()
     assert Box.objects.get(pk=box.pk).is_online
-    page = ConsolePage(asgi_server, admin_user)
+    page = ConsoleSocket.for_user(asgi_server, admin_user)
     try:
         time.sleep(0.5)  # the page's live subscription is in place
         response = requests.post(base + reply["deviceMonitorAddr"], json={**STATUS, "gateway_status": "offline"})
         assert response.status_code == 200, response.text
-        assert page.box_update() == {"kind": "box", "id": box.pk, "name": box.name, "dev_sno": box.dev_sno,
+        assert page.next(is_box_update, 3.0) == {"kind": "box", "id": box.pk, "name": box.name, "dev_sno": box.dev_sno,
                                      "online": False, "last_seen_at": ANY}
         assert not Box.objects.get(pk=box.pk).is_online
         html = page.http.get(f"/boxes/{box.pk}/").content.decode()
@@ -118,14 +87,14 @@ def test_a_box_reporting_offline_is_shown_offline_at_once(make_box, asgi_server,
         # Its other calls do not contradict its report; a report saying online does.
         operate = {"actionType": 2, "deviceInfo": {"epId": "gone"}}
         assert requests.post(base + reply["deviceInfoAddr"], json=operate).status_code == 200
-        assert page.quiet(1.0) and not Box.objects.get(pk=box.pk).is_online
+        assert page.quiet(is_box_update, 1.0) and not Box.objects.get(pk=box.pk).is_online
         assert requests.post(base + reply["deviceMonitorAddr"], json=STATUS).status_code == 200
-        assert page.box_update()["online"] is True and Box.objects.get(pk=box.pk).is_online
+        assert page.next(is_box_update, 3.0)["online"] is True and Box.objects.get(pk=box.pk).is_online
 
         # Offline again, then a new login: a box logging in is up.
         requests.post(base + reply["deviceMonitorAddr"], json={**STATUS, "gateway_status": "OFFLINE"})
-        assert page.box_update()["online"] is False
+        assert page.next(is_box_update, 3.0)["online"] is False
         requests.get(f"{base}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e3"})
-        assert page.box_update()["online"] is True
+        assert page.next(is_box_update, 3.0)["online"] is True
     finally:
         page.socket.close()

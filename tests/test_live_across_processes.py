@@ -10,8 +10,8 @@ import re
 import time
 
 import requests
-from websockets.sync.client import connect
 
+from tests.console_socket import ConsoleSocket
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, running_platform
 from tests.contract.stock_box import StockBox
 from tests.face.conftest import FACES
@@ -29,23 +29,9 @@ def console_session(base_url: str) -> requests.Session:
     return session
 
 
-def next_message(socket, predicate, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            message = json.loads(socket.recv(timeout=left))
-        except TimeoutError:
-            break
-        if predicate(message):
-            return message
-    raise AssertionError("no such message on the console's WebSocket in time")
-
-
-def open_console(platform):
+def open_console(platform) -> ConsoleSocket:
     session = console_session(platform.base_url)
-    cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
-    return connect(platform.base_url.replace("http", "ws") + "/ws/console/", origin=platform.base_url,
-                   additional_headers={"Cookie": cookie}, open_timeout=10)
+    return ConsoleSocket(platform.base_url, "; ".join(f"{k}={v}" for k, v in session.cookies.items()))
 
 
 def fragment(key: str):
@@ -69,10 +55,10 @@ def test_worker_and_results_consumer_updates_reach_an_open_page(tmp_path):
                                                                  "person_type": 1, "permission_groups": ["Live"],
                                                                  "photo_base64": photo})
             assert person.status_code == 201, person.text
-            published = next_message(socket, lambda m: fragment_matching(m, "command:", "published"), 10)
+            published = socket.next(lambda m: fragment_matching(m, "command:", "published"), 10)
             assert box.serve(timeout=20) is not None
             key = f"enrolment:{box_data['id']}:live-1"
-            enrolled = next_message(socket, fragment(key), 10)
+            enrolled = socket.next(fragment(key), 10)
         finally:
             box.close()
         assert "enrolled" in enrolled["fragments"][key]
@@ -89,16 +75,13 @@ def test_beat_marking_a_box_offline_reaches_an_open_page(tmp_path):
         box = json.loads(platform.manage("create_box", "--name", "Live gate", "--device-monitor-period", "1")
                          .strip().splitlines()[-1])
         platform.box_ids.append(box["id"])
-        session = console_session(platform.base_url)
-        cookie = "; ".join(f"{name}={value}" for name, value in session.cookies.items())
-        with connect(platform.base_url.replace("http", "ws") + "/ws/console/", origin=platform.base_url,
-                     additional_headers={"Cookie": cookie}, open_timeout=10) as socket:
+        with open_console(platform) as socket:
             login = requests.get(box["login_url"], params={"dev_sno": box["dev_sno"], "hex_mac": "0x0000000a1b2c"},
                                  timeout=10).json()
             assert login["token"]
-            online = next_message(socket, lambda m: m.get("kind") == "box" and m.get("online") is True, 10)
+            online = socket.next(lambda m: m.get("kind") == "box" and m.get("online") is True, 10)
             silent_since = time.monotonic()
-            offline = next_message(socket, lambda m: m.get("kind") == "box" and m.get("online") is False, 15)
+            offline = socket.next(lambda m: m.get("kind") == "box" and m.get("online") is False, 15)
             waited = time.monotonic() - silent_since
         assert online["id"] == offline["id"] == box["id"]
         # Three silent periods (3 s), found within one check period and relayed within 2 s.

@@ -1,12 +1,9 @@
 """From a camera picture on a box to the administrators' live console, through the real
 platform (ASGI under uvicorn: HTTP and WebSocket), the real broker and the real face models."""
 import base64
-import json
 import time
 
 import pytest
-from django.test import Client
-from websockets.sync.client import connect
 
 from devices.models import Box, BoxStatus, SubDevice
 from devices.tasks import mark_silent_boxes_offline
@@ -16,38 +13,13 @@ from events.models import Event
 from users import services
 from users.models import Enrolment, PermissionGroup
 
+from .console_socket import ConsoleSocket
 from .face.conftest import FACES
 from .test_edge_agent import wait_for
 
 KEY = "test-key"
 HEADERS = {"X-API-Key": KEY}
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-
-
-class Console:
-    """An administrator's open console page: the WebSocket it listens on."""
-
-    def __init__(self, server, user) -> None:
-        client = Client()
-        client.force_login(user)
-        self.http = client
-        cookie = f"sessionid={client.cookies['sessionid'].value}"
-        self.socket = connect(server.url.replace("http", "ws") + "/ws/console/",
-                              additional_headers={"Cookie": cookie}, origin=server.url).__enter__()
-
-    def next(self, predicate, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                message = json.loads(self.socket.recv(timeout=left))
-            except TimeoutError:
-                break
-            if predicate(message):
-                return message
-        raise AssertionError("no such message on the console's WebSocket in time")
-
-    def close(self) -> None:
-        self.socket.close()
 
 
 @pytest.fixture
@@ -89,7 +61,7 @@ def test_a_probe_reaches_the_events_api_and_the_live_console_within_two_seconds(
         services.create_person(name=name.title(), identity_id=name, permission_groups=[group],
                                photo=(FACES / "enroll" / name / "1.jpg").read_bytes())
     wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == 2, timeout=60)
-    console = Console(asgi_server, admin_user)
+    console = ConsoleSocket.for_user(asgi_server, admin_user)
     try:
         started = time.monotonic()
         push(agent, FACES / "probe" / "obama" / "2.jpg")
@@ -133,7 +105,7 @@ def test_status_reports_flip_a_box_online_and_silence_flips_it_offline(start_age
     agent = start_agent()
     wait_for(lambda: BoxStatus.objects.filter(box=box, cpu_usage__isnull=False).exists(), timeout=10)
     assert Box.objects.get(pk=box.pk).is_online
-    console = Console(asgi_server, admin_user)
+    console = ConsoleSocket.for_user(asgi_server, admin_user)
     try:
         agent.stop(10)
         time.sleep(3.5)  # three status periods of one second
