@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="0.0.0.0")
     run.add_argument("--dev-sno", help="authorisation code (else set it with PUT /SophonMQ/api/DevSno)")
     run.add_argument("--login-url", help="platform login URL (else PUT /SophonMQ/api/LoginUrl)")
-    run.add_argument("--models", type=Path, help="face model folder (default AIBOX_MODELS or ./models)")
+    run.add_argument("--models", type=Path, help="face model folder (default: AIBOX_MODELS, else the source "
+                                            "checkout's models/, else ./models)")
     run.add_argument("--mac", help="hex_mac to log in with (default: this machine's first interface)")
     run.add_argument("--relay", choices=["log", "http"], help="door/relay driver (default: log, or as last set)")
     run.add_argument("--event-bound", type=int, help="events kept on the box, oldest dropped (default 10 000)")

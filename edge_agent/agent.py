@@ -362,7 +362,7 @@ class Agent:
             due = [(key, url, period) for key, url, period in self._status_targets() if now >= next_at.get(key, 0.0)]
             if not due:
                 continue
-            report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.model_version,
+            report = status_report(self.dev_sno, self.mac, self.data_dir, cpu, self.engine.sdk_version,
                                    self.devices.sub_devices())
             for key, url, period in due:
                 next_at[key] = now + max(period, 1)
@@ -398,6 +398,7 @@ class Agent:
             "last_status_at": self.health.last_status_at,
             "last_error": self.health.last_error,
             "model": self.engine.model_version,
+            "models_sha256": self.engine.models_sha256,
             "events_stored": len(self.events),
             "events_waiting": {t.key: self.events.backlog(t.key) for t in self._history_targets()},
             "events_uploaded": self.uploader.sent,

@@ -53,7 +53,7 @@ def local_ip() -> str:
         return "127.0.0.1"
 
 
-def status_report(dev_sno: str, mac: str, data_dir: Path, cpu: CpuMeter, model_version: str,
+def status_report(dev_sno: str, mac: str, data_dir: Path, cpu: CpuMeter, sdk_version: str,
                   sub_devices: list[dict]) -> dict:
     memory_size, memory_usage = memory()
     disk_size, disk_free = disk(data_dir)
@@ -66,7 +66,7 @@ def status_report(dev_sno: str, mac: str, data_dir: Path, cpu: CpuMeter, model_v
         "dev_sno": dev_sno,
         "gateway_ext_data": {
             "sw_version": f"aibox-edge-agent {__version__}",
-            "sdk_version": model_version,
+            "sdk_version": sdk_version,
             "gateway_mac": ":".join(raw_mac[i : i + 2] for i in range(0, 12, 2)),
             "cpu_usage": cpu.usage(),
             "memory_size": memory_size,

@@ -1,10 +1,13 @@
 """The edge agent against the real platform (Django's live server), broker and face models."""
+import hashlib
+import json
 import time
 
 import pytest
 
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
+from edge_agent.face.engine import default_model_dir
 from users import services
 from users.models import Command, Enrolment, PermissionGroup
 
@@ -179,5 +182,9 @@ def test_agent_reports_its_status_every_period(tmp_path, transactional_db, box, 
     status = BoxStatus.objects.get(box=box)
     assert status.gateway_mac == "00:00:aa:bb:cc:e0" and 0 <= status.cpu_usage <= 100
     assert 0 < status.memory_usage < 1 and status.disk_size > status.disk_free_size > 0
-    assert status.sdk_version == "dlib_face_recognition_resnet_model_v1"
+    # The models' digest: sha256 of the pinned files' sha256sum listing (edge_agent/face/provenance.py).
+    manifest = json.loads((default_model_dir() / "manifest.json").read_text())
+    listing = "".join(f"{digest}  {name}\n" for name, digest in sorted(manifest["sha256"].items()))
+    models_sha256 = hashlib.sha256(listing.encode()).hexdigest()
+    assert status.sdk_version == f"dlib_face_recognition_resnet_model_v1 sha256:{models_sha256[:16]}"
     assert Box.objects.get(pk=box.pk).is_online

@@ -100,7 +100,8 @@ def cmd_bench(engine_unused, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge_agent.face", description=__doc__)
-    parser.add_argument("--models", type=Path, help="model folder (default: AIBOX_MODELS or ./models)")
+    parser.add_argument("--models", type=Path, help="model folder (default: AIBOX_MODELS, else the source "
+                                               "checkout's models/, else ./models)")
     parser.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     sub = parser.add_subparsers(dest="command", required=True)
 

