@@ -10,10 +10,14 @@ second through a face tracker: one event per person passing, not one per frame.
 Whoever holds the API key must not reach the rest of the disk through a device: folders
 and video files are confined under the input roots (InputRoots), and a stream is only
 one of the URL schemes a camera speaks (FFmpeg would read `file:`, `concat:`… too).
+
+OpenCV reads video and nothing else needs it: it is the `[video]` extra, imported by the
+video reader only, and a video device on a box without it is refused when added.
 """
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import threading
@@ -31,6 +35,16 @@ logger = logging.getLogger("edge_agent.sources")
 PICTURE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 PUSH_ONLINE_FOR = 600.0  # a pushing device counts as online this long after its last picture
 STREAM_SCHEMES = ("rtsp", "rtsps", "http", "https")
+NO_OPENCV = ("ep_url needs video support, which this box lacks: install the agent with its video extra "
+             "(pip install 'aibox-edge-agent[video]', i.e. opencv-python-headless).")
+
+
+def require_video() -> None:
+    """ValueError unless OpenCV can be imported (it is loaded for real by the video reader)."""
+    try:
+        importlib.import_module("cv2")
+    except ImportError as exc:
+        raise ValueError(NO_OPENCV) from exc
 
 
 class InputRoots:
@@ -69,6 +83,7 @@ class InputRoots:
             device = replace(device, folder=str(self.confine(device.folder)))
         if device.stream_url:
             device = replace(device, stream_url=self.stream(device.stream_url))
+            require_video()
         return device
 
 
