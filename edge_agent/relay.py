@@ -9,6 +9,7 @@ as JSON). Register another by adding it to DRIVERS.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import asdict, dataclass
 
 import requests
@@ -26,8 +27,13 @@ class Action:
 
 
 class LoggingRelay:
-    def __init__(self) -> None:
-        self.performed: list[Action] = []
+    """Logs each action and keeps the latest `keep` (what tests look at):
+    a box runs for months, so what it keeps is bounded."""
+
+    KEEP = 100
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self.performed: deque[Action] = deque(maxlen=keep)
 
     def perform(self, action: Action) -> None:
         self.performed.append(action)
