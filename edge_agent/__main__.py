@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
+from waitress import create_server
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,16 +34,19 @@ def main(argv: list[str] | None = None) -> int:
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("waitress").setLevel(logging.WARNING)
     from .agent import Agent
     from .api import create_app, load_api_key
 
     agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac,
                   relay=args.relay, event_bound=args.event_bound, input_roots=args.input_roots)
     api_key = None if args.no_api_key else load_api_key(args.data_dir)
-    server = make_server(args.host, args.port, create_app(agent, api_key), threaded=True)
+    # waitress: a production WSGI server (werkzeug's is for development); a few threads serve
+    # a box's installer, platform and front-end devices.
+    server = create_server(create_app(agent, api_key), host=args.host, port=args.port, threads=8,
+                           ident="aibox-edge-agent")
     logging.getLogger("edge_agent").info(
-        "box API on http://%s:%d (API key in %s)", args.host, server.port,
+        "box API on http://%s:%d (API key in %s)", args.host, int(server.effective_port),
         "none" if api_key is None else args.data_dir / "api_key")
     stopped = threading.Event()
 
@@ -52,11 +55,11 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
+    threading.Thread(target=server.run, name="http", daemon=True).start()
     agent.start()
     stopped.wait()
     logging.getLogger("edge_agent").info("stopping")
-    server.shutdown()
+    server.close()
     agent.stop()
     return 0
 
