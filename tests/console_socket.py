@@ -12,7 +12,7 @@ class ConsoleSocket:
     def __init__(self, base_url: str, cookie: str) -> None:
         self.http = None
         self.socket = connect(base_url.replace("http", "ws", 1) + "/ws/console/", origin=base_url,
-                              additional_headers={"Cookie": cookie}, open_timeout=10)
+                              additional_headers={"Cookie": cookie}, open_timeout=10).__enter__()
 
     @classmethod
     def for_user(cls, server, user) -> ConsoleSocket:
