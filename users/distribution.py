@@ -32,7 +32,9 @@ def command_query(box: Box, message_id: str) -> str:
     return urlencode({"dev_sno": box.dev_sno, "messageId": message_id})
 
 
-def queue_command(box: Box, method: str, fields: dict) -> Command:
+def queue_command(box: Box, method: str, fields: dict, publish: bool = True) -> Command:
+    """A command saved for `box`, published once the transaction commits (`publish=False`: the
+    caller publishes it, with `publish_in_order`)."""
     command = Command(box=box, method=method, payload={})
     message_id = str(command.message_id)
     auth = command_query(box, message_id)
@@ -43,10 +45,23 @@ def queue_command(box: Box, method: str, fields: dict) -> Command:
         "extend_params": {"path": f"/box/persons?{auth}", "notify_path": f"/box/results?{auth}"},
     }
     command.save()
+    if publish:
+        from .tasks import publish_command
+
+        transaction.on_commit(lambda: publish_command.delay(command.pk))
+    return command
+
+
+def publish_in_order(commands: list[Command]) -> None:
+    """Publish `commands` one after the other once the transaction commits. Separate tasks run
+    in parallel on the worker's processes and may reach the box's queue in either order (a
+    send before the wipe it must follow: the box then wipes the person it was just sent)."""
+    from celery import chain
+
     from .tasks import publish_command
 
-    transaction.on_commit(lambda: publish_command.delay(command.pk))
-    return command
+    if commands:
+        transaction.on_commit(lambda: chain(*(publish_command.si(c.pk) for c in commands)).delay())
 
 
 def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:
@@ -72,11 +87,11 @@ def sync_box(box: Box, identity_ids: Iterable[str] | None = None, refresh: Itera
     return _add(box, to_add) + _delete(box, to_delete)
 
 
-def _add(box: Box, identity_ids: list[str]) -> list[Command]:
+def _add(box: Box, identity_ids: list[str], publish: bool = True) -> list[Command]:
     commands = []
     people = dict(Person.objects.filter(identity_id__in=identity_ids).values_list("identity_id", "id"))
     for batch in chunks(identity_ids, settings.COMMAND_BATCH_SIZE):
-        command = queue_command(box, Command.Method.ADD_USERS, {"userid_list": batch})
+        command = queue_command(box, Command.Method.ADD_USERS, {"userid_list": batch}, publish=publish)
         _mark(box, batch, Enrolment.State.PENDING, command, people)
         commands.append(command)
     return commands
@@ -123,22 +138,25 @@ def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Comm
     return commands
 
 
-def wipe_box(box: Box, users: bool = True, events: bool = False) -> Command:
+def wipe_box(box: Box, users: bool = True, events: bool = False, publish: bool = True) -> Command:
     """wipe_data alone. Once the box confirms, its enrolments that no later command speaks for
     are void (users/results.py); the console offers the two actions below instead."""
-    return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}})
+    return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}},
+                         publish=publish)
 
 
 def wipe_and_resend(box: Box) -> list[Command]:
     """Wipe the box's people, then send it again everyone it serves (its groups stay): a box
     rebuilt from the platform's record. Until the box answers, those people show pending on
     the sends that follow the wipe, and those it holds but no longer serves show deleting."""
-    wipe = wipe_box(box)
+    wipe = wipe_box(box, publish=False)
     served = served_ids(box)
     leaving = list(Enrolment.objects.filter(box=box).exclude(identity_id__in=served)
                    .values_list("identity_id", flat=True))
     _mark(box, leaving, Enrolment.State.DELETING, wipe, {})
-    return [wipe, *_add(box, sorted(served))]
+    commands = [wipe, *_add(box, sorted(served), publish=False)]
+    publish_in_order(commands)  # the wipe first: the sends must reach the box after it
+    return commands
 
 
 def wipe_and_detach(box: Box) -> Command:
