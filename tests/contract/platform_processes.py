@@ -286,7 +286,24 @@ def platform_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
 
 @contextmanager
 def running_platform(tmp: Path, env_overrides: dict[str, str] | None = None) -> Iterator[Platform]:
-    """Migrate, set up the broker, create the admin, start the Procfile's processes; stop them at the end."""
+    """Migrate, set up the broker, create the admin, start the Procfile's processes; stop them at the end.
+
+    One at a time: platforms share the vhosts, and a second one would reset them under the first
+    (its Celery worker then reconnects and holds the new worker's control queue)."""
+    global _running
+    if _running:
+        raise RuntimeError("a platform from running_platform() is still running: use module-scoped fixtures")
+    _running = True
+    try:
+        yield from _run_platform(tmp, env_overrides)
+    finally:
+        _running = False
+
+
+_running = False
+
+
+def _run_platform(tmp: Path, env_overrides: dict[str, str] | None) -> Iterator[Platform]:
     tmp.mkdir(parents=True, exist_ok=True)
     reset_vhosts()
     with throwaway_database(tmp) as database_url:

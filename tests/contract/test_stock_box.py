@@ -52,7 +52,7 @@ COMMAND_WAIT = 15  # s a box waits for a command the platform should send at onc
 
 # --- fixtures ---
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # stopped with this file: another platform must not share its vhosts
 def plat(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The platform's processes, once for the whole file; their logs are printed when a check failed."""
     with running_platform(tmp_path_factory.mktemp("stock-box-platform")) as platform:
