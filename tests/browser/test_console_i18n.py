@@ -152,7 +152,7 @@ def test_the_theme_follows_the_system_and_the_menu(browser, asgi_server, site):
     page.click("[data-theme-choice=auto]")
     assert page.get_attribute("html", "data-bs-theme") == "light"
     page.emulate_media(color_scheme="dark")  # the system changes its mind: the page follows
-    page.wait_for_function("document.documentElement.dataset.bsTheme === 'dark'")
+    page.locator("html[data-bs-theme=dark]").wait_for(state="attached")
     assert page.problems == []
 
 

@@ -98,7 +98,7 @@ def test_an_administrator_runs_a_box_from_the_console(browser_page, asgi_server,
 
         # A live event appears on the events page without a reload.
         page.goto(base + "/events/")
-        page.wait_for_function("document.body.dataset.live === 'connected'")
+        page.locator("body[data-live=connected]").wait_for(state="attached")
         photo = base64.b64encode((FACES / "probe" / "obama" / "2.jpg").read_bytes()).decode()
         api = create_app(agent, "k").test_client()
         assert api.post("/SophonFogSys/api/recognize", json={"image": photo},
@@ -113,7 +113,7 @@ def test_an_administrator_runs_a_box_from_the_console(browser_page, asgi_server,
 
         # A blacklist match raises an alert on whatever page is open.
         page.goto(base + "/people/")
-        page.wait_for_function("document.body.dataset.live === 'connected'")
+        page.locator("body[data-live=connected]").wait_for(state="attached")
         realtime = agent.session.platform_url(agent.session.reply["realtimeAddr"])
         import requests
 
@@ -179,7 +179,7 @@ def test_live_rows_follow_the_filters_and_read_like_the_server_rendered_ones(sha
     intake_events(box, [event("earlier", now_ms - 60_000, person_type=3)])  # rendered by the server
     today = time.strftime("%Y-%m-%d", time.gmtime())  # the site's zone is UTC
     page.goto(f"{base}/events/?type=3&since={today}&until={today}")
-    page.wait_for_function("document.body.dataset.live === 'connected'")
+    page.locator("body[data-live=connected]").wait_for(state="attached")
     assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Asia/Shanghai"
     assert page.get_attribute("html", "lang") == {"en-US": "en", "zh-CN": "zh-hans"}[lang]
     assert page.get_attribute("body", "data-time-zone") == "UTC"
