@@ -79,7 +79,7 @@ test-sqlite:
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aibox
 test-postgres:
 	@if $(PY) scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
-	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest -m "not edge"; \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest -m "not edge and not browser"; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL unreachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): suite ran on SQLite only."; fi
 

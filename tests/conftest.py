@@ -15,7 +15,8 @@ MARKED_BY_PATH = {
     "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_api_fuzz.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
     # The agent and its face engine, which use no platform database: `make test` runs them once,
-    # in the SQLite pass, not again on PostgreSQL.
+    # in the SQLite pass, not again on PostgreSQL (nor the browser tests: the console's pages do
+    # not depend on the database engine; its queries are covered by the console and API tests).
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
              "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
              "tests/security/test_box_local_api.py"),
