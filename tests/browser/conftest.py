@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from tests.browser.chromium import CHROMIUM, SHOTS
+from tests.browser.chromium import SHOTS, launch
 
 
 @pytest.fixture
@@ -14,9 +14,7 @@ def browser_page():
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
         page.script_errors = []

@@ -5,7 +5,6 @@ its menu, no main page scrolls sideways at 390 px, a photo check's report shows 
 Screenshots of every main page at 1366 and 390 px, in both languages and both themes, are kept
 in var/test/screenshots/i18n/ (the suite's artefacts, not committed)."""
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from events.models import Event
+from tests.browser.chromium import launch, needs_chromium
 from tests.test_i18n import build_site
 from users.models import Command, Person
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(settings.BASE_DIR) / "var" / "test" / "screenshots" / "i18n"
 PASSWORD = "correct horse battery"
 WIDE, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
@@ -25,8 +24,7 @@ LONG_NAME = "Reception-" + "x" * 70
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("CI") != "true",
-                       reason="Chromium not installed (make setup installs it)"),
+    needs_chromium,
 ]
 
 
@@ -38,9 +36,7 @@ def browser():
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

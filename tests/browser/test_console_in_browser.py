@@ -12,7 +12,7 @@ from devices.models import Box
 from devices.tasks import mark_silent_boxes_offline
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
-from tests.browser.chromium import CHROMIUM, SHOTS, needs_chromium
+from tests.browser.chromium import SHOTS, launch, needs_chromium
 from tests.face.conftest import FACES
 from tests.fakebox import drain_results
 
@@ -142,7 +142,7 @@ def shanghai_page(request, admin_user, asgi_server):
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1366, "height": 900}, timezone_id="Asia/Shanghai",
                                       locale=request.param)
         page = context.new_page()

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.chromium import CHROMIUM, SHOTS, needs_chromium
+from tests.browser.chromium import SHOTS, launch, needs_chromium
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, Platform, running_platform
 from tests.contract.stock_box import StockBox, history_event, status_report
 from tests.face.conftest import FACES
@@ -109,9 +109,7 @@ def chromium():
 
     TRUTH_SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = launch(playwright)
         yield browser
         browser.close()
 
