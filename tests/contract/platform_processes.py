@@ -37,9 +37,11 @@ PYTHON = str(VENV_BIN / "python")
 RABBIT_HOST = "127.0.0.1"
 RABBIT_MANAGEMENT = "http://127.0.0.1:15672/api"
 RABBIT_AUTH = ("guest", "guest")
-BOX_VHOST = "aibox-contract"
-BOX_UPLOAD_VHOST = "aibox-contract-upload"
-CELERY_VHOST = "aibox-contract-celery"
+# CONTRACT_VHOST_PREFIX lets two checkouts run these tests at once on one broker.
+VHOST_PREFIX = os.environ.get("CONTRACT_VHOST_PREFIX", "aibox-contract")
+BOX_VHOST = VHOST_PREFIX
+BOX_UPLOAD_VHOST = f"{VHOST_PREFIX}-upload"
+CELERY_VHOST = f"{VHOST_PREFIX}-celery"
 BROKER_URL = f"amqp://guest:guest@{RABBIT_HOST}:5672/{CELERY_VHOST}"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "contract-admin-Pw-7731"
