@@ -73,7 +73,6 @@ lint:
 	$(PY) scripts/check_function_length.py
 
 test-sqlite:
-	$(PY) manage.py collectstatic --noinput -v 0
 	$(VENV)/bin/pytest
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aibox

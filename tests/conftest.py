@@ -1,7 +1,11 @@
 """Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
+from pathlib import Path
+
 import pika
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.core.management import call_command
 
 from cloudplatform.amqp import connection_parameters
 from devices import services
@@ -28,6 +32,16 @@ def pytest_collection_modifyitems(config, items) -> None:
         for marker, prefixes in MARKED_BY_PATH.items():
             if item.nodeid.startswith(prefixes):
                 item.add_marker(marker)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static() -> None:
+    """Pages name their assets through the static manifest: collect when static/ changed since the
+    last collection (or never was), so a plain `pytest` after editing a script tests the new one."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = (path for path in (Path(settings.BASE_DIR) / "static").rglob("*") if path.is_file())
+    if not manifest.exists() or max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime:
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(scope="session")
