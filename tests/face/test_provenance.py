@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from edge_agent.face import engine as engine_module
-from edge_agent.face.build_models import build
 from edge_agent.face.engine import FaceEngine, default_model_dir
 from edge_agent.face.provenance import ModelIntegrityError
+from edge_agent.model_tools.build_models import build
 
 REPO = Path(__file__).resolve().parents[2]
 LOADED = ["dlib_resnet_v1.onnx", "onet.onnx", "pnet.onnx", "rnet.onnx"]

