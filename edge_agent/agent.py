@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
 import uuid
@@ -22,7 +21,7 @@ import requests
 
 from aibox_contract.urls import resolve, root_of, with_auth
 
-from . import local_data
+from . import backoff, local_data
 from .commands import CommandProcessor, Session
 from .events import DEFAULT_BOUND, EventStore
 from .face.engine import FaceEngine
@@ -175,9 +174,7 @@ class Agent:
                 self._failed(f"broker connection lost: {exc!r}")
                 failures += 1
             if failures and not self.stopping.is_set():
-                # Exponential back-off with full jitter, capped at a minute.
-                delay = random.uniform(0, min(60.0, 0.5 * 2 ** min(failures, 7)))
-                self.relogin.wait(delay)
+                self.relogin.wait(backoff.LOGIN.delay(failures))
             self.relogin.clear()
 
     def _failed(self, message: str) -> None:
@@ -276,7 +273,7 @@ class Agent:
                     self.store.delivered(entry_id)
                 except (pika.exceptions.AMQPError, requests.RequestException, OSError) as exc:
                     logger.warning("result not delivered yet (%s); will retry", exc)
-                    self.store.retry_later(entry_id, attempts, str(exc))
+                    self.store.retry_later(entry_id, attempts + 1, backoff.OUTBOX.delay(attempts + 1), str(exc))
                     publisher.close()
                     break
         publisher.close()

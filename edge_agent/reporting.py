@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from . import backoff
 from .events import EventStore, StoredEvent
 from .platform import resilient_session
 
@@ -100,7 +101,7 @@ class HistoryUploader:
             return True
         failures = self.failures.get(target.key, 0) + 1
         self.failures[target.key] = failures
-        self.retry_at[target.key] = time.monotonic() + min(60.0, 2.0 ** failures)
+        self.retry_at[target.key] = time.monotonic() + backoff.HISTORY.delay(failures)
         self.last_error = f"{target.key}: {error}"
         logger.warning("history upload to %s failed (%s); %d events wait", target.key, error,
                        self.events.backlog(target.key))

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from aibox_contract.codes import ContractCodeError
 
+from . import backoff
 from .recognition import Device, FaceTracker
 
 logger = logging.getLogger("edge_agent.sources")
@@ -280,37 +281,45 @@ class VideoReader:
     def run(self, stop: threading.Event) -> None:
         import cv2  # only boxes with video sources need OpenCV loaded
 
-        from .face.decode import DecodedImage
-
         tracker = FaceTracker(self.agent.engine.threshold)
         url = self.device.stream_url
         is_file = not urlsplit(url).scheme  # InputRoots.stream let only camera URLs and confined files through
+        failures = 0
         while not stop.is_set():
             capture = cv2.VideoCapture(url)
-            if not capture.isOpened():
+            if capture.isOpened():
+                frames = self._read(cv2, capture, tracker, stop, is_file)
+                capture.release()
+                if is_file:
+                    logger.info("%s: end of %s", self.device.ip, url)
+                    return
+                failures = 0 if frames else failures
+                logger.info("%s: %s dropped; reconnecting", self.device.ip, url)
+            else:
                 logger.warning("%s: cannot open %s; retrying", self.device.ip, url)
-                stop.wait(5.0)
+            failures += 1
+            stop.wait(backoff.STREAM.delay(failures))
+
+    def _read(self, cv2, capture, tracker: FaceTracker, stop: threading.Event, is_file: bool) -> int:
+        """Recognise every `step`-th frame until the stream ends or drops; the frames read."""
+        from .face.decode import DecodedImage
+
+        source_fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
+        step = max(1, round(source_fps / max(self.device.fps, 0.1)))
+        started_ms, index = int(time.time() * 1000), 0
+        while not stop.is_set():
+            if not capture.grab():
+                break
+            index += 1
+            if (index - 1) % step:
                 continue
-            source_fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
-            step = max(1, round(source_fps / max(self.device.fps, 0.1)))
-            started_ms, index = int(time.time() * 1000), 0
-            while not stop.is_set():
-                if not capture.grab():
-                    break
-                index += 1
-                if (index - 1) % step:
-                    continue
-                ok, frame = capture.retrieve()
-                if not ok:
-                    break
-                self.agent.devices.touch(self.device)
-                rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-                # A file's events carry video time; a live stream's carry the wall clock.
-                when_ms = started_ms + int(index / source_fps * 1000) if is_file else int(time.time() * 1000)
-                image = DecodedImage(rgb=rgb, original_size=(rgb.shape[1], rgb.shape[0]), scale=1.0)
-                self.agent.recognizer.recognise(image, self.device, tracker=tracker, when_ms=when_ms)
-            capture.release()
-            if is_file:
-                logger.info("%s: end of %s", self.device.ip, url)
-                return
-            stop.wait(2.0)
+            ok, frame = capture.retrieve()
+            if not ok:
+                break
+            self.agent.devices.touch(self.device)
+            rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            # A file's events carry video time; a live stream's carry the wall clock.
+            when_ms = started_ms + int(index / source_fps * 1000) if is_file else int(time.time() * 1000)
+            image = DecodedImage(rgb=rgb, original_size=(rgb.shape[1], rgb.shape[0]), scale=1.0)
+            self.agent.recognizer.recognise(image, self.device, tracker=tracker, when_ms=when_ms)
+        return index

@@ -141,11 +141,11 @@ class Store(LocalDatabase):
     def delivered(self, entry_id: int) -> None:
         self._db().execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
 
-    def retry_later(self, entry_id: int, attempts: int, error: str) -> None:
-        delay = min(300.0, 2.0 ** min(attempts, 8))
+    def retry_later(self, entry_id: int, attempts: int, delay: float, error: str) -> None:
+        """Failed `attempts` times so far: due again in `delay` seconds (edge_agent/backoff.py)."""
         self._db().execute(
             "UPDATE outbox SET attempts = ?, next_at = ?, last_error = ? WHERE id = ?",
-            (attempts + 1, time.time() + delay, error[:300], entry_id),
+            (attempts, time.time() + delay, error[:300], entry_id),
         )
 
     def backlog(self) -> int:
