@@ -1,15 +1,13 @@
 """Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
-from pathlib import Path
-
 import pika
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
 
 from cloudplatform.amqp import connection_parameters
 from devices import services
 from devices.broker import BrokerAdmin
+from tests.contract.platform_processes import static_files_stale
 
 # Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
 MARKED_BY_PATH = {
@@ -36,11 +34,9 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static() -> None:
-    """Pages name their assets through the static manifest: collect when static/ changed since the
-    last collection (or never was), so a plain `pytest` after editing a script tests the new one."""
-    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
-    sources = (path for path in (Path(settings.BASE_DIR) / "static").rglob("*") if path.is_file())
-    if not manifest.exists() or max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime:
+    """Pages name their assets through the static manifest: collect when a static source changed
+    since the last collection (or none was made), so a plain `pytest` after editing a script tests it."""
+    if static_files_stale():
         call_command("collectstatic", interactive=False, verbosity=0)
 
 

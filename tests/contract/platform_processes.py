@@ -249,7 +249,7 @@ class Platform:
 def static_files_stale() -> bool:
     """Whether collectstatic's manifest (in ROOT/staticfiles, as its output says) is older than a static source.
 
-    collectstatic takes ~15 s here; `make test` runs it before pytest, so usually it is fresh."""
+    The test session collects when stale (tests/conftest.py), so here it usually is fresh."""
     manifest = ROOT / "staticfiles" / "staticfiles.json"
     if not manifest.exists():
         return True
