@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "devices",
     "users",
     "events",
+    "attendance",
 ]
 
 MIDDLEWARE = [
