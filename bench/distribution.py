@@ -80,8 +80,8 @@ def measure(args, login, session, base, box, group, processes) -> None:
     import pika
     from django.db import transaction
 
+    from distribution.models import Command, Enrolment
     from users import services
-    from users.models import Command, Enrolment
 
     mq = login["rabbitmq"]
     credentials = pika.PlainCredentials(mq["login"], mq["password"])

@@ -155,8 +155,9 @@ def run(args) -> None:
 
     from devices.broker import broker_admin
     from devices.services import create_box
+    from distribution.models import Enrolment
     from users import services
-    from users.models import Enrolment, PermissionGroup, Person
+    from users.models import PermissionGroup, Person
     from users.photos import store_photo
 
     admin = broker_admin()

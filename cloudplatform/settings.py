@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "devices",
     "users",
+    "distribution",
     "events",
     "attendance",
 ]
@@ -311,6 +312,7 @@ COMMAND_MAX_ATTEMPTS = env.int("COMMAND_MAX_ATTEMPTS", default=3)
 BOX_INLINE_PHOTOS = env.bool("BOX_INLINE_PHOTOS", default=False)
 CELERY_BEAT_SCHEDULE.update(
     {
+        # distribution/tasks.py, under the names they had before the app split (see there).
         "requeue-stuck-commands": {"task": "users.tasks.requeue_stuck_commands", "schedule": 30},
         "expire-commands": {"task": "users.tasks.expire_commands", "schedule": 60},
         "mark-silent-boxes-offline": {"task": "devices.tasks.mark_silent_boxes_offline",

@@ -11,10 +11,11 @@ from rest_framework.routers import DefaultRouter
 from cloudplatform.account import ChangeOwnPasswordView
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
+from distribution.api import CommandViewSet
+from distribution.box_api import PersonDetailsView, PhotoView, ResultView
 from events.api import EventViewSet
 from events.box_api import HistoryEventsView, RealtimeEventView
-from users.api import CommandViewSet, PermissionGroupViewSet, PersonViewSet
-from users.box_api import PersonDetailsView, PhotoView, ResultView
+from users.api import PermissionGroupViewSet, PersonViewSet
 
 router = DefaultRouter()
 router.register("boxes", BoxViewSet, basename="api-box")
@@ -53,6 +54,7 @@ urlpatterns = [
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
     path("", include("users.urls")),
+    path("", include("distribution.urls")),
     path("box/", include(box_urls)),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
@@ -30,6 +31,11 @@ SEEN_RESOLUTION = timedelta(seconds=10)
 # The query names a command's URLs use for its id; `message_id` is what commands queued
 # before CONTRACT §6a's revision carry.
 MESSAGE_ID_PARAMETERS = ("messageId", "message_id")
+# The query every /box/ call but login carries, as the OpenAPI schema documents it.
+AUTH_PARAMETERS = [
+    OpenApiParameter("dev_sno", str, required=True, description="The box's authorisation code."),
+    OpenApiParameter("token", str, required=True, description="The box's current token (from its latest login)."),
+]
 
 
 def box_query(request) -> dict[str, str]:

@@ -11,8 +11,8 @@ from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.params import as_text
+from distribution.selectors import missing_ids
 from events.selectors import with_devices
-from users.distribution import missing_ids
 from users.selectors import served_without_photo
 
 from . import services

@@ -11,8 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cloudplatform.contract import ContractAPIView, ContractError
-from devices.box_auth import authenticate_box
-from users.box_api import AUTH_PARAMETERS
+from devices.box_auth import AUTH_PARAMETERS, authenticate_box
 
 from .bodies import (
     UNSUPPORTED_MEDIA_TYPE,

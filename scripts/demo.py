@@ -90,7 +90,8 @@ def demo_data() -> list:
 
 
 def wait_for_enrolments(boxes) -> None:
-    from users.models import Enrolment, Person
+    from distribution.models import Enrolment
+    from users.models import Person
 
     wanted = Person.objects.count() * len(boxes)
     while True:

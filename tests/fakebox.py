@@ -86,7 +86,7 @@ class FakeBox:
 
 def drain_results() -> int:
     """Feed what is in the upload queues through the results consumer's own message handler."""
-    from users.management.commands.consume_results import Command
+    from distribution.management.commands.consume_results import Command
 
     handler = Command()
     count = 0

@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 
 from devices.models import Box, BoxStatus, SubDevice
+from distribution.models import Command, Enrolment
 from events.models import Event
-from users.models import Command, Enrolment, FaceGroup, PermissionGroup, Person
+from users.models import FaceGroup, PermissionGroup, Person
 
 schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=None, public=True))
 app = get_wsgi_application()

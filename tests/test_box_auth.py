@@ -8,8 +8,9 @@ import pytest
 from django.test import override_settings
 
 from devices.services import disable_box, rotate_credentials
+from distribution.models import Command, ReceivedResult
 from users import services
-from users.models import Command, PermissionGroup, ReceivedResult
+from users.models import PermissionGroup
 
 from .face.conftest import FACES
 from .fakebox import FakeBox

@@ -18,10 +18,11 @@ from django.test import override_settings
 from kombu import Connection
 
 from cloudplatform.amqp import celery_vhost, connection_parameters
-from users import publisher as publisher_module
+from distribution import publisher as publisher_module
+from distribution.models import Command
+from distribution.tasks import publish_command
 from users import services
-from users.models import Command, PermissionGroup
-from users.tasks import publish_command
+from users.models import PermissionGroup
 
 from .face.conftest import FACES
 from .fakebox import FakeBox

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 
 from devices.models import Box, SubDevice
+from distribution import services as distribution
+from distribution.models import Command, Enrolment
 from events.models import Event
 from events.services import intake_events
-from users import distribution, services
-from users.models import Command, Enrolment, PermissionGroup, Person
+from users import services
+from users.models import PermissionGroup, Person
 
 from .fakebox import FakeBox
 from .test_event_intake import event

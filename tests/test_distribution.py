@@ -11,10 +11,12 @@ import requests
 from django.test import override_settings
 
 from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
-from users import distribution, services
-from users.models import Command, CommandOutcome, Enrolment, PermissionGroup, Person, ReceivedResult
+from distribution import services as distribution
+from distribution.models import Command, CommandOutcome, Enrolment, ReceivedResult
+from distribution.tasks import expire_commands
+from users import services
+from users.models import PermissionGroup, Person
 from users.photos import store_photo
-from users.tasks import expire_commands
 
 from .conftest import amqp_connect
 from .face.conftest import FACES
@@ -279,7 +281,7 @@ def test_broker_restart_between_publish_and_consume_loses_nothing(served_box, co
 
 
 def test_a_result_with_nul_bytes_is_kept_and_refused_cleanly(served_box, client):
-    from users.models import ReceivedResult
+    from distribution.models import ReceivedResult
 
     box, _, fake = served_box
     response = client.post(f"/box/results?dev_sno={box.dev_sno}&token={fake.token}", b"\x00{\"a\": \"\\u0000\"}",

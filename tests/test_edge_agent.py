@@ -5,11 +5,12 @@ import time
 
 import pytest
 
+from distribution.models import Command, Enrolment
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
 from edge_agent.face.engine import default_model_dir
 from users import services
-from users.models import Command, Enrolment, PermissionGroup
+from users.models import PermissionGroup
 
 from .face.conftest import FACES
 from .fakebox import drain_results
@@ -86,7 +87,7 @@ def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, 
     # Delete one, then wipe: effects on the box, results on the platform.
     services.delete_person(services.Person.objects.get(identity_id="biden"))
     wait_for(lambda: "biden" not in agent.gallery and not Enrolment.objects.filter(identity_id="biden").exists())
-    from users.distribution import wipe_box
+    from distribution.services import wipe_box
 
     wipe = wipe_box(box)
     wait_for(lambda: Command.objects.get(pk=wipe.pk).state == "done")
@@ -96,7 +97,7 @@ def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, 
 def test_fiqa_command_reports_each_face(agent, api, box, live_server):
     configure(api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
-    from users.distribution import send_fiqa
+    from distribution.services import send_fiqa
 
     command = send_fiqa(box, (FACES / "quality/partial_face_1.jpg").read_bytes(), "high")
     result = wait_for(lambda: Command.objects.get(pk=command.pk).result)
@@ -118,7 +119,7 @@ def test_local_api_refuses_requests_without_the_key_and_bad_bodies(api):
 def test_malformed_commands_are_answered_with_40071_and_the_agent_keeps_going(agent, api, box, live_server):
     configure(api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
-    from users.publisher import publisher
+    from distribution.publisher import publisher
 
     for payload in ({"method": "reboot", "messageId": "x1", "extend_params": {}},
                     {"method": "delete_users", "messageId": "x2"}):
@@ -146,7 +147,7 @@ def test_undeliverable_results_wait_in_the_outbox_until_they_can_go(tmp_path, tr
                                                                       broker_admin):
     import json
 
-    from users.models import ReceivedResult
+    from distribution.models import ReceivedResult
 
     agent = Agent(tmp_path / "outbox", mac="0x0000aabbccdf")
     result = {"success": True, "code": 0, "message": "ok", "dev_sno": box.dev_sno, "messageKey": "wipe_data",

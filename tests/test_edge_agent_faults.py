@@ -8,9 +8,10 @@ import sys
 import pytest
 from PIL import Image
 
+from distribution.models import Command, CommandOutcome, Enrolment
 from edge_agent.face.gallery import Gallery
 from users import services
-from users.models import Command, CommandOutcome, Enrolment, PermissionGroup, Person
+from users.models import PermissionGroup, Person
 
 from .face.conftest import FACES, IDENTITIES, REPO
 from .fakebox import drain_results

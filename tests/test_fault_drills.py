@@ -11,10 +11,11 @@ import time
 import pytest
 from django.db import connection
 
+from distribution.models import Enrolment
 from edge_agent.events import EventStore
 from events.models import Event
 from users import services
-from users.models import Enrolment, PermissionGroup, Person
+from users.models import PermissionGroup, Person
 
 from .face.conftest import REPO
 from .test_distribution import _broker_restart

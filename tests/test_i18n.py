@@ -19,8 +19,9 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone, translation
 
 from devices.models import BoxStatus, SubDevice
+from distribution.models import Command, Enrolment
 from events.models import Event
-from users.models import Command, Enrolment, FaceGroup, PermissionGroup, Person
+from users.models import FaceGroup, PermissionGroup, Person
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 CATALOGS = [LOCALE / "zh_Hans" / "LC_MESSAGES" / f"{domain}.po" for domain in ("django", "djangojs")]

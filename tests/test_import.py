@@ -5,7 +5,8 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from users.models import Command, ImportJob, PermissionGroup, Person
+from distribution.models import Command
+from users.models import ImportJob, PermissionGroup, Person
 
 from .face.conftest import FACES
 from .fakebox import FakeBox

@@ -4,7 +4,8 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from users.models import Command, Person
+from distribution.models import Command
+from users.models import Person
 
 from .face.conftest import FACES
 

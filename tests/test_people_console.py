@@ -2,7 +2,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from users.models import Command, Enrolment, PermissionGroup, Person
+from distribution.models import Command, Enrolment
+from users.models import PermissionGroup, Person
 from users.photos import store_photo
 
 from .face.conftest import FACES

@@ -5,7 +5,8 @@ import base64
 import pytest
 from rest_framework.test import APIClient
 
-from users.models import Command, PermissionGroup, Person
+from distribution.models import Command
+from users.models import PermissionGroup, Person
 
 from .face.conftest import FACES
 from .fakebox import FakeBox

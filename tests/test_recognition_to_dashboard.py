@@ -7,11 +7,12 @@ import pytest
 
 from devices.models import Box, BoxStatus, SubDevice
 from devices.tasks import mark_silent_boxes_offline
+from distribution.models import Enrolment
 from edge_agent.agent import Agent
 from edge_agent.api import create_app
 from events.models import Event
 from users import services
-from users.models import Enrolment, PermissionGroup
+from users.models import PermissionGroup
 
 from .console_socket import ConsoleSocket
 from .face.conftest import FACES

@@ -1,16 +1,16 @@
-"""Administrators' REST API for people, groups and commands."""
+"""Administrators' REST API for people and groups."""
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from aibox_contract.codes import ContractCodeError
 
 from . import services
-from .models import Command, PermissionGroup, Person
-from .selectors import filter_commands, filter_people
-from .serializers import CommandSerializer, PermissionGroupSerializer, PersonSerializer
+from .models import PermissionGroup, Person
+from .selectors import filter_people
+from .serializers import PermissionGroupSerializer, PersonSerializer
 
 
 def photo_error(exc: ContractCodeError) -> Response:
@@ -87,18 +87,3 @@ class PermissionGroupViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, group: PermissionGroup) -> None:
         services.delete_group(group)
-
-
-@extend_schema(parameters=[
-    OpenApiParameter("box", str, description="dev_sno"), OpenApiParameter("state", str),
-    OpenApiParameter("method", str),
-])
-class CommandViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = CommandSerializer
-
-    def get_queryset(self):
-        commands = Command.objects.select_related("box").prefetch_related("outcomes")
-        params = self.request.query_params
-        box = params.get("box")
-        return filter_commands(commands, box={"dev_sno": box} if box else None, state=params.get("state"),
-                               method=params.get("method"))

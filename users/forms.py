@@ -5,7 +5,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
-from aibox_contract.fiqa import FIQA_LEVELS
 from cloudplatform.uploads import RefusesOversizedUploads
 from devices.models import Box
 
@@ -83,19 +82,6 @@ class FaceGroupForm(forms.ModelForm):
         model = FaceGroup
         fields = ["name"]
         labels = {"name": _("Name")}
-
-
-# The fiqa command's levels (upstream §5.3), strictest first, in words.
-FIQA_LEVEL_LABELS = {"high": _("high (enrolment)"), "middle": _("middle"), "custom": _("custom (strangers)"),
-                     "low": _("low"), "no": _("none (report only)")}
-
-
-class FiqaForm(RefusesOversizedUploads, forms.Form):
-    box = forms.ModelChoiceField(Box.objects.filter(enabled=True), label=_("Box"),
-                                 help_text=_("The box that checks the photo."))
-    photo = forms.ImageField(label=_("Photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
-    level = forms.ChoiceField(label=_("Quality level"), initial="high",
-                              choices=[(level, FIQA_LEVEL_LABELS[level]) for level in FIQA_LEVELS])
 
 
 class ImportForm(RefusesOversizedUploads, forms.Form):

@@ -16,14 +16,14 @@ import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from aibox_contract.codes import ContractCodeError
+from distribution.services import sync_people
 
-from . import distribution, services
+from . import services
 from .models import ImportJob, PermissionGroup, Person, PersonType
 
 TYPE_NAMES = {label.lower(): value for value, label in PersonType.choices}
@@ -131,15 +131,6 @@ def remove_uploads(job: ImportJob) -> None:
                 path.parent.rmdir()
 
 
-# Registered under its former name (users.tasks), so a job queued before the move still runs;
-# users.apps imports this module, which registers the task in every process.
-@shared_task(name="users.tasks.import_people")
-def import_people(job_id: int) -> str:
-    """The console's import, run by the Celery worker (users.views.ImportCreateView)."""
-    job = run_import(ImportJob.objects.get(pk=job_id))
-    return f"{job.succeeded} imported, {job.failed} failed"
-
-
 def _import_rows(job: ImportJob) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
     try:
@@ -177,8 +168,8 @@ def _import_rows(job: ImportJob) -> ImportJob:
             job.save(update_fields=["total", "processed", "succeeded", "failed", "report"])
     photos.close()
     with transaction.atomic():
-        distribution.sync_people(created)
-        distribution.sync_people(updated, refresh=True)
+        sync_people(created)
+        sync_people(updated, refresh=True)
     job.state, job.finished_at = ImportJob.State.DONE, timezone.now()
     job.save()
     return job

@@ -5,7 +5,13 @@ from django.db.models import Q, QuerySet
 
 from cloudplatform.params import as_int, as_text
 
-from .models import Command, Person
+from .models import Person
+
+
+def served_by(box) -> QuerySet[Person]:
+    """Who a box serves: the members of its permission groups (upstream `permission_ids`).
+    The one definition; distribution.selectors narrows it to those who can be sent."""
+    return Person.objects.filter(permission_groups__boxes=box).distinct()
 
 
 def sendable(people: QuerySet[Person]) -> QuerySet[Person]:
@@ -16,7 +22,7 @@ def sendable(people: QuerySet[Person]) -> QuerySet[Person]:
 
 def served_without_photo(box) -> QuerySet[Person]:
     """People `box` serves who are held back for want of a photo."""
-    return Person.objects.filter(permission_groups__boxes=box, photo="").distinct()
+    return served_by(box).filter(photo="")
 
 
 def filter_people(people: QuerySet[Person], *, search: str = "", person_type: str | None = None,
@@ -34,17 +40,3 @@ def filter_people(people: QuerySet[Person], *, search: str = "", person_type: st
         people = people.filter(**{f"permission_groups__{key}": value for key, value in group.items()})
     return people
 
-
-def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, state: str | None = None,
-                    method: str | None = None) -> QuerySet[Command]:
-    """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
-    if box and "pk" in box and as_int(box["pk"]) is None:
-        return commands.none()
-    box = {key: as_text(value) for key, value in (box or {}).items()}
-    if box:
-        commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
-    if state := as_text(state):
-        commands = commands.filter(state=state)
-    if method := as_text(method):
-        commands = commands.filter(method=method)
-    return commands

@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from devices.models import Box
+from distribution.selectors import boxes_holding_or_serving
+from distribution.services import sync_box, sync_people
 
-from . import distribution
 from .models import FaceGroup, PermissionGroup, Person
 from .photos import store_photo
 
@@ -50,7 +51,7 @@ def create_person(
         person.permission_groups.set(permission_groups)
         person.face_groups.set(face_groups)
         if distribute:
-            distribution.sync_people([identity_id])
+            sync_people([identity_id])
     return person
 
 
@@ -80,17 +81,17 @@ def update_person(
         if face_groups is not None:
             person.face_groups.set(face_groups)
         if distribute:
-            distribution.sync_people([person.identity_id], refresh=details_changed)
+            sync_people([person.identity_id], refresh=details_changed)
     return person
 
 
 def delete_person(person: Person) -> None:
     with transaction.atomic():
         identity_id = person.identity_id
-        boxes = distribution.boxes_holding_or_serving([identity_id])
+        boxes = boxes_holding_or_serving([identity_id])
         person.delete()
         for box in boxes:
-            distribution.sync_box(box, [identity_id])
+            sync_box(box, [identity_id])
 
 
 def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
@@ -102,7 +103,7 @@ def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
         after = set(group.boxes.all())
         members = list(group.people.values_list("identity_id", flat=True))
         for box in before ^ after:
-            distribution.sync_box(box, members)
+            sync_box(box, members)
 
 
 def delete_group(group: PermissionGroup) -> None:
@@ -111,7 +112,7 @@ def delete_group(group: PermissionGroup) -> None:
         members = list(group.people.values_list("identity_id", flat=True))
         group.delete()
         for box in boxes:
-            distribution.sync_box(box, members)
+            sync_box(box, members)
 
 
 def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
@@ -120,4 +121,4 @@ def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
         group.people.set(people)
         after = set(group.people.values_list("identity_id", flat=True))
         for box in group.boxes.all():
-            distribution.sync_box(box, before ^ after)
+            sync_box(box, before ^ after)

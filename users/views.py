@@ -1,4 +1,4 @@
-"""Console pages: people, groups, commands, imports and FIQA checks."""
+"""Console pages: people, groups and imports."""
 import uuid
 from pathlib import Path
 
@@ -8,9 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
@@ -18,14 +16,17 @@ from django.views.generic.edit import FormView
 from aibox_contract.codes import ContractCodeError
 from cloudplatform.console import AdminRequiredMixin
 from devices.models import Box
+from distribution.models import Enrolment
+from distribution.selectors import person_outcomes
 from events.models import Event
 from events.selectors import with_devices
 
-from . import distribution, services
-from .forms import FaceGroupForm, FiqaForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
-from .models import Command, CommandOutcome, Enrolment, FaceGroup, ImportJob, PermissionGroup, Person, PersonType
+from . import services
+from .forms import FaceGroupForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
+from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
-from .selectors import filter_commands, filter_people
+from .selectors import filter_people
+from .tasks import import_people
 
 
 class PersonListView(AdminRequiredMixin, ListView):
@@ -132,28 +133,6 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         return context
 
 
-class PersonSendView(AdminRequiredMixin, View):
-    """Send a person to every box that serves them but was not asked to hold them (after a
-    wipe, for one): the "not sent" state's way out."""
-
-    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        person = get_object_or_404(Person, pk=pk)
-        with transaction.atomic():
-            count = len(distribution.sync_people([person.identity_id]))
-        if count:
-            done = ngettext("%(count)d command queued to send %(name)s.",
-                            "%(count)d commands queued to send %(name)s.", count)
-            messages.success(request, done % {"count": count, "name": person.name})
-        else:
-            messages.info(request, _("Every box that serves %(name)s already has them.") % {"name": person.name})
-        return redirect("person-detail", pk=pk)
-
-
-def person_outcomes(person: Person):
-    return CommandOutcome.objects.filter(identity_id=person.identity_id).select_related("command__box").order_by(
-        "-command__created_at")[:20]
-
-
 class PersonDeleteView(AdminRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         person = get_object_or_404(Person, pk=pk)
@@ -217,91 +196,6 @@ class FaceGroupCreateView(AdminRequiredMixin, View):
         return redirect("group-list")
 
 
-class CommandListView(AdminRequiredMixin, ListView):
-    template_name = "users/command_list.html"
-    paginate_by = 50
-
-    def get_queryset(self):
-        commands = Command.objects.select_related("box").annotate(
-            people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
-        )
-        params = self.request.GET
-        box = params.get("box")
-        commands = filter_commands(commands, box={"pk": box} if box else None, state=params.get("state"),
-                                   method=params.get("method"))
-        return commands.order_by("-created_at", "-id")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(boxes=Box.objects.all(), states=Command.State.choices, methods=Command.Method.choices)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query"] = query.urlencode()
-        return context
-
-
-class CommandDetailView(AdminRequiredMixin, DetailView):
-    model = Command
-    template_name = "users/command_detail.html"
-
-    def get_context_data(self, **kwargs):
-        """Outcomes, or the people sent while none came back, each with the person's name."""
-        context = super().get_context_data(**kwargs)
-        outcomes = list(self.object.outcomes.all())
-        sent = [str(i) for i in self.object.payload.get("userid_list") or []]
-        people = {p.identity_id: p for p in Person.objects.filter(identity_id__in=[o.identity_id for o in outcomes]
-                                                                  + sent)}
-        for outcome in outcomes:
-            outcome.person = people.get(outcome.identity_id)
-        context["outcomes"] = outcomes
-        context["sent_people"] = [(identity_id, people.get(identity_id)) for identity_id in sent]
-        return context
-
-
-class BoxCommandView(AdminRequiredMixin, View):
-    """Console actions that send a box commands. A wipe is one of two clear actions: "wipe and
-    send again" (its groups stay; everyone it serves is sent anew) or "wipe and detach all
-    groups" (it serves nobody afterwards). "wipe", the older name, is the first."""
-
-    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
-        box = get_object_or_404(Box, pk=pk)
-        with transaction.atomic():
-            if action in ("wipe-resend", "wipe"):
-                sends = len(distribution.wipe_and_resend(box)) - 1
-                done = ngettext("wipe_data sent, then %(count)d command sending its people again.",
-                                "wipe_data sent, then %(count)d commands sending its people again.", sends)
-                messages.success(request, done % {"count": sends})
-            elif action == "wipe-detach":
-                distribution.wipe_and_detach(box)
-                messages.success(request, _("wipe_data sent and every permission group detached: "
-                                            "the box serves nobody now."))
-            elif action == "send-missing":
-                count = len(distribution.sync_box(box, distribution.missing_ids(box)))
-                done = ngettext("%(count)d command queued to send the people missing from the box.",
-                                "%(count)d commands queued to send the people missing from the box.", count)
-                messages.success(request, done % {"count": count})
-            elif action == "resync":
-                count = len(distribution.resync_box(box))
-                done = ngettext("Full resync: %(count)d command queued.",
-                                "Full resync: %(count)d commands queued.", count)
-                messages.success(request, done % {"count": count})
-            else:
-                raise Http404("unknown action")
-        return redirect("box-detail", pk=pk)
-
-
-class FiqaView(AdminRequiredMixin, FormView):
-    form_class = FiqaForm
-    template_name = "users/fiqa_form.html"
-
-    def form_valid(self, form: FiqaForm) -> HttpResponse:
-        with transaction.atomic():
-            command = distribution.send_fiqa(form.cleaned_data["box"], form.cleaned_data["photo"].read(),
-                                             form.cleaned_data["level"])
-        messages.info(self.request, _("Photo sent for a quality check; the report appears here when the box answers."))
-        return HttpResponseRedirect(reverse("command-detail", args=[command.pk]))
-
-
 class ImportCreateView(AdminRequiredMixin, FormView):
     form_class = ImportForm
     template_name = "users/import_form.html"
@@ -310,8 +204,6 @@ class ImportCreateView(AdminRequiredMixin, FormView):
         return {**super().get_context_data(**kwargs), "jobs": ImportJob.objects.all()[:10]}
 
     def form_valid(self, form: ImportForm) -> HttpResponse:
-        from .importer import import_people
-
         folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
         folder.mkdir(parents=True)
         csv_path = folder / "people.csv"

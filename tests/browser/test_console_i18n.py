@@ -11,10 +11,11 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from distribution.models import Command
 from events.models import Event
 from tests.browser.chromium import launch, needs_chromium
 from tests.test_i18n import build_site
-from users.models import Command, Person
+from users.models import Person
 
 SHOTS = Path(settings.BASE_DIR) / "var" / "test" / "screenshots" / "i18n"
 PASSWORD = "correct horse battery"

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from cloudplatform.amqp import connection_parameters, describe
-from users.results import record_result
+from distribution.results import record_result
 
-logger = logging.getLogger("users.consumer")
+logger = logging.getLogger("distribution.consumer")
 
 
 class Command(BaseCommand):

@@ -11,13 +11,17 @@ import base64
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
+from celery import chain
 from django.conf import settings
 from django.db import transaction
 
 from devices.models import Box
+from users.models import Person
+from users.photos import check_photo
 
-from .models import Command, Enrolment, Person
-from .selectors import sendable
+from .models import Command, Enrolment
+from .selectors import boxes_holding_or_serving, served_ids
+from .tasks import publish_command
 
 
 def chunks(items: list[str], size: int) -> Iterable[list[str]]:
@@ -46,8 +50,6 @@ def queue_command(box: Box, method: str, fields: dict, publish: bool = True) -> 
     }
     command.save()
     if publish:
-        from .tasks import publish_command
-
         transaction.on_commit(lambda: publish_command.delay(command.pk))
     return command
 
@@ -56,21 +58,8 @@ def publish_in_order(commands: list[Command]) -> None:
     """Publish `commands` one after the other once the transaction commits. Separate tasks run
     in parallel on the worker's processes and may reach the box's queue in either order (a
     send before the wipe it must follow: the box then wipes the person it was just sent)."""
-    from celery import chain
-
-    from .tasks import publish_command
-
     if commands:
         transaction.on_commit(lambda: chain(*(publish_command.si(c.pk) for c in commands)).delay())
-
-
-def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:
-    """Who the box should hold: the people it serves who can be sent (those without a
-    photo wait for one; adding it sends them)."""
-    people = sendable(Person.objects.filter(permission_groups__boxes=box))
-    if identity_ids is not None:
-        people = people.filter(identity_id__in=list(identity_ids))
-    return set(people.values_list("identity_id", flat=True).distinct())
 
 
 def sync_box(box: Box, identity_ids: Iterable[str] | None = None, refresh: Iterable[str] = ()) -> list[Command]:
@@ -122,13 +111,6 @@ def _mark(box: Box, identity_ids: list[str], state: str, command: Command, peopl
     )
 
 
-def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
-    ids = list(identity_ids)
-    serving = Box.objects.filter(permission_groups__people__identity_id__in=ids)
-    holding = Box.objects.filter(enrolments__identity_id__in=ids)
-    return list((serving | holding).distinct())
-
-
 def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Command]:
     """After people changed (edited, regrouped, deleted): sync every box they are or were on."""
     ids = set(identity_ids)
@@ -140,7 +122,7 @@ def sync_people(identity_ids: Iterable[str], refresh: bool = False) -> list[Comm
 
 def wipe_box(box: Box, users: bool = True, events: bool = False, publish: bool = True) -> Command:
     """wipe_data alone. Once the box confirms, its enrolments that no later command speaks for
-    are void (users/results.py); the console offers the two actions below instead."""
+    are void (distribution/results.py); the console offers the two actions below instead."""
     return queue_command(box, Command.Method.WIPE_DATA, {"wipe_options": {"users": users, "events": events}},
                          publish=publish)
 
@@ -169,17 +151,8 @@ def wipe_and_detach(box: Box) -> Command:
     return wipe
 
 
-def missing_ids(box: Box) -> set[str]:
-    """People the box serves (and can be sent) that the platform has not asked it to hold:
-    the console offers to send them."""
-    asked = Enrolment.objects.filter(box=box).exclude(state=Enrolment.State.DELETING)
-    return served_ids(box) - set(asked.values_list("identity_id", flat=True))
-
-
 def send_fiqa(box: Box, photo: bytes, level: str = "high") -> Command:
     """Ask a box for the face-quality report of a photo (upstream §5.3); checked here first."""
-    from .photos import check_photo
-
     check_photo(photo)
     return queue_command(
         box,

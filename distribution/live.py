@@ -20,13 +20,13 @@ def enrolment_key(box_id: int, identity_id: str) -> str:
 
 def command_changed(command: Command) -> None:
     context = {"state": command.state, "command": command}
-    publish_rendered({command_key(command.pk): ("users/_state_badge.html", context)})
+    publish_rendered({command_key(command.pk): ("distribution/_state_badge.html", context)})
 
 
 def enrolments_changed(enrolments: list[Enrolment], gone: list[Enrolment] = ()) -> None:
-    pieces = {enrolment_key(e.box_id, e.identity_id): ("users/_enrolment_badge.html", {"enrolment": e})
+    pieces = {enrolment_key(e.box_id, e.identity_id): ("distribution/_enrolment_badge.html", {"enrolment": e})
               for e in enrolments}
-    pieces.update({enrolment_key(e.box_id, e.identity_id): ("users/_enrolment_badge.html", {"enrolment": None})
+    pieces.update({enrolment_key(e.box_id, e.identity_id): ("distribution/_enrolment_badge.html", {"enrolment": None})
                    for e in gone})
     publish_rendered(pieces)
 

@@ -1,4 +1,5 @@
-"""Box-facing endpoints for people: details (upstream §6.1), photos, and command results (§5.4)."""
+"""Box-facing endpoints of distribution: the details (upstream §6.1) and photos of the people a
+box serves, and command results (§5.4)."""
 from __future__ import annotations
 
 import base64
@@ -16,28 +17,19 @@ from rest_framework.response import Response
 from aibox_contract.urls import auth_query
 from cloudplatform.contract import ID_NOT_FOUND, PARAM_ERROR, ContractError
 from devices.box_api import public_root, root_prefix
-from devices.box_auth import BoxAPIView, command_scope, current_token
+from devices.box_auth import AUTH_PARAMETERS, BoxAPIView, command_scope, current_token
 from devices.models import Box
+from users.models import Person
+from users.photos import photo_file
 
-from .models import Command, Person
-from .photos import photo_file
+from .models import Command
 from .results import is_uuid, record_result
-from .selectors import sendable
+from .selectors import entitled_people
 
-AUTH_PARAMETERS = [
-    OpenApiParameter("dev_sno", str, required=True, description="The box's authorisation code."),
-    OpenApiParameter("token", str, required=True, description="The box's current token (from its latest login)."),
-]
 SCOPE_PARAMETER = OpenApiParameter(
     "messageId", str, description="On a command's path/notify_path: the command the call is about. It limits "
     "what the call returns or applies to that command; it authenticates nothing.")
 MAX_IDS_PER_REQUEST = 1000
-
-
-def entitled_people(box: Box):
-    """The people this box serves and may be sent: those without a photo are held back
-    (upstream §6.1 requires reg_photo, reg_url or relative_pic_url)."""
-    return sendable(Person.objects.filter(permission_groups__boxes=box)).distinct()
 
 
 def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: str = "") -> dict:

@@ -1,0 +1,62 @@
+"""Reads about distribution: who a box should hold, and the commands list's filter."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from cloudplatform.params import as_int, as_text
+from devices.models import Box
+from users.models import Person
+from users.selectors import sendable, served_by
+
+from .models import Command, CommandOutcome, Enrolment
+
+
+def entitled_people(box: Box) -> QuerySet[Person]:
+    """Those the box should hold, and may be sent details and photos of: the people it serves
+    who can be sent (those without a photo wait for one; adding it sends them)."""
+    return sendable(served_by(box))
+
+
+def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:
+    """The identity_ids of `entitled_people` (all, or among `identity_ids`)."""
+    people = entitled_people(box)
+    if identity_ids is not None:
+        people = people.filter(identity_id__in=list(identity_ids))
+    return set(people.values_list("identity_id", flat=True))
+
+
+def missing_ids(box: Box) -> set[str]:
+    """People the box serves (and can be sent) that the platform has not asked it to hold:
+    the console offers to send them."""
+    asked = Enrolment.objects.filter(box=box).exclude(state=Enrolment.State.DELETING)
+    return served_ids(box) - set(asked.values_list("identity_id", flat=True))
+
+
+def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
+    ids = list(identity_ids)
+    serving = Box.objects.filter(permission_groups__people__identity_id__in=ids)
+    holding = Box.objects.filter(enrolments__identity_id__in=ids)
+    return list((serving | holding).distinct())
+
+
+def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, state: str | None = None,
+                    method: str | None = None) -> QuerySet[Command]:
+    """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
+    if box and "pk" in box and as_int(box["pk"]) is None:
+        return commands.none()
+    box = {key: as_text(value) for key, value in (box or {}).items()}
+    if box:
+        commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
+    if state := as_text(state):
+        commands = commands.filter(state=state)
+    if method := as_text(method):
+        commands = commands.filter(method=method)
+    return commands
+
+
+def person_outcomes(person: Person) -> QuerySet[CommandOutcome]:
+    """What boxes answered about `person`, latest first (their page shows the last 20)."""
+    return CommandOutcome.objects.filter(identity_id=person.identity_id).select_related("command__box").order_by(
+        "-command__created_at")[:20]

@@ -1,0 +1,124 @@
+"""Console pages of distribution: commands (list, detail), a box's command actions, sending a
+person to the boxes missing them, and FIQA checks."""
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import DetailView, ListView
+from django.views.generic.edit import FormView
+
+from cloudplatform.console import AdminRequiredMixin
+from devices.models import Box
+from users.models import Person
+
+from . import services
+from .forms import FiqaForm
+from .models import Command
+from .selectors import filter_commands, missing_ids
+
+
+class PersonSendView(AdminRequiredMixin, View):
+    """Send a person to every box that serves them but was not asked to hold them (after a
+    wipe, for one): the "not sent" state's way out."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        person = get_object_or_404(Person, pk=pk)
+        with transaction.atomic():
+            count = len(services.sync_people([person.identity_id]))
+        if count:
+            done = ngettext("%(count)d command queued to send %(name)s.",
+                            "%(count)d commands queued to send %(name)s.", count)
+            messages.success(request, done % {"count": count, "name": person.name})
+        else:
+            messages.info(request, _("Every box that serves %(name)s already has them.") % {"name": person.name})
+        return redirect("person-detail", pk=pk)
+
+
+class CommandListView(AdminRequiredMixin, ListView):
+    template_name = "distribution/command_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        commands = Command.objects.select_related("box").annotate(
+            people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
+        )
+        params = self.request.GET
+        box = params.get("box")
+        commands = filter_commands(commands, box={"pk": box} if box else None, state=params.get("state"),
+                                   method=params.get("method"))
+        return commands.order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(boxes=Box.objects.all(), states=Command.State.choices, methods=Command.Method.choices)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+class CommandDetailView(AdminRequiredMixin, DetailView):
+    model = Command
+    template_name = "distribution/command_detail.html"
+
+    def get_context_data(self, **kwargs):
+        """Outcomes, or the people sent while none came back, each with the person's name."""
+        context = super().get_context_data(**kwargs)
+        outcomes = list(self.object.outcomes.all())
+        sent = [str(i) for i in self.object.payload.get("userid_list") or []]
+        people = {p.identity_id: p for p in Person.objects.filter(identity_id__in=[o.identity_id for o in outcomes]
+                                                                  + sent)}
+        for outcome in outcomes:
+            outcome.person = people.get(outcome.identity_id)
+        context["outcomes"] = outcomes
+        context["sent_people"] = [(identity_id, people.get(identity_id)) for identity_id in sent]
+        return context
+
+
+class BoxCommandView(AdminRequiredMixin, View):
+    """Console actions that send a box commands. A wipe is one of two clear actions: "wipe and
+    send again" (its groups stay; everyone it serves is sent anew) or "wipe and detach all
+    groups" (it serves nobody afterwards). "wipe", the older name, is the first."""
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
+        box = get_object_or_404(Box, pk=pk)
+        with transaction.atomic():
+            if action in ("wipe-resend", "wipe"):
+                sends = len(services.wipe_and_resend(box)) - 1
+                done = ngettext("wipe_data sent, then %(count)d command sending its people again.",
+                                "wipe_data sent, then %(count)d commands sending its people again.", sends)
+                messages.success(request, done % {"count": sends})
+            elif action == "wipe-detach":
+                services.wipe_and_detach(box)
+                messages.success(request, _("wipe_data sent and every permission group detached: "
+                                            "the box serves nobody now."))
+            elif action == "send-missing":
+                count = len(services.sync_box(box, missing_ids(box)))
+                done = ngettext("%(count)d command queued to send the people missing from the box.",
+                                "%(count)d commands queued to send the people missing from the box.", count)
+                messages.success(request, done % {"count": count})
+            elif action == "resync":
+                count = len(services.resync_box(box))
+                done = ngettext("Full resync: %(count)d command queued.",
+                                "Full resync: %(count)d commands queued.", count)
+                messages.success(request, done % {"count": count})
+            else:
+                raise Http404("unknown action")
+        return redirect("box-detail", pk=pk)
+
+
+class FiqaView(AdminRequiredMixin, FormView):
+    form_class = FiqaForm
+    template_name = "distribution/fiqa_form.html"
+
+    def form_valid(self, form: FiqaForm) -> HttpResponse:
+        with transaction.atomic():
+            command = services.send_fiqa(form.cleaned_data["box"], form.cleaned_data["photo"].read(),
+                                             form.cleaned_data["level"])
+        messages.info(self.request, _("Photo sent for a quality check; the report appears here when the box answers."))
+        return HttpResponseRedirect(reverse("command-detail", args=[command.pk]))
