@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
@@ -12,8 +12,10 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from aibox_contract.urls import auth_query, root_of
 from cloudplatform.contract import PARAM_ERROR, ContractAPIView, ContractError
+from cloudplatform.wire import ContractErrorSerializer, validated
 
-from .box_auth import BoxAPIView
+from .box_auth import AUTH_PARAMETERS, BOX_REFUSALS, BoxAPIView
+from .box_serializers import DeviceOperationSerializer, LoginQuerySerializer, StatusReportSerializer
 from .reports import record_device_operation, record_status
 from .services import LoginGrant, login_box
 
@@ -89,10 +91,6 @@ class LoginReplySerializer(serializers.Serializer):
     deviceMonitorPeriod = serializers.IntegerField()
 
 
-class ContractErrorSerializer(serializers.Serializer):
-    error = serializers.DictField(help_text="{code, message, status}")
-
-
 def public_root(request: Request) -> str:
     """The platform's root URL as boxes reach it: PUBLIC_BASE_URL, else the address the box used."""
     return settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/")
@@ -159,10 +157,7 @@ class BoxLoginView(ContractAPIView):
     @extend_schema(
         operation_id="box_login",
         tags=["box"],
-        parameters=[
-            OpenApiParameter("dev_sno", str, required=True, description="Authorisation code issued by the platform."),
-            OpenApiParameter("hex_mac", str, required=True, description="The box's MAC, e.g. 0xe0a50900062b."),
-        ],
+        parameters=[LoginQuerySerializer],
         responses={
             200: LoginReplySerializer,
             400: ContractErrorSerializer,
@@ -173,13 +168,11 @@ class BoxLoginView(ContractAPIView):
         },
     )
     def get(self, request: Request) -> Response:
-        dev_sno = request.query_params.get("dev_sno", "").strip()
-        hex_mac = request.query_params.get("hex_mac", "").strip()
-        missing = [name for name, value in (("dev_sno", dev_sno), ("hex_mac", hex_mac)) if not value]
-        if missing:
+        query = LoginQuerySerializer(data=request.query_params)
+        if not query.is_valid():
             raise ContractError(PARAM_ERROR, gettext("Missing query parameter(s): %(names)s.") % {
-                "names": ", ".join(missing)})
-        grant = login_box(dev_sno=dev_sno, hex_mac=hex_mac, client_ip=self._client_ip(request))
+                "names": ", ".join(query.errors)})
+        grant = login_box(**query.validated_data, client_ip=self._client_ip(request))
         return Response(login_reply(grant, public_root(request)))
 
     @staticmethod
@@ -192,20 +185,25 @@ class StatusView(BoxAPIView):
     # Its gateway_status says whether the box is up; the call alone does not.
     call_means_online = False
 
-    @extend_schema(operation_id="box_status", tags=["box"], request={"application/json": dict},
-                   responses={200: inline_serializer("StatusStored", {"data": serializers.DictField()})})
+    @extend_schema(operation_id="box_status", tags=["box"], parameters=AUTH_PARAMETERS,
+                   request=StatusReportSerializer,
+                   responses={200: inline_serializer("StatusStored", {"data": inline_serializer(
+                       "StatusStoredData", {"reported_at": serializers.DateTimeField()})}), **BOX_REFUSALS})
     def post(self, request: Request) -> Response:
         """The box's status report (deviceMonitorAddr, part 2 §4.5.3); marks it seen."""
-        status = record_status(self.box, request.data)
+        status = record_status(self.box, validated(StatusReportSerializer, request.data), request.data)
         return Response({"data": {"reported_at": status.reported_at}})
 
 
 class DeviceOperationView(BoxAPIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(operation_id="box_device_operation", tags=["box"], request={"application/json": dict},
-                   responses={200: inline_serializer("OperateReply", {"status": serializers.IntegerField()})})
+    @extend_schema(operation_id="box_device_operation", tags=["box"], parameters=AUTH_PARAMETERS,
+                   request=DeviceOperationSerializer,
+                   responses={200: inline_serializer("OperateReply", {
+                       "status": serializers.IntegerField(), "message": serializers.CharField(),
+                       "data": serializers.JSONField(allow_null=True, help_text="null")}), **BOX_REFUSALS})
     def post(self, request: Request) -> Response:
         """A camera or pad added (actionType 1) or removed (2) on the box (deviceInfoAddr, upstream §7.2)."""
-        record_device_operation(self.box, request.data)
+        record_device_operation(self.box, **validated(DeviceOperationSerializer, request.data))
         return Response({"status": 0, "message": "成功", "data": None})

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 
 from aibox_contract.urls import box_query as parse_box_query
 from cloudplatform.contract import BAD_REQUEST, PARAM_ERROR, ContractAPIView, ContractError
+from cloudplatform.wire import ContractErrorSerializer
 
 from .models import Box
 from .services import mark_seen
@@ -36,6 +37,8 @@ AUTH_PARAMETERS = [
     OpenApiParameter("dev_sno", str, required=True, description="The box's authorisation code."),
     OpenApiParameter("token", str, required=True, description="The box's current token (from its latest login)."),
 ]
+# What a box endpoint answers when it refuses (the contract's error envelope, upstream §3).
+BOX_REFUSALS = {400: ContractErrorSerializer, 401: ContractErrorSerializer}
 
 
 def box_query(request) -> dict[str, str]:

@@ -43,6 +43,7 @@ from django.utils.translation import gettext
 
 from cloudplatform.contract import PARAM_ERROR, PAYLOAD_TOO_LARGE, ContractError
 
+from .box_serializers import ExtDataSerializer, PassageRecordSerializer
 from .pictures import Base64File, BinaryFile
 
 READ_SIZE = 256 * 1024
@@ -51,9 +52,9 @@ MAX_FORM_FIELDS = 5000  # 100 events of ~10 fields each, with room
 MAX_FIELD_NAME = 200
 SMALL_FIELD = 1024 * 1024  # text fields other than pictures and JSON are read up to this
 
-EVENT_FIELDS = ("identity_id", "identity_name", "group_name", "reg_pic", "timestamp", "score", "ext_data")
-EXT_FIELDS = ("device_ip", "ep_id", "spot_pic", "person_type", "device_type", "grab_fiqa_info", "box_fiqa_info",
-              "dev_sno")
+# The names a form's fields may have: the passage record's and its ext_data's (upstream's).
+EVENT_FIELDS = tuple(PassageRecordSerializer._declared_fields)
+EXT_FIELDS = tuple(ExtDataSerializer._declared_fields)
 PICTURE_FIELDS = ("reg_pic", "spot_pic")
 JSON_FIELDS = ("ext_data", "grab_fiqa_info", "box_fiqa_info")
 UNSUPPORTED_MEDIA_TYPE = 41591  # the platform's code for a 415 (cloudplatform.contract)

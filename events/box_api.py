@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cloudplatform.contract import ContractAPIView, ContractError
-from devices.box_auth import AUTH_PARAMETERS, authenticate_box
+from cloudplatform.wire import ContractErrorSerializer
+from devices.box_auth import AUTH_PARAMETERS, BOX_REFUSALS, authenticate_box
 
 from .bodies import (
     UNSUPPORTED_MEDIA_TYPE,
@@ -22,6 +23,7 @@ from .bodies import (
     request_max_bytes,
     too_large,
 )
+from .box_serializers import PassageRecordSerializer
 from .models import Event
 from .services import intake_stream
 
@@ -39,11 +41,15 @@ INTAKE_ANSWER = inline_serializer("EventsIntake", {"data": inline_serializer("Ev
     "flagged": serializers.ListField(child=_FLAG, help_text="Pictures that are not images: not kept, the "
                                                              "event is"),
 })})
+# JSON: an array of events (or one event object); a form: one event's fields (repeated for N
+# events), or one field holding the events as JSON (docs/contract-extensions.md).
 REQUEST_BODIES = {
-    "application/json": {"type": "array", "items": {"type": "object"}},
-    "multipart/form-data": {"type": "object", "additionalProperties": True},
-    "application/x-www-form-urlencoded": {"type": "object", "additionalProperties": True},
+    "application/json": PassageRecordSerializer(many=True),
+    "multipart/form-data": PassageRecordSerializer,
+    "application/x-www-form-urlencoded": PassageRecordSerializer,
 }
+# Only a body that is not events at all is refused; a bad event is quarantined (the answer says).
+INTAKE_REFUSALS = {**BOX_REFUSALS, 413: ContractErrorSerializer, 415: ContractErrorSerializer}
 
 
 def body_events(request: Request) -> Iterator:
@@ -79,7 +85,7 @@ class HistoryEventsView(ContractAPIView):
 
     @extend_schema(
         operation_id="box_history_events", tags=["box"], parameters=AUTH_PARAMETERS, request=REQUEST_BODIES,
-        responses={200: INTAKE_ANSWER},
+        responses={200: INTAKE_ANSWER, **INTAKE_REFUSALS},
         examples=[OpenApiExample("One good, one without timestamp", response_only=True, value={"data": {
             "stored": 1, "duplicates": 0, "quarantined": [{"index": 1, "reason": "timestamp is required."}],
             "flagged": []}})],
@@ -97,7 +103,7 @@ class RealtimeEventView(ContractAPIView):
 
     @extend_schema(
         operation_id="box_realtime_event", tags=["box"], parameters=AUTH_PARAMETERS, request=REQUEST_BODIES,
-        responses={200: INTAKE_ANSWER},
+        responses={200: INTAKE_ANSWER, **INTAKE_REFUSALS},
     )
     def post(self, request: Request) -> Response:
         """A recognition as it happens (part 2 §4.4.6; the login's `realtimeAddr`, this platform's

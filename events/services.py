@@ -7,7 +7,7 @@ import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +21,12 @@ from cloudplatform import live
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
 
-from .bodies import EXT_FIELDS, FormEvent, preview, raw_json
+from .bodies import FormEvent, preview, raw_json
+from .box_serializers import PassageRecordSerializer, refusal_reason
 from .models import Event, QuarantinedEvent
 from .pictures import PictureRefused, store_picture
 
 MAX_BATCH = 1000  # the contract sends at most 100; a little slack, never unbounded
-KNOWN_EXT = set(EXT_FIELDS)
-# Upstream types `timestamp` as int32 seconds while its examples are milliseconds. Below 10^11
-# a value is seconds (10^11 s is the year 5138; 10^11 ms is March 1973, before any box).
-SECONDS_BELOW = 10**11
 
 
 class EventRefused(ValueError):
@@ -46,36 +43,6 @@ class IntakeResult:
     def body(self) -> dict:
         return {"data": {"stored": self.stored, "duplicates": self.duplicates, "quarantined": self.quarantined,
                          "flagged": self.flagged}}
-
-
-def _number(value, name: str) -> int | float:
-    if value is None or value == "":
-        raise EventRefused(f"{name} is required.")
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise EventRefused(f"{name} must be a number.")
-    if isinstance(value, str):
-        try:
-            value = int(value)
-        except ValueError:
-            try:
-                value = float(value)
-            except ValueError as exc:
-                raise EventRefused(f"{name} must be a number.") from exc
-    if isinstance(value, float) and not math.isfinite(value):
-        raise EventRefused(f"{name} must be a finite number.")
-    return value
-
-
-def timestamp_ms(value) -> int:
-    """An event's time in milliseconds, from seconds or milliseconds (see SECONDS_BELOW)."""
-    number = _number(value, "timestamp")
-    milliseconds = number * 1000 if abs(number) < SECONDS_BELOW else number
-    return round(milliseconds)
-
-
-def _text(value, limit: int) -> str:
-    """A text field as stored: a string, without NUL (PostgreSQL cannot hold it), cut to the column."""
-    return str(value or "").replace("\x00", "")[:limit]
 
 
 def _json_kind(value: Any) -> str:
@@ -106,35 +73,30 @@ def parse_event(raw) -> tuple[Event, dict[str, Any]]:
         raise EventRefused(raw.problem)
     if not isinstance(raw, dict):
         raise EventRefused(f"not a JSON object but {_json_kind(raw)}.")
-    ext = raw.get("ext_data")
-    if not isinstance(ext, dict):
-        raise EventRefused("ext_data (an object) is required.")
-    milliseconds = timestamp_ms(raw.get("timestamp"))
-    score = float(_number(raw.get("score"), "score"))
-    person_type = int(_number(ext.get("person_type", 1), "ext_data.person_type"))
-    device_type = ext.get("device_type")
-    device_type = None if device_type in (None, "") else int(_number(device_type, "ext_data.device_type"))
-    try:
-        occurred = datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise EventRefused("timestamp is not a time (seconds or milliseconds since 1970).") from exc
-    if not (0 <= person_type <= 32767 and (device_type is None or 0 <= device_type <= 32767)):
-        raise EventRefused("ext_data.person_type or device_type out of range.")
-    identity_id = _text(raw.get("identity_id"), 64)
+    record = PassageRecordSerializer(data=raw)
+    if not record.is_valid():
+        raise EventRefused(refusal_reason(record.errors))
+    return event_of(record.validated_data)
+
+
+def event_of(record: dict) -> tuple[Event, dict[str, Any]]:
+    """A validated passage record (events.box_serializers.PassageRecordSerializer) as an unsaved
+    Event plus its pictures as sent."""
+    ext = record["ext_data"]
+    milliseconds, score = record["timestamp_ms"], float(record["score"])
     # Without ep_id: a stock box's realtime report lacks it, and the history report of the
     # same recognition must be recognised as the same event.
-    key_source = json.dumps([milliseconds, identity_id, round(score, 6)])
+    key_source = json.dumps([milliseconds, record["identity_id"], round(score, 6)])
     event = Event(
         dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
-        occurred_at=occurred, timestamp_ms=milliseconds, identity_id=identity_id,
-        identity_name=_text(raw.get("identity_name"), 100), group_name=_text(raw.get("group_name"), 200),
-        score=score, person_type=person_type, device_type=device_type,
-        device_ip=_text(ext.get("device_ip"), 64), ep_id=_text(ext.get("ep_id"), 120),
-        grab_fiqa_info=clean_json(ext.get("grab_fiqa_info")) if isinstance(ext.get("grab_fiqa_info"), dict) else {},
-        box_fiqa_info=clean_json(ext.get("box_fiqa_info")) if isinstance(ext.get("box_fiqa_info"), dict) else {},
-        ext_data=clean_json({k: v for k, v in ext.items() if k not in KNOWN_EXT}),
+        occurred_at=record["occurred_at"], timestamp_ms=milliseconds, identity_id=record["identity_id"],
+        identity_name=record["identity_name"], group_name=record["group_name"],
+        score=score, person_type=ext["person_type"], device_type=ext["device_type"],
+        device_ip=ext["device_ip"], ep_id=ext["ep_id"],
+        grab_fiqa_info=clean_json(ext["grab_fiqa_info"]), box_fiqa_info=clean_json(ext["box_fiqa_info"]),
+        ext_data=clean_json(ext["extra"]),
     )
-    pictures = {"spot_pic": ext.get("spot_pic"), "reg_pic": raw.get("reg_pic")}
+    pictures = {"spot_pic": ext.get("spot_pic"), "reg_pic": record.get("reg_pic")}
     return event, {k: v for k, v in pictures.items() if v not in (None, "")}
 
 

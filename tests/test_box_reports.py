@@ -98,3 +98,36 @@ def test_a_box_reporting_offline_is_shown_offline_at_once(make_box, asgi_server,
         assert page.next(is_box_update, 3.0)["online"] is True
     finally:
         page.socket.close()
+
+
+BAD_STATUS = [[STATUS], {**STATUS, "sub_devices": [None]}, {**STATUS, "sub_devices": [{"ep_id": ""}]},
+              {**STATUS, "gateway_ext_data": "fast"}, {**STATUS, "sub_devices": [{"ep_id": "a", "ep_type": "gate"}]},
+              {**STATUS, "gateway_ext_data": {"cpu_usage": True}}]
+
+
+def test_every_kind_of_bad_status_report_is_refused_with_the_contract_code(client, make_box):
+    url = login(client, make_box("bad reports"))["deviceMonitorAddr"]
+    for body in BAD_STATUS:
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400 and response.json()["error"]["code"] == 40091, body
+        assert response.json()["error"]["status"] == "PARAM_ERROR"
+    assert not BoxStatus.objects.exists() and not SubDevice.objects.exists()
+    sparse = client.post(url, {"gateway_status": "online", "gateway_ext_data": None, "sub_devices": None},
+                         content_type="application/json")
+    assert sparse.status_code == 200  # what a report leaves out is kept empty, as it always was
+    assert (BoxStatus.objects.get().gateway_sn, BoxStatus.objects.get().cpu_usage) == ("", None)
+
+
+def test_device_operate_events_read_either_spelling_and_refuse_what_is_not_one(client, make_box):
+    box = make_box("spelling")
+    url = login(client, box)["deviceInfoAddr"]
+    added = client.post(url, {"actiontype": "1", "deviceInfo": {"epId": "X__10.0.0.8", "epType": "1", "extra": 7}},
+                        content_type="application/json")
+    assert added.status_code == 200
+    device = SubDevice.objects.get(box=box)
+    assert (device.ep_id, device.device_type, device.details) == ("X__10.0.0.8", 1, {"extra": 7})
+    for body in ({"actionType": 1}, {"actionType": 1, "deviceInfo": {}}, {"deviceInfo": {"epId": "a"}},
+                 {"actionType": 1, "deviceInfo": {"epId": "a", "epType": "door"}}, ["actionType"]):
+        response = client.post(url, body, content_type="application/json")
+        assert response.status_code == 400 and response.json()["error"]["code"] == 40091, body
+    assert SubDevice.objects.count() == 1

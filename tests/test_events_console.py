@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from cloudplatform.wire import validated
+from devices.box_serializers import StatusReportSerializer
 from devices.reports import record_status
 from events.models import Event, QuarantinedEvent
 from events.services import intake_events, purge_events_before
@@ -71,11 +73,12 @@ def test_box_status_api_gives_the_report_and_sub_devices(client, admin_user, mak
     box = make_box("status box")
     client.force_login(admin_user)
     assert client.get(f"/api/boxes/{box.pk}/status/").json()["report"] is None
-    record_status(box, {"gateway_status": "online", "dev_sno": box.dev_sno,
-                        "gateway_ext_data": {"cpu_usage": 12.5, "memory_size": 8, "memory_usage": 0.4,
-                                             "disk_size": 100, "disk_free_size": 60},
-                        "sub_devices": [{"ep_id": f"{box.dev_sno}__10.0.0.5", "ep_name": "Gate", "ep_ip": "10.0.0.5",
-                                         "ep_status": "online", "ep_type": 0}]})
+    report = {"gateway_status": "online", "dev_sno": box.dev_sno,
+              "gateway_ext_data": {"cpu_usage": 12.5, "memory_size": 8, "memory_usage": 0.4, "disk_size": 100,
+                                   "disk_free_size": 60},
+              "sub_devices": [{"ep_id": f"{box.dev_sno}__10.0.0.5", "ep_name": "Gate", "ep_ip": "10.0.0.5",
+                               "ep_status": "online", "ep_type": 0}]}
+    record_status(box, validated(StatusReportSerializer, report), report)
     status = client.get(f"/api/boxes/{box.pk}/status/").json()
     assert status["online"] is True and status["report"]["cpu_usage"] == 12.5
     assert status["report"]["disk_free_size"] == 60
