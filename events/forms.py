@@ -1,4 +1,5 @@
-"""The event filters, one definition for the console page, its CSV export and /api/events/.
+"""The event filters' form (its fields come from events.filters.EventFilterSet, the one
+definition for the console page, its CSV export and /api/events/).
 
 Days are days of the site's time zone (settings.TIME_ZONE, the zone every page shows):
 From is the start of its day, Until the end of its day (so From = Until = today is today).
@@ -76,13 +77,7 @@ class MomentField(forms.Field):
 
 
 class EventFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label=_("Search"))
-    box = forms.IntegerField(required=False, min_value=1, label=_("Box"))
-    type = forms.IntegerField(required=False, min_value=0, max_value=32767, label=_("Type"))
-    ep_id = forms.CharField(required=False, max_length=120, label=_("Device"))
-    identity_id = forms.CharField(required=False, max_length=64, label=_("Identity"))
-    since = MomentField(label=_("From"))
-    until = MomentField(end=True, label=_("Until"))
+    """The form of events.filters.EventFilterSet, which gives it its fields (one per filter)."""
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -10,48 +10,7 @@ from django.utils import timezone
 from aibox_contract.people import BLACKLIST, STRANGER
 from devices.models import SubDevice
 
-from .forms import Bound, EventFilterForm
 from .models import Event
-
-
-class InvalidFilters(ValueError):
-    """The filters do not parse; `errors` says which and why (a form's errors)."""
-
-    def __init__(self, form: EventFilterForm) -> None:
-        super().__init__("invalid event filters")
-        self.form = form
-        self.errors = form.errors
-
-
-def filter_events(events: QuerySet[Event] | None = None, *, q: str = "", box: int | None = None,
-                  type: int | None = None, ep_id: str = "", identity_id: str = "",
-                  since: Bound | None = None, until: Bound | None = None) -> QuerySet[Event]:
-    """Events matching an EventFilterForm's cleaned data."""
-    events = Event.objects.all() if events is None else events
-    if q:
-        events = events.filter(Q(identity_name__icontains=q) | Q(identity_id__icontains=q)
-                               | Q(ep_id__icontains=q) | Q(device_ip__icontains=q))
-    if box is not None:
-        events = events.filter(box_id=box)
-    if type is not None:
-        events = events.filter(person_type=type)
-    if ep_id:
-        events = events.filter(ep_id=ep_id)
-    if identity_id:
-        events = events.filter(identity_id=identity_id)
-    if since:
-        events = events.filter(occurred_at__gte=since.moment)
-    if until:
-        events = events.filter(**{"occurred_at__lte" if until.inclusive else "occurred_at__lt": until.moment})
-    return events
-
-
-def filter_events_by_params(params) -> QuerySet[Event]:
-    """Events matching query parameters; InvalidFilters when they do not parse."""
-    form = EventFilterForm(params)
-    if not form.is_valid():
-        raise InvalidFilters(form)
-    return filter_events(**form.cleaned_data)
 
 
 def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:

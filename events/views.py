@@ -20,9 +20,9 @@ from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box, SubDevice
 from users.models import Person
 
-from .forms import EventFilterForm
+from .filters import EventFilterSet
 from .models import Event, QuarantinedEvent
-from .selectors import counts_per_box, filter_events, hourly_counts, with_devices
+from .selectors import counts_per_box, hourly_counts, with_devices
 from .templatetags.console import device_type_label
 
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
@@ -37,14 +37,15 @@ class EventListView(AdminRequiredMixin, ListView):
     paginate_by = 50
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.form = EventFilterForm(request.GET)
+        self.filters = EventFilterSet(request.GET, queryset=Event.objects.all())
+        self.form = self.filters.form
         response = super().get(request, *args, **kwargs)
         if not self.form.is_valid():
             response.status_code = 400
         return response
 
     def get_queryset(self):
-        events = filter_events(**self.form.cleaned_data) if self.form.is_valid() else Event.objects.none()
+        events = self.filters.qs if self.form.is_valid() else Event.objects.none()
         return with_devices(events.select_related("box"))
 
     def get_context_data(self, **kwargs):
@@ -150,10 +151,10 @@ class EventExportView(AdminRequiredMixin, View):
     site's zone with their offset (ISO 8601), as the pages show them."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = EventFilterForm(request.GET)
-        if not form.is_valid():  # the events page, with the filters' errors (400)
+        filters = EventFilterSet(request.GET, queryset=Event.objects.all())
+        if not filters.is_valid():  # the events page, with the filters' errors (400)
             return EventListView.as_view()(request)
-        events = with_devices(filter_events(**form.cleaned_data).select_related("box")).order_by("occurred_at", "id")
+        events = with_devices(filters.qs.select_related("box")).order_by("occurred_at", "id")
         rows = ([_local_iso(event.occurred_at), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
                  "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
                  event.group_name, person_type(event.person_type).label,

@@ -1,0 +1,86 @@
+"""The event filters as django-filter FilterSets: one definition for the console's events page,
+its CSV export and /api/events/ (where the OpenAPI schema documents them from these filters).
+
+Days are days of the site's time zone; see events/forms.py (MomentField, and the form's check
+that Until is not before From)."""
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from aibox_contract.people import PERSON_TYPES
+
+from .forms import Bound, EventFilterForm, MomentField
+from .models import Event, QuarantinedEvent
+
+LARGEST_ID = 10**18 - 1  # ids beyond any row (and within every database's integer)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter's field takes decimals); the schema's type is the model
+    field's (name a foreign key's target, `box__id`, for it to be an integer)."""
+
+    field_class = forms.IntegerField
+
+
+class MomentFilter(django_filters.CharFilter):
+    """From (`end=False`) or Until (`end=True`): a day or a moment (events.forms.MomentField),
+    documented as text (either form)."""
+
+    field_class = MomentField
+
+    def __init__(self, *, end: bool = False, **kwargs) -> None:
+        super().__init__(field_name="occurred_at", end=end, **kwargs)
+
+    def filter(self, events: QuerySet, bound: Bound | None) -> QuerySet:
+        if bound is None:
+            return events
+        if not self.extra["end"]:
+            return events.filter(occurred_at__gte=bound.moment)
+        return events.filter(**{"occurred_at__lte" if bound.inclusive else "occurred_at__lt": bound.moment})
+
+
+def box_filter() -> IntegerFilter:
+    return IntegerFilter(field_name="box__id", min_value=1, max_value=LARGEST_ID, label=_("Box"), help_text="Box id")
+
+
+TYPE_HELP = "Person type: " + ", ".join(f"{code} {kind.label}" for code, kind in PERSON_TYPES.items())
+
+
+class EventFilterSet(django_filters.FilterSet):
+    """Query parameters of the events list; a value that does not parse is an error (400 in the
+    API, the form's error on the page), never "no filter"."""
+
+    q = django_filters.CharFilter(method="search", max_length=200, label=_("Search"),
+                                  help_text="Text in the name, identity_id, ep_id or device IP")
+    box = box_filter()
+    type = IntegerFilter(field_name="person_type", min_value=0, max_value=32767, label=_("Type"),
+                         help_text=TYPE_HELP)
+    ep_id = django_filters.CharFilter(max_length=120, label=_("Device"),
+                                      help_text="Front-end device (<dev_sno>__<ip>)")
+    identity_id = django_filters.CharFilter(max_length=64, label=_("Identity"))
+    since = MomentFilter(label=_("From"), help_text="From this moment (ISO 8601) or the start of this day "
+                         "(YYYY-MM-DD, in the site's TIME_ZONE), inclusive; anything else answers 400")
+    until = MomentFilter(end=True, label=_("Until"), help_text="Until this moment (ISO 8601, inclusive) or the end "
+                         "of this day (YYYY-MM-DD, the whole day included); anything else answers 400")
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+        form = EventFilterForm
+
+    def search(self, events: QuerySet, name: str, text: str) -> QuerySet:
+        return events.filter(Q(identity_name__icontains=text) | Q(identity_id__icontains=text)
+                             | Q(ep_id__icontains=text) | Q(device_ip__icontains=text))
+
+
+class QuarantineFilterSet(django_filters.FilterSet):
+    """The quarantine list's filter."""
+
+    box = box_filter()
+
+    class Meta:
+        model = QuarantinedEvent
+        fields: list[str] = []

@@ -1,0 +1,34 @@
+"""The REST API's list filters (django-filter FilterSets): documented in the OpenAPI schema with
+their types, and a value that does not parse answers 400 naming the filter."""
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+# path -> {query parameter: its schema type}
+FILTERS = {
+    "/api/events/": {"q": "string", "box": "integer", "type": "integer", "identity_id": "string",
+                     "ep_id": "string", "since": "string", "until": "string"},
+    "/api/events/quarantine/": {"box": "integer"},
+}
+PAGING = {"limit", "offset"}
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize("path", sorted(FILTERS))
+def test_list_filters_are_documented_with_their_types(schema, path):
+    parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+    assert set(parameters) - PAGING == set(FILTERS[path])
+    for name, kind in FILTERS[path].items():
+        assert parameters[name]["schema"]["type"] == kind, name
+        assert parameters[name]["in"] == "query" and not parameters[name].get("required")
+
+
+def test_a_filter_that_does_not_parse_is_refused_naming_it(admin_client):
+    for path, name in (("/api/events/", "box"), ("/api/events/quarantine/", "box"), ("/api/events/", "type")):
+        response = admin_client.get(path, {name: "seven"})
+        assert response.status_code == 400 and list(response.json()) == [name], (path, response.content)
+    assert admin_client.get("/api/events/quarantine/", {"box": 10**18}).status_code == 400  # beyond any id
+    assert admin_client.get("/api/events/quarantine/", {"box": 5}).json()["count"] == 0
