@@ -16,12 +16,14 @@ from rest_framework.response import Response
 
 from aibox_contract.urls import auth_query
 from cloudplatform.contract import ID_NOT_FOUND, PARAM_ERROR, ContractError
+from cloudplatform.wire import ContractErrorSerializer, validated
 from devices.box_api import public_root, root_prefix
-from devices.box_auth import AUTH_PARAMETERS, BoxAPIView, command_scope, current_token
+from devices.box_auth import AUTH_PARAMETERS, BOX_REFUSALS, BoxAPIView, command_scope, current_token
 from devices.models import Box
 from users.models import Person
 from users.photos import photo_file
 
+from .box_serializers import CommandResultSerializer, PersonDetailsReplySerializer, UserIdListSerializer
 from .models import Command
 from .results import is_uuid, record_result
 from .selectors import entitled_people
@@ -29,7 +31,6 @@ from .selectors import entitled_people
 SCOPE_PARAMETER = OpenApiParameter(
     "messageId", str, description="On a command's path/notify_path: the command the call is about. It limits "
     "what the call returns or applies to that command; it authenticates nothing.")
-MAX_IDS_PER_REQUEST = 1000
 
 
 def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: str = "") -> dict:
@@ -73,20 +74,14 @@ class PersonDetailsView(BoxAPIView):
         operation_id="box_person_details",
         tags=["box"],
         parameters=[*AUTH_PARAMETERS, SCOPE_PARAMETER],
-        request=inline_serializer("UserIdList", {"userid_list": serializers.ListField(child=serializers.CharField())}),
-        responses={200: inline_serializer("UserListReply", {"data": serializers.DictField()})},
+        request=UserIdListSerializer,
+        responses={200: PersonDetailsReplySerializer, **BOX_REFUSALS, 404: ContractErrorSerializer},
     )
     def post(self, request: Request) -> Response:
         """Details of the requested people this box serves (and, on a command's path, that the
         command lists); others are left out (not found)."""
         box = self.box
-        ids = request.data.get("userid_list") if isinstance(request.data, dict) else None
-        if not isinstance(ids, list) or not all(isinstance(i, str | int) for i in ids):
-            raise ContractError(PARAM_ERROR, gettext("Body must be {\"userid_list\": [ids...]}."))
-        if len(ids) > MAX_IDS_PER_REQUEST:
-            raise ContractError(PARAM_ERROR,
-                                gettext("At most %(count)d ids per request.") % {"count": MAX_IDS_PER_REQUEST})
-        wanted = {str(i) for i in ids}
+        wanted = set(validated(UserIdListSerializer, request.data)["userid_list"])
         command = scoped_command(box, request, (Command.Method.ADD_USERS,))
         if command is not None:
             wanted &= {str(i) for i in command.payload.get("userid_list", [])}
@@ -102,7 +97,7 @@ class PersonDetailsView(BoxAPIView):
 
 class PhotoView(BoxAPIView):
     @extend_schema(operation_id="box_photo", tags=["box"], parameters=AUTH_PARAMETERS,
-                   responses={(200, "image/*"): bytes})
+                   responses={(200, "image/*"): bytes, **BOX_REFUSALS, 404: ContractErrorSerializer})
     def get(self, request: Request, name: str) -> HttpResponse:
         """A person's photo, to a box that serves that person."""
         digest = name.split(".", 1)[0]
@@ -116,16 +111,21 @@ class PhotoView(BoxAPIView):
         return response
 
 
+RESULT_ACCEPTED = inline_serializer("ResultAccepted", {"data": inline_serializer("ResultAcceptedData", {
+    "messageId": serializers.CharField(), "applied": serializers.BooleanField()})})
+
+
 class ResultView(BoxAPIView):
     parser_classes = []  # the raw body is kept as sent, even when it is not JSON
 
     @extend_schema(operation_id="box_command_result", tags=["box"], parameters=[*AUTH_PARAMETERS, SCOPE_PARAMETER],
-                   request={"application/json": dict},
-                   responses={200: inline_serializer("ResultAccepted", {"data": serializers.DictField()})})
+                   request={"application/json": CommandResultSerializer},
+                   responses={200: RESULT_ACCEPTED, **BOX_REFUSALS})
     def post(self, request: Request) -> Response:
         """A command's result (the commands' notify_path), for the calling box only. Idempotent
         by messageId; a body without messageId takes the one its notify_path names (upstream
-        §5.4 makes it optional)."""
+        §5.4 makes it optional). The body is kept as sent, even when refused (with the reason);
+        record_result validates it (CommandResultSerializer) as it does a result from the queue."""
         box = self.box
         received = record_result(request.body, "http", box.dev_sno, message_id=command_scope(request) or "",
                                  authenticated=True)

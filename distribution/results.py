@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aibox_contract.codes import SERVER_PROCESS_FAILED
+from cloudplatform.wire import refusal_message
 
 from . import live
+from .box_serializers import CommandResultSerializer
 from .models import Command, CommandOutcome, Enrolment, ReceivedResult
 
 logger = logging.getLogger(__name__)
@@ -38,10 +40,13 @@ def record_result(raw: bytes | str, source: str, dev_sno: str = "", message_id: 
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ResultRejected("result is not a JSON object")
-        received.dev_sno = _sender(data, dev_sno, authenticated)[:64]
-        received.message_id = _message_id(data, message_id)[:64]
+        values = CommandResultSerializer(data=data)
+        if not values.is_valid():
+            raise ResultRejected(refusal_message(values.errors))
+        received.dev_sno = _sender(values.validated_data, dev_sno, authenticated)[:64]
+        received.message_id = _message_id(values.validated_data, message_id)[:64]
         with transaction.atomic():
-            _apply(data, received.dev_sno, received.message_id)
+            _apply(data, values.validated_data["result"], received.dev_sno, received.message_id)
             received.save()
     except (ValueError, TypeError, KeyError) as exc:  # JSONDecodeError and ResultRejected are ValueErrors
         received.error = str(exc)[:300] or exc.__class__.__name__
@@ -50,21 +55,22 @@ def record_result(raw: bytes | str, source: str, dev_sno: str = "", message_id: 
     return received
 
 
-def _sender(data: dict, dev_sno: str, authenticated: bool) -> str:
-    named = str(data.get("dev_sno") or "")
+def _sender(values: dict, dev_sno: str, authenticated: bool) -> str:
+    named = values["dev_sno"]
     if authenticated and named and named != dev_sno:
         raise ResultRejected(f"the result names box {named!r} but was sent by {dev_sno!r}")
     return dev_sno if authenticated else (named or dev_sno)
 
 
-def _message_id(data: dict, from_url: str) -> str:
-    in_body = str(data.get("messageId") or "")
+def _message_id(values: dict, from_url: str) -> str:
+    in_body = values["messageId"]
     if in_body and from_url and in_body != from_url:
         raise ResultRejected(f"messageId {in_body} differs from the notify_path's {from_url}")
     return in_body or from_url
 
 
-def _apply(data: dict, dev_sno: str, message_id: str) -> None:
+def _apply(data: dict, result: dict, dev_sno: str, message_id: str) -> None:
+    """Apply the result (`data` as sent, kept with the command; `result` its validated result)."""
     if not message_id:
         raise ResultRejected("result has no messageId")
     command = (
@@ -77,7 +83,6 @@ def _apply(data: dict, dev_sno: str, message_id: str) -> None:
     if command.is_finished and command.state != Command.State.EXPIRED:
         logger.info("duplicate result for %s ignored", message_id)
         return
-    result = data.get("result") if isinstance(data.get("result"), dict) else {}
     if command.method in (Command.Method.ADD_USERS, Command.Method.DELETE_USERS):
         state = _apply_people(command, data, result)
     elif command.method == Command.Method.WIPE_DATA:
