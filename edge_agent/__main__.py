@@ -35,15 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.WARNING)
-    from .agent import Agent
-    from .api import create_app, load_api_key
+    from .api.app import create_app, load_api_key
+    from .box import EdgeBox
+    from .config import BoxConfig
 
-    agent = Agent(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models, mac=args.mac,
-                  relay=args.relay, event_bound=args.event_bound, input_roots=args.input_roots)
+    box = EdgeBox(BoxConfig(args.data_dir, dev_sno=args.dev_sno, login_url=args.login_url, models=args.models,
+                        mac=args.mac, relay=args.relay, event_bound=args.event_bound,
+                        input_roots=tuple(args.input_roots or ())))
     api_key = None if args.no_api_key else load_api_key(args.data_dir)
     # waitress: a production WSGI server (werkzeug's is for development); a few threads serve
     # a box's installer, platform and front-end devices.
-    server = create_server(create_app(agent, api_key), host=args.host, port=args.port, threads=8,
+    server = create_server(create_app(box, api_key), host=args.host, port=args.port, threads=8,
                            ident="aibox-edge-agent")
     logging.getLogger("edge_agent").info(
         "box API on http://%s:%d (API key in %s)", args.host, int(server.effective_port),
@@ -56,11 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     threading.Thread(target=server.run, name="http", daemon=True).start()
-    agent.start()
+    box.start()
     stopped.wait()
     logging.getLogger("edge_agent").info("stopping")
     server.close()
-    agent.stop()
+    box.stop()
     return 0
 
 

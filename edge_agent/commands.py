@@ -26,38 +26,19 @@ from aibox_contract.codes import (
     SERVER_PROCESS_FAILED,
     ContractCodeError,
 )
-from aibox_contract.urls import join_base, resolve, with_auth
 
+from .enrolment import CUSTOM, HIGH, Enroller
 from .events import EventStore
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
-from .local_data import DEFAULT_TAG, FACE_PREFIX, IMAGE_ID, ensure_default_group, new_image_id, wipe, wipe_options
+from .local_data import DEFAULT_TAG, FACE_PREFIX, IMAGE_ID, ensure_default_group, wipe, wipe_options
 from .photos import PhotoStore
-from .platform import PlatformClient, RemoteDataError
+from .platform import PlatformClient, RemoteDataError, Session
 from .store import Store
 
 logger = logging.getLogger(__name__)
 DETAILS_CHUNK = 50
 METHODS = ("add_users_plus", "delete_users", "wipe_data", "fiqa")
-
-
-@dataclass
-class Session:
-    """What the current login gave the agent."""
-
-    dev_sno: str
-    login_url: str
-    token: str
-    reply: dict
-
-    def platform_url(self, url: str) -> str:
-        return with_auth(resolve(url, self.login_url), self.dev_sno, self.token)
-
-    def photo_url(self, relative_pic_url: str) -> str:
-        """Upstream §6.1: relative to imgServerAddr when the login gave one, else to the login's root (§9)."""
-        base = self.reply.get("imgServerAddr")
-        url = join_base(relative_pic_url, base) if base else resolve(relative_pic_url, self.login_url)
-        return with_auth(url, self.dev_sno, self.token)
 
 
 @dataclass
@@ -73,8 +54,9 @@ class BadCommand(ValueError):
 
 
 class CommandProcessor:
-    def __init__(self, engine: FaceEngine, gallery: Gallery, store: Store, platform: PlatformClient,
-                 photos: PhotoStore, events: EventStore) -> None:
+    def __init__(self, enroller: Enroller, engine: FaceEngine, gallery: Gallery, store: Store,
+                 platform: PlatformClient, photos: PhotoStore, events: EventStore) -> None:
+        self.enroller = enroller
         self.engine = engine
         self.gallery = gallery
         self.store = store
@@ -171,22 +153,18 @@ class CommandProcessor:
         info = entry.get("info") if isinstance(entry.get("info"), dict) else {}
         name = str(info.get("name", ""))
         outcome = {"userid": identity_id, "username": name}
-        try:
-            photo = self._photo(entry, session)
-            level = "custom" if int(entry.get("register_type", 1) or 1) == 2 else "high"
-            face = self.engine.enrol(photo, level=level)
-        except ContractCodeError as exc:
-            return {**outcome, "code": exc.code, "message": exc.message}
         permissions = tuple(str(g) for g in info.get("permission_ids") or ["0"])
         existing = self.gallery.get(identity_id)
         comparison = [g for g in (existing.groups if existing else ()) if g.startswith(FACE_PREFIX)]
         if DEFAULT_TAG not in comparison:
             comparison.append(DEFAULT_TAG)  # sent by the cloud: in the default comparison group
         extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", IMAGE_ID)}
-        extra[IMAGE_ID] = new_image_id()
         person = Person(identity_id, name, int(info.get("type", 1) or 1), permissions + tuple(comparison), extra)
-        self.photos.save(identity_id, photo)
-        self.gallery.upsert(person, face.embedding)
+        try:
+            photo = self._photo(entry, session)
+            self.enroller.enrol(person, photo, CUSTOM if int(entry.get("register_type", 1) or 1) == 2 else HIGH)
+        except ContractCodeError as exc:
+            return {**outcome, "code": exc.code, "message": exc.message}
         return {**outcome, "code": 0, "message": "enrolled"}
 
     def _photo(self, entry: dict, session: Session) -> bytes:

@@ -2,9 +2,32 @@
 The URL rules (§9) are the shared contract's: aibox_contract.urls."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
+
+from aibox_contract.urls import join_base, resolve, with_auth
+
+
+@dataclass
+class Session:
+    """What the current login gave the agent."""
+
+    dev_sno: str
+    login_url: str
+    token: str
+    reply: dict
+
+    def platform_url(self, url: str) -> str:
+        return with_auth(resolve(url, self.login_url), self.dev_sno, self.token)
+
+    def photo_url(self, relative_pic_url: str) -> str:
+        """Upstream §6.1: relative to imgServerAddr when the login gave one, else to the login's root (§9)."""
+        base = self.reply.get("imgServerAddr")
+        url = join_base(relative_pic_url, base) if base else resolve(relative_pic_url, self.login_url)
+        return with_auth(url, self.dev_sno, self.token)
 
 
 class RemoteDataError(ValueError):

@@ -19,17 +19,22 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
 from aibox_contract.people import BLACKLIST, STRANGER
 
+from .config import Settings
+from .events import EventStore
 from .face.decode import DecodedImage, decode_image
 from .face.engine import Face, FaceEngine
 from .face.gallery import Gallery, Match
 from .local_data import DEFAULT_GROUP, comparison_tags, face_groups
+from .photos import PhotoStore
 
 logger = logging.getLogger("edge_agent.recognition")
 
@@ -98,13 +103,31 @@ def face_crop(rgb: np.ndarray, box: list[float], margin: float = 0.4) -> np.ndar
     return rgb[top:bottom, left:right]
 
 
-class Recognizer:
-    """Shared by every input (recognize endpoint, folders, video); thread-safe for reads."""
+class RealtimeSink(Protocol):
+    def offer(self, event: dict, spot_pic: bytes | None, reg_pic: bytes | None, matched: bool) -> None: ...
 
-    def __init__(self, engine: FaceEngine, gallery: Gallery, agent) -> None:
+
+class DoorControl(Protocol):
+    def open_for(self, ip: str) -> None: ...
+
+
+class Recognizer:
+    """Shared by every input (recognize endpoint, folders, video); thread-safe for reads.
+
+    What it needs, and no more: the engine and gallery to match, the event store to record,
+    the realtime sender to tell, the door to open, the photos for reg_pic, the settings for
+    spot_pic_mode and the box's dev_sno (which the installer may change while it runs)."""
+
+    def __init__(self, engine: FaceEngine, gallery: Gallery, events: EventStore, photos: PhotoStore,
+                 settings: Settings, dev_sno: Callable[[], str], realtime: RealtimeSink, door: DoorControl) -> None:
         self.engine = engine
         self.gallery = gallery
-        self.agent = agent
+        self.events = events
+        self.photos = photos
+        self.settings = settings
+        self.dev_sno = dev_sno
+        self.realtime = realtime
+        self.door = door
         self._reg_pics: OrderedDict[str, bytes] = OrderedDict()
 
     def recognise(self, image: bytes | DecodedImage, device: Device | None = None, tracker=None,
@@ -126,7 +149,7 @@ class Recognizer:
         return recognitions
 
     def _record(self, recognition: Recognition, decoded: DecodedImage, device: Device | None, when_ms: int) -> None:
-        agent = self.agent
+        dev_sno = self.dev_sno()
         person = recognition.match.person if recognition.match else None
         event = {
             "identity_id": person.identity_id if person else f"stranger_{uuid.uuid4().hex[:12]}",
@@ -137,15 +160,15 @@ class Recognizer:
             "score": recognition.score,
             "ext_data": {
                 "device_ip": device.ip if device else "",
-                "ep_id": device.ep_id(agent.dev_sno) if device else "",
+                "ep_id": device.ep_id(dev_sno) if device else "",
                 "person_type": person.person_type if person else STRANGER,
                 "device_type": str(device.ep_type) if device else "1",
                 "grab_fiqa_info": {},
                 "box_fiqa_info": recognition.face.fiqa("high"),
-                "dev_sno": agent.dev_sno,
+                "dev_sno": dev_sno,
             },
         }
-        mode = agent.store.get("spot_pic_mode", "face")
+        mode = self.settings.get("spot_pic_mode", "face")
         spot = None
         if mode == "frame":
             spot = jpeg(decoded.rgb)
@@ -153,17 +176,17 @@ class Recognizer:
             spot = jpeg(face_crop(decoded.rgb, recognition.face.detection.box), SPOT_PIC_SIDE)
         reg = self._reg_pic(person.identity_id) if person else None
         recognition.event = event
-        recognition.event_id = agent.events.add(event, spot, reg)
-        agent.realtime.offer(event, spot, reg, matched=person is not None)
-        if person is not None and person.person_type != BLACKLIST:
-            agent.open_door(device)
+        recognition.event_id = self.events.add(event, spot, reg)
+        self.realtime.offer(event, spot, reg, matched=person is not None)
+        if person is not None and person.person_type != BLACKLIST and device is not None:
+            self.door.open_for(device.ip)
 
     def _reg_pic(self, identity_id: str) -> bytes | None:
         """The registration photo, reduced (a few hundred recent ones kept ready)."""
         if identity_id in self._reg_pics:
             self._reg_pics.move_to_end(identity_id)
             return self._reg_pics[identity_id]
-        photo = self.agent.photos.load(identity_id)
+        photo = self.photos.load(identity_id)
         if photo is None:
             return None
         try:

@@ -9,10 +9,13 @@ as JSON). Register another by adding it to DRIVERS.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from dataclasses import asdict, dataclass
 
 import requests
+
+from .config import Settings
 
 logger = logging.getLogger("edge_agent.relay")
 
@@ -51,3 +54,26 @@ class HttpRelay:
 
 
 DRIVERS = {"log": LoggingRelay, "http": HttpRelay}
+
+
+class Door:
+    """A recognised person (not blacklisted): what GateControllerMode says, through the relay driver,
+    on a thread of its own so recognition never waits for a relay."""
+
+    def __init__(self, settings: Settings, relay: LoggingRelay | HttpRelay) -> None:
+        self.settings = settings
+        self.relay = relay
+
+    def open_for(self, ip: str) -> None:
+        mode = self.settings.get("controller_mode", "opendoor")
+        if mode in ("none", "off", "disable"):
+            return
+        action = Action(ip, str(self.settings.get("relay_port", "80")), mode)
+
+        def perform() -> None:
+            try:
+                self.relay.perform(action)
+            except requests.RequestException as exc:
+                logger.warning("relay at %s did not answer: %s", ip, exc)
+
+        threading.Thread(target=perform, name="relay", daemon=True).start()

@@ -16,13 +16,15 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
 from . import backoff
 from .events import EventStore, StoredEvent
-from .platform import resilient_session
+from .platform import Session, resilient_session
+from .store import Store
 
 logger = logging.getLogger("edge_agent.reporting")
 
@@ -137,3 +139,54 @@ class RealtimeSender:
                     self.sent += 1
                 except requests.RequestException as exc:
                     logger.debug("realtime event to %s not delivered: %s", url, exc)
+
+
+class Targets:
+    """Where events and status reports go now: the login's addresses and the local settings
+    (part 2 §4.4–4.5), read at each use since a re-login or a local setting changes them."""
+
+    def __init__(self, session: Callable[[], Session | None], settings: Store) -> None:
+        self.session = session
+        self.settings = settings
+
+    def history(self) -> list[HistoryTarget]:
+        """Every recordAddr URL of the login, and every locally set HistoryEventUrl."""
+        targets = []
+        session = self.session()
+        if session is not None:
+            for address in str(session.reply.get("recordAddr") or "").split(","):
+                if address.strip():
+                    targets.append(HistoryTarget(session.platform_url(address.strip())))
+        local = self.settings.get("history_server") or {}
+        for url in local.get("history_upload_event_url", []):
+            targets.append(HistoryTarget(url, bool(local.get("history_need_reg_pic", True)),
+                                         local.get("reported_peroid")))
+        return targets
+
+    def upload_period(self) -> float:
+        session = self.session()
+        return float((session.reply.get("recordUploadPeriod") if session else None) or 5)
+
+    def realtime(self, matched: bool) -> list[tuple[str, bool]]:
+        """EventServerUrl gets matches (upstream: scores above the threshold); realtimeAddr gets every event."""
+        targets = []
+        local = self.settings.get("event_server") or {}
+        if matched:
+            targets += [(url, bool(local.get("real_need_reg_pic", True))) for url in local.get("event_server_url", [])]
+        session = self.session()
+        if session is not None and session.reply.get("realtimeAddr"):
+            targets.append((session.platform_url(session.reply["realtimeAddr"]), True))
+        return targets
+
+    def status(self) -> list[tuple[str, str, int]]:
+        """(name, url, period in seconds) of every status target now configured."""
+        targets = []
+        session = self.session()
+        if session is not None and session.reply.get("deviceMonitorAddr"):
+            targets.append(("platform", session.platform_url(session.reply["deviceMonitorAddr"]),
+                            int(session.reply.get("deviceMonitorPeriod") or 20)))
+        local = self.settings.get("monitor_server")
+        if local and local.get("monitor_server_url"):
+            targets.append(("local:" + local["monitor_server_url"], local["monitor_server_url"],
+                            int(local.get("reported_peroid") or 20)))
+        return targets

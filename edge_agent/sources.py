@@ -22,14 +22,18 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from aibox_contract.codes import ContractCodeError
 
 from . import backoff
+from .face.decode import DecodedImage
 from .recognition import Device, FaceTracker
+from .store import Store
 
 logger = logging.getLogger("edge_agent.sources")
 
@@ -88,41 +92,54 @@ class InputRoots:
         return device
 
 
+class Recognise(Protocol):
+    def __call__(self, image: bytes | DecodedImage, device: Device | None = None, tracker: FaceTracker | None = None,
+                 when_ms: int | None = None) -> object: ...
+
+
 class DeviceRegistry:
-    def __init__(self, agent) -> None:
-        self.agent = agent
+    """The devices kept in the settings, their readers, and their reports to the platform."""
+
+    def __init__(self, settings: Store, input_roots: InputRoots, report: Callable[[int, Device, str], None],
+                 dev_sno: Callable[[], str], recognise: Recognise, threshold: float) -> None:
+        self.settings = settings
+        self.input_roots = input_roots
+        self.report = report
+        self.dev_sno = dev_sno
+        self.recognise = recognise
+        self.threshold = threshold
         self.lock = threading.Lock()
         self.last_activity: dict[str, float] = {}
         self.running: dict[str, tuple[threading.Event, threading.Thread]] = {}
 
     def all(self) -> list[Device]:
-        return [Device(**fields) for fields in self.agent.store.get("devices", {}).values()]
+        return [Device(**fields) for fields in self.settings.get("devices", {}).values()]
 
     def get(self, ip: str) -> Device | None:
-        fields = self.agent.store.get("devices", {}).get(ip)
+        fields = self.settings.get("devices", {}).get(ip)
         return Device(**fields) if fields else None
 
     def save(self, device: Device) -> str:
         """Keep the device, start its reader, report it; its status, as reported."""
         with self.lock:
-            devices = self.agent.store.get("devices", {})
+            devices = self.settings.get("devices", {})
             devices[device.ip] = asdict(device)
-            self.agent.store.set("devices", devices)
+            self.settings.set("devices", devices)
         self._restart(device)
         status = self.status(device)  # once, after the start: the report and the reply say the same
-        self.agent.report_device(1, device, status)
+        self.report(1, device, status)
         return status
 
     def remove(self, ip: str) -> Device | None:
         with self.lock:
-            devices = self.agent.store.get("devices", {})
+            devices = self.settings.get("devices", {})
             fields = devices.pop(ip, None)
-            self.agent.store.set("devices", devices)
+            self.settings.set("devices", devices)
         if fields is None:
             return None
         device = Device(**fields)
         self._stop(ip)
-        self.agent.report_device(2, device, "offline")
+        self.report(2, device, "offline")
         return device
 
     def touch(self, device: Device) -> None:
@@ -139,7 +156,7 @@ class DeviceRegistry:
 
     def sub_devices(self) -> list[dict]:
         """The status report's sub_devices (part 2 §4.5.3)."""
-        dev_sno = self.agent.dev_sno
+        dev_sno = self.dev_sno()
         return [{"ep_id": d.ep_id(dev_sno), "ep_name": d.name, "ep_ip": d.ip, "ep_status": self.status(d),
                  "ep_location": d.location, "ep_type": str(d.ep_type), "ep_url": d.stream_url} for d in self.all()]
 
@@ -155,14 +172,14 @@ class DeviceRegistry:
     def _restart(self, device: Device) -> None:
         self._stop(device.ip)
         try:  # a device stored before the roots were narrowed (or by an older agent) is checked again
-            device = self.agent.input_roots.check(device)
+            device = self.input_roots.check(device)
         except ValueError as exc:
             logger.warning("device %s not started: %s", device.ip, exc)
             return
         if device.folder:
-            target = FolderWatcher(self.agent, device).run
+            target = FolderWatcher(device, self.recognise, self.touch).run
         elif device.stream_url:
-            target = VideoReader(self.agent, device).run
+            target = VideoReader(device, self.recognise, self.touch, self.threshold).run
         else:
             return
         stop = threading.Event()
@@ -186,8 +203,10 @@ class FolderWatcher:
     whoever can write into the folder cannot lead the agent out of it.
     """
 
-    def __init__(self, agent, device: Device, interval: float = 0.5) -> None:
-        self.agent = agent
+    def __init__(self, device: Device, recognise: Recognise, touch: Callable[[Device], None],
+                 interval: float = 0.5) -> None:
+        self.recognise = recognise
+        self.touch = touch
         self.device = device
         self.folder = Path(device.folder)
         self.interval = interval
@@ -255,9 +274,9 @@ class FolderWatcher:
             logger.warning("%s: not read: %s", name, exc)
             destination, picture = "failed", None
         if picture is not None:
-            self.agent.devices.touch(self.device)
+            self.touch(self.device)
             try:
-                self.agent.recognizer.recognise(picture, self.device, when_ms=when_ms)
+                self.recognise(picture, self.device, when_ms=when_ms)
             except ContractCodeError as exc:
                 logger.warning("%s: %s", name, exc.message)
                 destination = "failed"
@@ -274,14 +293,17 @@ class _Escaped(Exception):
 class VideoReader:
     """An RTSP stream or a video file through OpenCV; reconnects to a stream that drops."""
 
-    def __init__(self, agent, device: Device) -> None:
-        self.agent = agent
+    def __init__(self, device: Device, recognise: Recognise, touch: Callable[[Device], None],
+                 threshold: float) -> None:
         self.device = device
+        self.recognise = recognise
+        self.touch = touch
+        self.threshold = threshold
 
     def run(self, stop: threading.Event) -> None:
         import cv2  # only boxes with video sources need OpenCV loaded
 
-        tracker = FaceTracker(self.agent.engine.threshold)
+        tracker = FaceTracker(self.threshold)
         url = self.device.stream_url
         is_file = not urlsplit(url).scheme  # InputRoots.stream let only camera URLs and confined files through
         failures = 0
@@ -302,8 +324,6 @@ class VideoReader:
 
     def _read(self, cv2, capture, tracker: FaceTracker, stop: threading.Event, is_file: bool) -> int:
         """Recognise every `step`-th frame until the stream ends or drops; the frames read."""
-        from .face.decode import DecodedImage
-
         source_fps = capture.get(cv2.CAP_PROP_FPS) or 25.0
         step = max(1, round(source_fps / max(self.device.fps, 0.1)))
         started_ms, index = int(time.time() * 1000), 0
@@ -316,10 +336,10 @@ class VideoReader:
             ok, frame = capture.retrieve()
             if not ok:
                 break
-            self.agent.devices.touch(self.device)
+            self.touch(self.device)
             rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
             # A file's events carry video time; a live stream's carry the wall clock.
             when_ms = started_ms + int(index / source_fps * 1000) if is_file else int(time.time() * 1000)
             image = DecodedImage(rgb=rgb, original_size=(rgb.shape[1], rgb.shape[0]), scale=1.0)
-            self.agent.recognizer.recognise(image, self.device, tracker=tracker, when_ms=when_ms)
+            self.recognise(image, self.device, tracker=tracker, when_ms=when_ms)
         return index

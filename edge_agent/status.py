@@ -1,12 +1,19 @@
 """The box's status report (part 2 §4.5.3), with figures read from the system itself."""
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import requests
+
 from . import __version__
+
+logger = logging.getLogger("edge_agent")
 
 
 def _cpu_times() -> tuple[int, int]:
@@ -77,3 +84,35 @@ def status_report(dev_sno: str, mac: str, data_dir: Path, cpu: CpuMeter, sdk_ver
         },
         "sub_devices": sub_devices,
     }
+
+
+class StatusReporter:
+    """Status reports, each target on its own period: deviceMonitorAddr every
+    deviceMonitorPeriod (login; default 20 s), the local MonitorServerUrl every
+    reported_peroid (part 2 §4.5.1), logged in or not. Best effort: a missed report
+    is not resent."""
+
+    def __init__(self, targets: Callable[[], list[tuple[str, str, int]]], report: Callable[[], dict],
+                 post_json: Callable[[str, dict], None], stopping: threading.Event) -> None:
+        """`targets()`: (name, url, period) now configured; `report()`: the report as of now."""
+        self.targets = targets
+        self.report = report
+        self.post_json = post_json
+        self.stopping = stopping
+        self.last_sent_at: float | None = None
+
+    def run(self) -> None:
+        next_at: dict[str, float] = {}
+        while not self.stopping.wait(0.5):
+            now = time.monotonic()
+            due = [(key, url, period) for key, url, period in self.targets() if now >= next_at.get(key, 0.0)]
+            if not due:
+                continue
+            report = self.report()
+            for key, url, period in due:
+                next_at[key] = now + max(period, 1)
+                try:
+                    self.post_json(url, report)
+                    self.last_sent_at = time.time()
+                except requests.RequestException as exc:
+                    logger.warning("status report to %s failed: %s", url, exc)

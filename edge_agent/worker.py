@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import pika
 
-from .commands import Session
+from .platform import Session
 
 logger = logging.getLogger("edge_agent.worker")
 

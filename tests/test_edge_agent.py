@@ -6,8 +6,9 @@ import time
 import pytest
 
 from distribution.models import Command, Enrolment
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from edge_agent.face.engine import default_model_dir
 from users import services
 from users.models import PermissionGroup
@@ -30,7 +31,7 @@ def wait_for(condition, timeout: float = 30.0, step: float = 0.2):
 
 @pytest.fixture
 def agent(tmp_path, transactional_db, broker_admin):
-    agent = Agent(tmp_path / "box", mac="0x0000aabbccdd")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", mac="0x0000aabbccdd"))
     agent.start()
     yield agent
     agent.stop()
@@ -131,8 +132,8 @@ def test_malformed_commands_are_answered_with_40071_and_the_agent_keeps_going(ag
 
 
 def test_platform_down_at_first_then_the_agent_logs_in(tmp_path, transactional_db, box, live_server, broker_admin):
-    agent = Agent(tmp_path / "late", dev_sno=box.dev_sno, login_url="http://127.0.0.1:9/box/login",
-                  mac="0x0000aabbccde")
+    agent = EdgeBox(BoxConfig(tmp_path / "late", dev_sno=box.dev_sno, login_url="http://127.0.0.1:9/box/login",
+                              mac="0x0000aabbccde"))
     agent.start()
     try:
         wait_for(lambda: "unreachable" in agent.health.last_error, timeout=10)
@@ -149,7 +150,7 @@ def test_undeliverable_results_wait_in_the_outbox_until_they_can_go(tmp_path, tr
 
     from distribution.models import ReceivedResult
 
-    agent = Agent(tmp_path / "outbox", mac="0x0000aabbccdf")
+    agent = EdgeBox(BoxConfig(tmp_path / "outbox", mac="0x0000aabbccdf"))
     result = {"success": True, "code": 0, "message": "ok", "dev_sno": box.dev_sno, "messageKey": "wipe_data",
               "messageId": "00000000-0000-0000-0000-00000000beef", "result": {}}
     from django.conf import settings
@@ -171,8 +172,8 @@ def test_agent_reports_its_status_every_period(tmp_path, transactional_db, box, 
     from devices.models import Box, BoxStatus
 
     Box.objects.filter(pk=box.pk).update(device_monitor_period=1)
-    agent = Agent(tmp_path / "status", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
-                  mac="0x0000aabbcce0")
+    agent = EdgeBox(BoxConfig(tmp_path / "status", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
+                              mac="0x0000aabbcce0"))
     agent.start()
     try:
         status = wait_for(lambda: BoxStatus.objects.filter(box=box).first(), timeout=20)

@@ -89,11 +89,12 @@ def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arriv
 
 
 def test_agent_reconnects_after_a_broker_restart(tmp_path, transactional_db, make_box, live_server):
-    from edge_agent.agent import Agent
+    from edge_agent.box import EdgeBox
+    from edge_agent.config import BoxConfig
 
     box = make_box("restart")
-    agent = Agent(tmp_path / "box", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
-                  mac="0x00000000abce")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=box.dev_sno, login_url=live_server.url + "/box/login",
+                              mac="0x00000000abce"))
     agent.start()
     try:
         wait_for(lambda: agent.health.broker == "connected")

@@ -10,8 +10,9 @@ import pytest
 from PIL import Image
 from werkzeug.serving import make_server
 
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from edge_agent.events import EventStore
 from edge_agent.face.gallery import Person
 from edge_agent.reporting import HistoryTarget, HistoryUploader
@@ -26,7 +27,7 @@ PEOPLE = ["obama", "biden", "rose_leslie"]
 
 @pytest.fixture
 def agent(tmp_path):
-    agent = Agent(tmp_path / "box", dev_sno="TESTSNO", mac="0x0000aabbccdd")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno="TESTSNO", mac="0x0000aabbccdd"))
     for name in PEOPLE:
         face = agent.engine.enrol((FACES / "enroll" / name / "1.jpg").read_bytes())
         agent.gallery.upsert(Person(name, name.replace("_", " ").title(), 1, ("0", "face:default_group")),

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from edge_agent.face.gallery import Person
 
 HEADERS = {"X-API-Key": "k"}
@@ -11,7 +12,7 @@ HEADERS = {"X-API-Key": "k"}
 
 @pytest.fixture
 def box(tmp_path):
-    agent = Agent(tmp_path / "box", mac="0x0000000000ff")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", mac="0x0000000000ff"))
     return agent, create_app(agent, "k").test_client()
 
 
@@ -214,11 +215,9 @@ def test_event_action_drives_the_relay_driver(box):
     assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
 
 
-def test_http_relay_reports_an_unreachable_relay(box):
-    from edge_agent.relay import HttpRelay
-
-    agent, api = box
-    agent.relay = HttpRelay(timeout=0.5)
+def test_http_relay_reports_an_unreachable_relay(tmp_path):
+    agent = EdgeBox(BoxConfig(tmp_path / "box", mac="0x0000000000fd", relay="http"))  # as `--relay http` starts it
+    api = create_app(agent, "k").test_client()
     failed = api.put("/SophonFogSys/api/EventAction", headers=HEADERS, json={"action": [
         {"action_ip": "127.0.0.1", "action_port": "9", "action_mode": "alarm"}]})
     assert failed.status_code == 502 and failed.json["error"]["code"] == 50072
@@ -264,10 +263,10 @@ def test_people_enrolled_before_comparison_groups_are_put_in_default_group_once(
     data.mkdir()
     Gallery(data / "gallery.sqlite3").upsert(Person("old", groups=("0",)), np.ones(128, dtype=np.float32))
     Store(data / "agent.sqlite3").set("dev_sno", "OLD")
-    agent = Agent(data, mac="0x0000000000fe")
+    agent = EdgeBox(BoxConfig(data, mac="0x0000000000fe"))
     assert agent.gallery.get("old").groups == ("0", "face:default_group")
     agent.gallery.set_groups("old", ("0",))  # taken out by hand afterwards: stays out
-    assert Agent(data, mac="0x0000000000fe").gallery.get("old").groups == ("0",)
+    assert EdgeBox(BoxConfig(data, mac="0x0000000000fe")).gallery.get("old").groups == ("0",)
 
 
 def test_local_wipe_data_honours_each_option(box):

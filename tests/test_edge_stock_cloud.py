@@ -12,8 +12,9 @@ import uuid
 import pytest
 from PIL import Image
 
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 
 from .edge_cloud import Reply, StockCloud, wait_until
 from .face.conftest import FACES
@@ -66,9 +67,9 @@ def cloud():
 def start_agent(cloud, tmp_path):
     started = []
 
-    def start(**kwargs) -> Agent:
-        agent = Agent(tmp_path / f"box{len(started)}", dev_sno="SNO-STOCK", login_url=cloud.url + "/login",
-                      mac="0x0000000000aa", **kwargs)
+    def start(**kwargs) -> EdgeBox:
+        agent = EdgeBox(BoxConfig(tmp_path / f"box{len(started)}", dev_sno="SNO-STOCK", login_url=cloud.url + "/login",
+                                  mac="0x0000000000aa", **kwargs))
         started.append(agent)
         agent.start()
         wait_until(lambda: agent.health.broker == "connected")
@@ -155,7 +156,7 @@ def test_photo_urls_join_the_image_server_base(base, relative, url):
 # --- item 12: MonitorServerUrl's reported_peroid -------------------------------------------------
 def test_local_monitor_server_gets_status_every_reported_peroid(cloud, tmp_path):
     cloud.routes["/SophonFogStatus"] = lambda seen: Reply(body={"data": "ok"})
-    agent = Agent(tmp_path / "standalone", mac="0x0000000000ab")  # a box not connected to any cloud
+    agent = EdgeBox(BoxConfig(tmp_path / "standalone", mac="0x0000000000ab"))  # a box not connected to any cloud
     api = create_app(agent, None).test_client()
     setting = {"monitor_server_url": cloud.url + "/SophonFogStatus", "content-type": "json", "reported_peroid": 1}
     assert api.post("/SophonFogSys/api/MonitorServerUrl", json=setting).json == {"data": "ok"}
@@ -171,7 +172,7 @@ def test_local_monitor_server_gets_status_every_reported_peroid(cloud, tmp_path)
 def test_local_history_server_gets_events_every_reported_peroid(cloud, tmp_path):
     """HistoryEventUrl's reported_peroid (part 2 §4.4.7) likewise, instead of the 5 s default."""
     cloud.routes["/SophonFogHistoryEvent"] = lambda seen: Reply(body={"data": "ok"})
-    agent = Agent(tmp_path / "standalone", mac="0x0000000000ac")
+    agent = EdgeBox(BoxConfig(tmp_path / "standalone", mac="0x0000000000ac"))
     api = create_app(agent, None).test_client()
     setting = {"history_upload_event_url": [cloud.url + "/SophonFogHistoryEvent"], "content-type": "json",
                "reported_peroid": 1}

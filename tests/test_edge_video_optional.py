@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from edge_agent.sources import NO_OPENCV
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,8 +20,8 @@ DEVICES = "/SophonFogSys/api/devices"
 @pytest.fixture
 def api_without_opencv(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "cv2", None)  # `import cv2` raises ImportError, as on a box without it
-    agent = Agent(tmp_path / "box", dev_sno="NOCV2SNO20261128094439", login_url="http://platform.example/box/login",
-                  mac="0x0000aabbccee")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno="NOCV2SNO20261128094439",
+                              login_url="http://platform.example/box/login", mac="0x0000aabbccee"))
     yield create_app(agent, KEY).test_client(), agent
     agent.stop(5)
 
@@ -44,6 +45,6 @@ def test_a_folder_device_needs_no_opencv(api_without_opencv):
 
 def test_the_agent_and_its_api_import_without_opencv():
     code = ("import sys; sys.modules['cv2'] = None\n"
-            "import edge_agent.__main__, edge_agent.agent, edge_agent.api, edge_agent.sources\n")
+            "import edge_agent.__main__, edge_agent.box, edge_agent.api.app, edge_agent.sources\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr

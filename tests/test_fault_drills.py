@@ -53,11 +53,12 @@ def fill_event_store(data_dir, count: int) -> None:
 
 def test_rabbitmq_restarted_during_a_distribution_every_box_ends_with_exactly_the_right_people(
         tmp_path, make_box, asgi_server):
-    from edge_agent.agent import Agent
+    from edge_agent.box import EdgeBox
+    from edge_agent.config import BoxConfig
 
     boxes = [make_box("drill a"), make_box("drill b")]
-    agents = [Agent(tmp_path / box.dev_sno, dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
-                    mac=f"0x0000000d0{i:03x}") for i, box in enumerate(boxes)]
+    agents = [EdgeBox(BoxConfig(tmp_path / box.dev_sno, dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
+                                mac=f"0x0000000d0{i:03x}")) for i, box in enumerate(boxes)]
     for agent in agents:
         agent.start()
     try:

@@ -8,8 +8,9 @@ import pytest
 from devices.models import Box, BoxStatus, SubDevice
 from devices.tasks import mark_silent_boxes_offline
 from distribution.models import Enrolment
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from events.models import Event
 from users import services
 from users.models import PermissionGroup
@@ -32,9 +33,9 @@ def box(make_box):
 def start_agent(tmp_path, box, asgi_server):
     agents = []
 
-    def start() -> Agent:
-        agent = Agent(tmp_path / "box", dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
-                      mac="0x0000aabbcc01")
+    def start() -> EdgeBox:
+        agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
+                                  mac="0x0000aabbcc01"))
         agent.start()
         agents.append(agent)
         wait_for(lambda: agent.health.broker == "connected")
@@ -45,7 +46,7 @@ def start_agent(tmp_path, box, asgi_server):
         agent.stop(10)
 
 
-def push(agent: Agent, photo_path) -> dict:
+def push(agent: EdgeBox, photo_path) -> dict:
     api = create_app(agent, KEY).test_client()
     reply = api.post("/SophonFogSys/api/recognize", headers=HEADERS,
                      json={"image": base64.b64encode(photo_path.read_bytes()).decode()})

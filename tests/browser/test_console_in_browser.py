@@ -10,8 +10,9 @@ import pytest
 
 from devices.models import Box
 from devices.tasks import mark_silent_boxes_offline
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from tests.browser.chromium import SHOTS, launch, needs_chromium
 from tests.face.conftest import FACES
 from tests.fakebox import drain_results
@@ -67,7 +68,8 @@ def test_an_administrator_runs_a_box_from_the_console(browser_page, asgi_server,
     assert box.dev_sno in page.content()
     shot(page, "02-box-created")
 
-    agent = Agent(tmp_path / "box", dev_sno=box.dev_sno, login_url=base + "/box/login", mac="0x0000b0b0b0b0")
+    agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=box.dev_sno, login_url=base + "/box/login",
+                              mac="0x0000b0b0b0b0"))
     agent.start()
     try:
         # The box comes online on its page without a reload.

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from edge_agent.agent import Agent
-from edge_agent.api import create_app
+from edge_agent.api.app import create_app
+from edge_agent.box import EdgeBox
+from edge_agent.config import BoxConfig
 from edge_agent.face.gallery import Person
 
 from ..face.conftest import FACES
@@ -34,7 +35,7 @@ DEVICES = "/SophonFogSys/api/devices"
 @pytest.fixture
 def agent(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a folder resolved against the working directory would land here
-    agent = Agent(tmp_path / "box", dev_sno=DEV_SNO, login_url=LOGIN_URL, mac=MAC)
+    agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=DEV_SNO, login_url=LOGIN_URL, mac=MAC))
     face = agent.engine.enrol((FACES / "enroll" / "obama" / "1.jpg").read_bytes())
     agent.gallery.upsert(Person("obama", "Obama", 1, ("0", "face:default_group")), face.embedding)
     yield agent
