@@ -21,7 +21,7 @@ MARKED_BY_PATH = {
     # not depend on the database engine; its queries are covered by the console and API tests).
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
              "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
-             "tests/security/test_box_local_api.py"),
+             "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
 }
 
 

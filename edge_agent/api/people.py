@@ -43,6 +43,11 @@ def info_of(values: dict) -> dict:
     return info
 
 
+def extra_of(info: dict) -> dict:
+    """What info holds beyond the fields the box keeps itself: kept as the person's extra details."""
+    return {k: v for k, v in info.items() if k not in NOT_EXTRA}
+
+
 def photo_of(value) -> bytes:
     if not isinstance(value, str) or not value:
         raise BadRequest(PARAM_ERROR, "reg_photo (base64) is required.")
@@ -85,7 +90,21 @@ class NewPerson:
 
     @property
     def extra(self) -> dict:
-        return {k: v for k, v in self.info.items() if k not in NOT_EXTRA}
+        return extra_of(self.info)
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    """PUT users (§4.3.3): new details, and a new photo (base64) when reg_photo is set."""
+
+    identity_id: str
+    info: dict
+    reg_photo: object
+
+    @classmethod
+    def read(cls) -> PersonChange:
+        values = body()
+        return cls(text(values, "identity_id"), info_of(values), values.get("reg_photo"))
 
 
 class PeopleRoutes:
@@ -164,21 +183,19 @@ class PeopleRoutes:
         return data({"identities_list": page, "total": len(members)})
 
     def update(self):
-        values = body()
-        identity_id = text(values, "identity_id")
-        info = info_of(values)
-        person = self.gallery.get(identity_id)
+        change = PersonChange.read()
+        info = change.info
+        person = self.gallery.get(change.identity_id)
         if person is None:
-            raise BadRequest(ID_NOT_FOUND, f"no person {identity_id!r}.", 404)
+            raise BadRequest(ID_NOT_FOUND, f"no person {change.identity_id!r}.", 404)
         permissions = info.get("permission_ids")
         groups = (tuple(permissions) if permissions is not None else tuple(permission_ids(person))) + tuple(
             FACE_PREFIX + g for g in face_groups(person.groups))
-        extra = {**person.extra, **{k: v for k, v in info.items() if k not in NOT_EXTRA},
-                 IMAGE_ID: image_id_of(person)}
+        extra = {**person.extra, **extra_of(info), IMAGE_ID: image_id_of(person)}
         updated = replace(person, name=info.get("name", person.name),
                           person_type=int(info.get("type", person.person_type)), groups=groups, extra=extra)
-        if values.get("reg_photo"):
-            updated = self.enrol(updated, photo_of(values["reg_photo"]))
+        if change.reg_photo:
+            updated = self.enrol(updated, photo_of(change.reg_photo))
         else:
             self.enroller.update(updated)
         reply = self.describe(updated, with_photo=False)
