@@ -42,15 +42,16 @@ class LoginRefused(Exception):
         self.status = status
 
 
-def resilient_session() -> requests.Session:
+def resilient_session(retry_busy: bool = True) -> requests.Session:
     """A session that re-sends when a kept-alive connection was closed under it (a server's
-    idle timeout racing the next request) and when the platform answers 503 (busy, or its
-    database away). Every call the agent makes to the platform is idempotent (events by
-    content, results by messageId, reads), so re-sending is safe."""
+    idle timeout racing the next request) and, with `retry_busy`, when the platform answers 503
+    (busy, or its database away). Every call the agent makes to the platform is idempotent
+    (events by content, results by messageId, reads), so re-sending is safe."""
     session = requests.Session()
     # 503 is the platform saying "busy or database away, retry later" (with Retry-After).
-    retry = Retry(total=4, connect=2, read=1, status=3, other=0, allowed_methods=None, backoff_factor=0.5,
-                  status_forcelist=(503,), respect_retry_after_header=True, raise_on_status=False)
+    retry = Retry(total=4, connect=2, read=1, status=3 if retry_busy else 0, other=0, allowed_methods=None,
+                  backoff_factor=0.5, status_forcelist=(503,) if retry_busy else (),
+                  respect_retry_after_header=True, raise_on_status=False)
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session

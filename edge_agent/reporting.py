@@ -57,7 +57,10 @@ class HistoryUploader:
         self.period = period
         self.stopping = stopping
         self.timeout = timeout
-        self.session = resilient_session()
+        # No 503 re-sends here: the uploader backs off itself and re-reads its batch from the
+        # store each time, so a wipe_data{events} in between is honoured (a re-send would upload
+        # the batch read before the wipe).
+        self.session = resilient_session(retry_busy=False)
         self.failures: dict[str, int] = {}
         self.retry_at: dict[str, float] = {}
         self.last_error = ""
