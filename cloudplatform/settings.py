@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "distribution",
     "events",
     "attendance",
+    "faces",
 ]
 
 MIDDLEWARE = [
@@ -319,5 +320,17 @@ CELERY_BEAT_SCHEDULE.update(
         "mark-silent-boxes-offline": {"task": "devices.tasks.mark_silent_boxes_offline",
                                       "schedule": env.int("OFFLINE_CHECK_PERIOD", default=5)},
         "purge-old-events": {"task": "events.tasks.purge_old_events", "schedule": 3600},
+    }
+)
+
+# --- Face embeddings and search (faces/) --------------------------------------------
+# Embedding runs on a queue of its own, consumed by the Procfile's `faces` worker.
+CELERY_TASK_ROUTES = {"faces.tasks.*": {"queue": "faces"}}
+# Threads of the platform's face engine per process (the faces worker runs one task at a time).
+FACE_ENGINE_THREADS = env.int("FACE_ENGINE_THREADS", default=1)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "embed-missing-faces": {"task": "faces.tasks.embed_missing", "schedule": 300},
+        "save-face-index": {"task": "faces.tasks.save_face_index", "schedule": 600},
     }
 )

@@ -25,6 +25,7 @@ from .bodies import FormEvent, preview, raw_json
 from .box_serializers import PassageRecordSerializer, refusal_reason
 from .models import Event, QuarantinedEvent
 from .pictures import PictureRefused, store_picture
+from .signals import events_stored
 
 MAX_BATCH = 1000  # the contract sends at most 100; a little slack, never unbounded
 
@@ -167,6 +168,8 @@ class _Batch:
         if fresh:
             # After the commit: the query and serialisation need not hold the database's write lock.
             _announce(self.box, [event.dedup_key for event in fresh])
+        if fresh or completed:
+            events_stored.send(Event, box=self.box, keys=[event.dedup_key for event in fresh + completed])
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result

@@ -45,7 +45,7 @@ CELERY_VHOST = f"{VHOST_PREFIX}-celery"
 BROKER_URL = f"amqp://guest:guest@{RABBIT_HOST}:5672/{CELERY_VHOST}"
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "contract-admin-Pw-7731"
-PROCESS_NAMES = ("web", "worker", "beat", "results")
+PROCESS_NAMES = ("web", "worker", "faces", "beat", "results")
 
 
 def free_port() -> int:

@@ -1,0 +1,56 @@
+"""The platform's face engine: the very engine the boxes run (edge_agent.face), loaded once per
+process, so an embedding the platform computes compares with one a box sent."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from django.conf import settings
+
+from aibox_contract.codes import ContractCodeError
+from aibox_contract.embedding import model_id
+from edge_agent.face.engine import FaceEngine
+
+_lock = threading.Lock()
+_engine: FaceEngine | None = None
+
+
+class NoFace(ValueError):
+    """No face embedding could be had from the picture; the message says why."""
+
+
+def engine() -> FaceEngine:
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = FaceEngine(threads=settings.FACE_ENGINE_THREADS)
+        return _engine
+
+
+def current_model() -> str:
+    """The model id embeddings are stored and searched under (aibox_contract.embedding.model_id)."""
+    return model_id(engine().manifest)
+
+
+def embedding_size() -> int:
+    return engine().embedding_size
+
+
+def picture_embedding(picture: bytes) -> np.ndarray:
+    """The embedding (float32) of the picture's main face: the largest, nearest the centre,
+    as the box picks the face of an enrolment photo. NoFace says why there is none."""
+    face_engine = engine()
+    try:
+        analysis = face_engine.analyse(picture, embed=False)
+    except ContractCodeError as exc:
+        raise NoFace(str(exc)) from exc
+    if not analysis.faces:
+        raise NoFace("No face found in the picture.")
+    height, width = analysis.image.rgb.shape[:2]
+    face = face_engine.main_face(analysis.faces, width, height)
+    return np.asarray(face_engine.embedder.embed(face.chip[None])[0], dtype=np.float32)
+
+
+def similarity(distance: float) -> float:
+    """The score a box gives a match (edge_agent.recognition.similarity): 1 - distance, in [0, 1]."""
+    return round(min(1.0, max(0.0, 1.0 - distance)), 4)

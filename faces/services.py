@@ -1,0 +1,76 @@
+"""Writing face embeddings: the one an event's box sent (ext_data.face_embedding), else one the
+platform computes from the stored spot picture; or, when neither can be had, why not."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from aibox_contract.embedding import FIELD, EmbeddingRefused, decode
+from events.models import Event
+
+from .engine import NoFace, current_model, embedding_size, picture_embedding
+from .models import FaceEmbedding
+
+logger = logging.getLogger("faces")
+
+
+@dataclass
+class Outcome:
+    vector: bytes | None
+    source: str
+    problem: str = ""
+
+
+def sent_embedding(event: Event) -> Outcome | None:
+    """The box's own embedding, if it sent one of the model the platform runs."""
+    field = event.ext_data.get(FIELD) if isinstance(event.ext_data, dict) else None
+    if field is None:
+        return None
+    try:
+        model, raw = decode(field, embedding_size())
+    except EmbeddingRefused as exc:
+        logger.info("event %s: %s", event.pk, exc)
+        return None
+    if model != current_model():
+        return None  # another model's vector does not compare with ours: computed again below
+    return Outcome(raw, FaceEmbedding.Source.BOX)
+
+
+def computed_embedding(event: Event) -> Outcome:
+    """The embedding of the main face in the event's spot picture."""
+    if not event.spot_pic:
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, "No spot picture.")
+    try:
+        picture = (Path(settings.MEDIA_ROOT) / event.spot_pic).read_bytes()
+        vector = picture_embedding(picture)
+    except FileNotFoundError:
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, "The spot picture's file is gone.")
+    except NoFace as exc:
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, str(exc)[:200])
+    return Outcome(vector.astype("<f4").tobytes(), FaceEmbedding.Source.PLATFORM)
+
+
+def embed_events(events: list[Event]) -> dict:
+    """Embed each event that has no vector yet; the rows are written together, after the work,
+    so the transaction is short (faces/index.py relies on that)."""
+    done = set(FaceEmbedding.objects.filter(event__in=events, vector__isnull=False).values_list("event_id", flat=True))
+    outcomes = {event.pk: sent_embedding(event) or computed_embedding(event)
+                for event in events if event.pk not in done}
+    model = current_model()
+    with transaction.atomic():
+        for event_id, outcome in outcomes.items():
+            FaceEmbedding.objects.update_or_create(
+                event_id=event_id,
+                defaults={"vector": outcome.vector, "model": model, "source": outcome.source,
+                          "problem": outcome.problem})
+    embedded = sum(1 for outcome in outcomes.values() if outcome.vector is not None)
+    return {"embedded": embedded, "without_face": len(outcomes) - embedded, "skipped": len(done)}
+
+
+def vector_of(row_vector: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(row_vector), dtype="<f4").astype(np.float32)

@@ -1,0 +1,40 @@
+"""Background embedding on a queue of its own ("faces", CELERY_TASK_ROUTES): the Procfile's
+`faces` worker runs it, so a backlog of pictures never holds up command publishing, and intake
+only schedules it."""
+from celery import shared_task
+
+from events.models import Event
+
+from . import services
+from .index import FaceIndex, index_path
+
+MISSING_PER_RUN = 2000
+
+
+@shared_task
+def embed_events(box_id: int, keys: list[str]) -> dict:
+    """The events of one intake batch (box and dedup keys, as intake knows them)."""
+    return services.embed_events(list(Event.objects.filter(box_id=box_id, dedup_key__in=keys)))
+
+
+@shared_task
+def embed_missing() -> dict:
+    """Events with no embedding row (a task that could not be published, events stored before
+    this feature), newest first, a bounded number per run."""
+    events = list(Event.objects.filter(face__isnull=True).order_by("-id")[:MISSING_PER_RUN])
+    return services.embed_events(events) if events else {"embedded": 0, "without_face": 0, "skipped": 0}
+
+
+@shared_task
+def save_face_index() -> dict:
+    """Bring the index file up to date (training the IVF index once it is large enough), so a
+    process that searches loads it and adds only what came since."""
+    from .engine import current_model, embedding_size
+
+    index = FaceIndex(current_model(), embedding_size())
+    index.load(index_path())
+    added = index.catch_up()
+    compacted = index.compact()
+    if added or compacted or not index_path().exists():
+        index.save(index_path())
+    return {"added": added, "compacted": compacted, "total": index.index.ntotal}
