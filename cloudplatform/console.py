@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 NAV_SECTIONS = [
     ("box-", "boxes"), ("person-", "people"), ("import-", "people"), ("event-", "events"),
     ("group-", "groups"), ("facegroup-", "groups"), ("command-", "commands"), ("fiqa", "fiqa"),
+    ("face-", "faces"),
 ]
 
 

@@ -15,6 +15,7 @@ from distribution.api import CommandViewSet
 from distribution.box_api import PersonDetailsView, PhotoView, ResultView
 from events.api import EventViewSet
 from events.box_api import HistoryEventsView, RealtimeEventView
+from faces.api import FaceSearchView
 from users.api import PermissionGroupViewSet, PersonViewSet
 
 router = DefaultRouter()
@@ -53,9 +54,11 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["devices"]), name="javascript-catalog"),
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
+    path("faces/", include("faces.urls")),
     path("", include("users.urls")),
     path("", include("distribution.urls")),
     path("box/", include(box_urls)),
+    path("api/search/face/", FaceSearchView.as_view(), name="api-search-face"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),

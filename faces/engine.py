@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from aibox_contract.codes import ContractCodeError
 from aibox_contract.embedding import model_id
@@ -45,7 +46,7 @@ def picture_embedding(picture: bytes) -> np.ndarray:
     except ContractCodeError as exc:
         raise NoFace(str(exc)) from exc
     if not analysis.faces:
-        raise NoFace("No face found in the picture.")
+        raise NoFace(gettext_noop("No face found in the picture."))
     height, width = analysis.image.rgb.shape[:2]
     face = face_engine.main_face(analysis.faces, width, height)
     return np.asarray(face_engine.embedder.embed(face.chip[None])[0], dtype=np.float32)

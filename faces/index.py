@@ -31,7 +31,7 @@ from .models import FaceEmbedding
 
 IVF_FROM = 50_000  # below this an exact scan is as fast and needs no training
 NPROBE = 32  # lists visited per search: recall@10 ≥ 0.99 in bench/faces.py
-TRAIN_SAMPLE = 64 * 1024
+TRAIN_SAMPLE = 64 * 1024  # 64 points per list at 1024 lists
 # Rows are indexed once they are this old: an id taken by a transaction that commits later than
 # a higher one is not skipped (the faces task writes in one short transaction per batch).
 SETTLE = timedelta(seconds=5)
@@ -41,7 +41,8 @@ CHUNK = 10_000
 def ivf_index(vectors: np.ndarray, ids: np.ndarray, nlist: int | None = None) -> faiss.Index:
     """An IVF index with 8-bit scalar quantisation, trained on (a sample of) `vectors`."""
     dimension = vectors.shape[1]
-    nlist = nlist or max(64, 1 << round(math.log2(4 * math.sqrt(len(vectors)))))
+    # About sqrt(N) lists (1024 for a million), each trained on at least 39 points as faiss asks.
+    nlist = nlist or max(1, min(1 << round(math.log2(math.sqrt(len(vectors)))), len(vectors) // 39))
     quantizer = faiss.IndexFlatL2(dimension)
     index = faiss.IndexIVFScalarQuantizer(quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit,
                                           faiss.METRIC_L2)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from aibox_contract.embedding import FIELD, EmbeddingRefused, decode
 from events.models import Event
@@ -44,12 +45,12 @@ def sent_embedding(event: Event) -> Outcome | None:
 def computed_embedding(event: Event) -> Outcome:
     """The embedding of the main face in the event's spot picture."""
     if not event.spot_pic:
-        return Outcome(None, FaceEmbedding.Source.PLATFORM, "No spot picture.")
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, gettext_noop("No spot picture."))
     try:
         picture = (Path(settings.MEDIA_ROOT) / event.spot_pic).read_bytes()
         vector = picture_embedding(picture)
     except FileNotFoundError:
-        return Outcome(None, FaceEmbedding.Source.PLATFORM, "The spot picture's file is gone.")
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, gettext_noop("The spot picture's file is gone."))
     except NoFace as exc:
         return Outcome(None, FaceEmbedding.Source.PLATFORM, str(exc)[:200])
     return Outcome(vector.astype("<f4").tobytes(), FaceEmbedding.Source.PLATFORM)
