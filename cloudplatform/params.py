@@ -9,7 +9,3 @@ def as_int(value) -> int | None:
         return None
     return int(text)
 
-
-def as_text(value) -> str:
-    """Free text from a query parameter, trimmed and without NUL (no database takes it in a query)."""
-    return str(value or "").replace("\x00", "").strip()

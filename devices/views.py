@@ -10,7 +10,6 @@ from django.views.generic import DetailView, ListView, UpdateView
 from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
-from cloudplatform.params import as_text
 from distribution.selectors import missing_ids
 from events.selectors import with_devices
 from users.selectors import served_without_photo
@@ -18,6 +17,7 @@ from users.selectors import served_without_photo
 from . import services
 from .box_api import public_root
 from .broker import BrokerAdminError
+from .filters import BoxFilterSet
 from .forms import BoxForm
 from .models import Box
 
@@ -28,11 +28,7 @@ class BoxListView(AdminRequiredMixin, ListView):
     template_name = "devices/box_list.html"
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        search = as_text(self.request.GET.get("q"))
-        if search:
-            queryset = queryset.filter(name__icontains=search) | queryset.filter(dev_sno__icontains=search)
-        return queryset
+        return BoxFilterSet(self.request.GET, queryset=super().get_queryset()).qs
 
 
 class BoxCreateView(AdminRequiredMixin, FormView):

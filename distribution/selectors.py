@@ -1,16 +1,16 @@
-"""Reads about distribution: who a box should hold, and the commands list's filter."""
+"""Reads about distribution: who a box should hold (the commands list's filters are in
+distribution/filters.py)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from cloudplatform.params import as_int, as_text
 from devices.models import Box
 from users.models import Person
 from users.selectors import sendable, served_by
 
-from .models import Command, CommandOutcome, Enrolment
+from .models import CommandOutcome, Enrolment
 
 
 def entitled_people(box: Box) -> QuerySet[Person]:
@@ -39,21 +39,6 @@ def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
     serving = Box.objects.filter(permission_groups__people__identity_id__in=ids)
     holding = Box.objects.filter(enrolments__identity_id__in=ids)
     return list((serving | holding).distinct())
-
-
-def filter_commands(commands: QuerySet[Command], *, box: dict | None = None, state: str | None = None,
-                    method: str | None = None) -> QuerySet[Command]:
-    """`box` is a lookup on the box (by pk in the console, by dev_sno in the API)."""
-    if box and "pk" in box and as_int(box["pk"]) is None:
-        return commands.none()
-    box = {key: as_text(value) for key, value in (box or {}).items()}
-    if box:
-        commands = commands.filter(**{f"box__{key}": value for key, value in box.items()})
-    if state := as_text(state):
-        commands = commands.filter(state=state)
-    if method := as_text(method):
-        commands = commands.filter(method=method)
-    return commands
 
 
 def person_outcomes(person: Person) -> QuerySet[CommandOutcome]:

@@ -17,9 +17,10 @@ from devices.models import Box
 from users.models import Person
 
 from . import services
+from .filters import CommandPageFilterSet
 from .forms import FiqaForm
 from .models import Command
-from .selectors import filter_commands, missing_ids
+from .selectors import missing_ids
 
 
 class PersonSendView(AdminRequiredMixin, View):
@@ -47,11 +48,7 @@ class CommandListView(AdminRequiredMixin, ListView):
         commands = Command.objects.select_related("box").annotate(
             people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
         )
-        params = self.request.GET
-        box = params.get("box")
-        commands = filter_commands(commands, box={"pk": box} if box else None, state=params.get("state"),
-                                   method=params.get("method"))
-        return commands.order_by("-created_at", "-id")
+        return CommandPageFilterSet(self.request.GET, queryset=commands).qs.order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

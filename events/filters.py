@@ -6,23 +6,13 @@ that Until is not before From)."""
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from aibox_contract.people import PERSON_TYPES
+from cloudplatform.filters import LARGEST_ID, PERSON_TYPE_HELP, IntegerFilter
 
 from .forms import Bound, EventFilterForm, MomentField
 from .models import Event, QuarantinedEvent
-
-LARGEST_ID = 10**18 - 1  # ids beyond any row (and within every database's integer)
-
-
-class IntegerFilter(django_filters.NumberFilter):
-    """A whole number (NumberFilter's field takes decimals); the schema's type is the model
-    field's (name a foreign key's target, `box__id`, for it to be an integer)."""
-
-    field_class = forms.IntegerField
 
 
 class MomentFilter(django_filters.CharFilter):
@@ -46,7 +36,6 @@ def box_filter() -> IntegerFilter:
     return IntegerFilter(field_name="box__id", min_value=1, max_value=LARGEST_ID, label=_("Box"), help_text="Box id")
 
 
-TYPE_HELP = "Person type: " + ", ".join(f"{code} {kind.label}" for code, kind in PERSON_TYPES.items())
 
 
 class EventFilterSet(django_filters.FilterSet):
@@ -57,7 +46,7 @@ class EventFilterSet(django_filters.FilterSet):
                                   help_text="Text in the name, identity_id, ep_id or device IP")
     box = box_filter()
     type = IntegerFilter(field_name="person_type", min_value=0, max_value=32767, label=_("Type"),
-                         help_text=TYPE_HELP)
+                         help_text=PERSON_TYPE_HELP)
     ep_id = django_filters.CharFilter(max_length=120, label=_("Device"),
                                       help_text="Front-end device (<dev_sno>__<ip>)")
     identity_id = django_filters.CharFilter(max_length=64, label=_("Identity"))

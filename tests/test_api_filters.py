@@ -8,6 +8,8 @@ FILTERS = {
     "/api/events/": {"q": "string", "box": "integer", "type": "integer", "identity_id": "string",
                      "ep_id": "string", "since": "string", "until": "string"},
     "/api/events/quarantine/": {"box": "integer"},
+    "/api/persons/": {"search": "string", "person_type": "integer", "group": "string"},
+    "/api/commands/": {"box": "string", "state": "string", "method": "string"},
 }
 PAGING = {"limit", "offset"}
 
@@ -27,8 +29,24 @@ def test_list_filters_are_documented_with_their_types(schema, path):
 
 
 def test_a_filter_that_does_not_parse_is_refused_naming_it(admin_client):
-    for path, name in (("/api/events/", "box"), ("/api/events/quarantine/", "box"), ("/api/events/", "type")):
+    for path, name in (("/api/events/", "box"), ("/api/events/quarantine/", "box"), ("/api/events/", "type"),
+                       ("/api/persons/", "person_type")):
         response = admin_client.get(path, {name: "seven"})
         assert response.status_code == 400 and list(response.json()) == [name], (path, response.content)
     assert admin_client.get("/api/events/quarantine/", {"box": 10**18}).status_code == 400  # beyond any id
     assert admin_client.get("/api/events/quarantine/", {"box": 5}).json()["count"] == 0
+
+
+def test_the_console_pages_leave_out_a_filter_that_does_not_parse(admin_client, make_box):
+    from users.models import PermissionGroup, Person
+
+    group = PermissionGroup.objects.create(name="Hall")
+    pat = Person.objects.create(identity_id="P-1", name="Patricia Filterson")
+    pat.permission_groups.add(group)
+    assert "Patricia Filterson" in admin_client.get("/people/", {"type": "abc", "q": "filterson"}).content.decode()
+    assert "Patricia Filterson" in admin_client.get("/people/", {"group": group.pk}).content.decode()
+    for group_id in ("abc", "-1", str(group.pk + 1)):  # a group that cannot exist, or does not: nobody
+        assert "Patricia Filterson" not in admin_client.get("/people/", {"group": group_id}).content.decode()
+    make_box("Filtered box")
+    assert "Filtered box" in admin_client.get("/boxes/", {"q": "filtered"}).content.decode()
+    assert "Filtered box" not in admin_client.get("/boxes/", {"q": "other"}).content.decode()

@@ -1,6 +1,6 @@
 """Administrators' REST API for people and groups."""
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from aibox_contract.codes import ContractCodeError
 
 from . import services
+from .filters import PersonFilterSet
 from .models import PermissionGroup, Person
-from .selectors import filter_people
 from .serializers import PermissionGroupSerializer, PersonSerializer
 
 
@@ -18,22 +18,16 @@ def photo_error(exc: ContractCodeError) -> Response:
                     status=status.HTTP_400_BAD_REQUEST)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("search", str, description="Part of a name or identity_id."),
-    OpenApiParameter("person_type", int), OpenApiParameter("group", str, description="Permission group name."),
-])
 class PersonViewSet(viewsets.ModelViewSet):
     serializer_class = PersonSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PersonFilterSet
     lookup_field = "identity_id"
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        people = Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box",
-                                                 "enrolments__command")
-        params = self.request.query_params
-        group = params.get("group")
-        return filter_people(people, search=params.get("search", ""), person_type=params.get("person_type"),
-                             group={"name": group} if group else None).distinct()
+        return Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box",
+                                               "enrolments__command").distinct()
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)

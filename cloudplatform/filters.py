@@ -1,0 +1,30 @@
+"""Filters the apps' FilterSets share (django-filter)."""
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from aibox_contract.people import PERSON_TYPES
+
+PERSON_TYPE_HELP = "Person type: " + ", ".join(f"{code} {kind.label}" for code, kind in PERSON_TYPES.items())
+LARGEST_ID = 10**18 - 1  # beyond any row, and within every database's integer
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number (NumberFilter's field takes decimals); the schema's type is the model
+    field's (name a foreign key's target, `box__id`, for it to be an integer)."""
+
+    field_class = forms.IntegerField
+
+
+def pk_filter(field_name: str) -> django_filters.CharFilter:
+    """An object by id, as the console's menus send it; an id that cannot exist finds nothing
+    (rather than filtering nothing)."""
+
+    def by_pk(queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value.isdigit() or int(value) > LARGEST_ID:
+            return queryset.none()
+        return queryset.filter(**{field_name: int(value)})
+
+    return django_filters.CharFilter(method=by_pk)
