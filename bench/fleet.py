@@ -1,25 +1,25 @@
-"""Fleet simulation: N protocol-level boxes against the platform's own processes.
+"""Fleet simulation: N protocol-level boxes, in one asyncio process, against the platform's processes.
 
-Each simulated box does what a real one does on the wire, without a face engine: it logs
-in over HTTP, connects to RabbitMQ with its own credentials, answers every command
-(fetching the people's details, answering on the upload queue), sends its status every
-`deviceMonitorPeriod` and its passage records every `recordUploadPeriod`, at
-`--event-rate` events per second per box. Prints logins per second, the time to give
-`--people` people to every box (assignment to every enrolment stored), event intake per
-second at steady state with p50 / p99 request latency, and the platform's CPU and memory.
+The boxes are bench/fleet_boxes.py's: each logs in over HTTP, connects to RabbitMQ with its own
+account (aio-pika, no thread per box), answers every command after fetching the people's details
+and photos (one shared aiohttp connection pool), sends its status every `deviceMonitorPeriod`
+and `--event-rate` passage records a second in batches every `recordUploadPeriod`. Prints the
+time for all boxes to log in, the time to give `--people` people to every box (until every
+enrolment is stored), event intake at steady state with p50 / p99 request latency, the
+platform's CPU and memory, the simulated fleet's own CPU and memory, and what was lost or doubled.
 
-    .venv/bin/python bench/fleet.py --boxes 100 [--people 1000] [--event-rate 0.5] [--duration 60]
+    .venv/bin/python bench/fleet.py --boxes 100 [--people 100] [--event-rate 0.4] [--duration 60]
 
-Starts the platform (uvicorn with `--web-workers`, a Celery worker, the results consumer)
-on a temporary SQLite database (or DATABASE_URL), in vhosts of its own.
+Starts the platform (uvicorn with `--web-workers`, a Celery worker, the results consumer) on a
+temporary SQLite database (or DATABASE_URL), in vhosts of its own; refuses to start when its
+port is taken.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import asyncio
 import os
-import random
-import threading
+import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,250 +34,181 @@ from common import (
     stop,
     wait_until_up,
 )
+from fleet_boxes import Fleet, raise_file_limit, start_boxes, stop_boxes
 
 BASE = f"http://127.0.0.1:{PORT}"
 
 
-class SimulatedBox:
-    """One box at protocol level: its login, its broker connection and what it reports."""
-
-    def __init__(self, dev_sno: str, index: int) -> None:
-        from edge_agent.platform import resilient_session
-
-        self.dev_sno = dev_sno
-        self.mac = f"0x0000f1ee{index:04x}"
-        self.http = resilient_session()  # as the agent does
-        self.login: dict = {}
-        self.commands = 0
-        self.refused = 0
-        self.reconnects = 0
-        self.sequence = 0
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def log_in(self) -> None:
-        response = self.http.get(f"{BASE}/box/login", params={"dev_sno": self.dev_sno, "hex_mac": self.mac},
-                                 timeout=60)
-        response.raise_for_status()
-        self.login = response.json()
-
-    def url(self, address: str) -> str:
-        return address if address.startswith("http") else BASE + address
-
-    def listen(self) -> None:
-        self.thread = threading.Thread(target=self._consume, name=self.dev_sno, daemon=True)
-        self.thread.start()
-
-    def _consume(self) -> None:
-        """Like the agent: when the broker drops the connection (a heartbeat missed while the
-        box waited on an overloaded platform), connect again; unacked commands come back."""
-        import pika
-
-        while not self.stopping.is_set():
-            try:
-                self._consume_once()
-            except pika.exceptions.AMQPError:
-                self.reconnects += 1
-                time.sleep(1)
-
-    def _consume_once(self) -> None:
-        import pika
-
-        mq = self.login["rabbitmq"]
-        credentials = pika.PlainCredentials(mq["login"], mq["password"])
-        connection = pika.BlockingConnection(pika.ConnectionParameters(
-            mq["host"], int(mq["port"]), mq["vHost"], credentials, heartbeat=60, blocked_connection_timeout=300))
-        upload = pika.BlockingConnection(pika.ConnectionParameters(
-            mq["host"], int(mq["port"]), mq["uploadVHost"], credentials, heartbeat=60))
-        upload_channel = upload.channel()
-        channel = connection.channel()
-        channel.basic_qos(prefetch_count=2)
-
-        def on_command(ch, method, properties, body) -> None:
-            command = json.loads(body)
-            users = []
-            if command.get("method") == "add_users_plus":
-                reply = self.http.post(self.url(command["extend_params"]["path"]),
-                                       json={"userid_list": command["userid_list"]}, timeout=120)
-                if not reply.ok:  # the platform is overloaded even after retries: take the command again later
-                    self.refused += 1
-                    time.sleep(2)
-                    ch.basic_nack(method.delivery_tag, requeue=True)
-                    return
-                users = reply.json()["data"]["user_list"]
-            result = {"success": True, "code": 0, "message": "ok", "dev_sno": self.dev_sno,
-                      "messageKey": command.get("method"), "messageId": command.get("messageId"),
-                      "result": {"failed_users": [], "success_users": [
-                          {"userid": u["identity_id"], "username": u.get("info", {}).get("name", ""), "code": 0,
-                           "message": "ok"} for u in users] or [
-                          {"userid": i, "code": 0, "message": "ok"} for i in command.get("userid_list", [])]}}
-            upload_channel.basic_publish("", mq["uploadQueue"], json.dumps(result).encode(),
-                                         pika.BasicProperties(delivery_mode=2))
-            ch.basic_ack(method.delivery_tag)
-            self.commands += 1
-
-        channel.basic_consume(mq["queue"], on_command)
-        while not self.stopping.is_set():
-            connection.process_data_events(time_limit=0.5)
-            upload.process_data_events(time_limit=0)
-        connection.close()
-        upload.close()
-
-    def status(self) -> float:
-        body = {"gateway_ip": "10.9.0.1", "gateway_name": self.dev_sno, "gateway_status": "online",
-                "gateway_sn": self.mac[2:], "dev_sno": self.dev_sno,
-                "gateway_ext_data": {"sw_version": "fleet-sim", "cpu_usage": random.uniform(5, 60),
-                                     "memory_size": 4, "memory_usage": 0.3, "disk_size": 64, "disk_free_size": 40},
-                "sub_devices": [{"ep_id": f"{self.dev_sno}__10.9.0.2", "ep_name": "gate", "ep_ip": "10.9.0.2",
-                                 "ep_status": "online", "ep_type": 0}]}
-        started = time.perf_counter()
-        self.http.post(self.url(self.login["deviceMonitorAddr"]), json=body, timeout=60).raise_for_status()
-        return time.perf_counter() - started
-
-    def history(self, count: int) -> float:
-        now = int(time.time() * 1000)
-        batch = []
-        for _ in range(count):
-            self.sequence += 1
-            batch.append({"identity_id": f"F{self.sequence % 1000:04d}", "identity_name": "Fleet person",
-                          "group_name": "default_group", "timestamp": now + self.sequence, "score": 0.8,
-                          "reg_pic": "", "ext_data": {"device_ip": "10.9.0.2", "ep_id": f"{self.dev_sno}__10.9.0.2",
-                                                      "person_type": 1, "device_type": "0", "grab_fiqa_info": {},
-                                                      "box_fiqa_info": {}, "dev_sno": self.dev_sno}})
-        started = time.perf_counter()
-        response = self.http.post(self.url(self.login["recordAddr"]), json=batch, timeout=60)
-        response.raise_for_status()
-        return time.perf_counter() - started
-
-
 def run(args) -> None:
-    from django.db import connection
-
     from devices.broker import broker_admin
-    from devices.services import create_box
-    from distribution.models import Enrolment
-    from users import services
-    from users.models import PermissionGroup, Person
-    from users.photos import store_photo
 
     admin = broker_admin()
     admin.ensure_platform_topology()
-    started = time.perf_counter()
-    with ThreadPoolExecutor(8) as pool:
-        boxes = list(pool.map(lambda i: _create(create_box, i), range(args.boxes)))
-    connection.close()
-    print(f"{args.boxes} boxes created (broker identities included) in {time.perf_counter() - started:.1f} s")
-    photos = [store_photo(p.read_bytes()) for p in sorted(FACES.glob("enroll/*/1.jpg"))]
-    people = Person.objects.bulk_create(
-        Person(identity_id=f"F{i:05d}", name=f"Fleet person {i}", photo=photos[i % len(photos)].path,
-               photo_sha256=photos[i % len(photos)].sha256, thumbnail=photos[i % len(photos)].thumbnail)
-        for i in range(args.people))
-    group = PermissionGroup.objects.create(name="fleet")
-    PermissionGroup.people.through.objects.bulk_create(
-        PermissionGroup.people.through(person_id=p.pk, permissiongroup_id=group.pk) for p in people)
-
+    boxes = create_boxes(args.boxes)
+    group = create_people(args.people)
     processes = start_platform(workers=args.web_workers)
-    pids = [p.pid for p in processes]
-    simulated = [SimulatedBox(box.dev_sno, i) for i, box in enumerate(boxes)]
     try:
         import requests
 
         wait_until_up(requests.Session(), BASE)
-        started = time.perf_counter()
-        with ThreadPoolExecutor(32) as pool:
-            list(pool.map(SimulatedBox.log_in, simulated))
-        logins_per_second = len(simulated) / (time.perf_counter() - started)
-        for box in simulated:
-            box.listen()
-
-        started = time.perf_counter()
-        services.set_group_boxes(group, boxes)
-        wanted = args.people * len(boxes)
-        while (done := Enrolment.objects.filter(state="enrolled").count()) < wanted:
-            if time.perf_counter() - started > args.distribution_timeout:
-                print(f"distribution: only {done}/{wanted} enrolments stored after {args.distribution_timeout} s")
-                break
-            time.sleep(1)
-        distribution_seconds = time.perf_counter() - started
-        connection.close()
-
-        cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
-        latencies, sent = steady_state(simulated, args)
-        wall = time.perf_counter() - wall_before
-        cpu = (cpu_seconds(pids) - cpu_before) / wall
-        rss = current_rss_mib(pids)
+        figures = asyncio.run(drive(args, boxes, group, [p.pid for p in processes]))
     finally:
-        for box in simulated:
-            box.stopping.set()
         stop(processes)
-        for box in boxes:
-            admin.delete_box_resources(box)
-
-    print(f"\nfleet of {args.boxes} boxes, {args.people} people, {args.event_rate} events/s per box, "
-          f"{args.web_workers} web worker(s), {os.cpu_count()} cores, database "
-          f"{'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
-    print(f"  logins per second                      {logins_per_second:10.1f}")
-    print(f"  {args.people} people to every box (enrolled)  {distribution_seconds:10.1f} s")
-    offered = args.boxes * max(1, round(args.event_rate * 5)) / 5
-    print(f"  event intake at steady state           {sent / wall:10.1f} events/s (offered {offered:.0f})")
-    print(f"  intake request latency p50 / p99       {percentile(latencies, 0.5) * 1000:6.1f} / "
-          f"{percentile(latencies, 0.99) * 1000:.1f} ms")
-    print(f"  platform CPU (all processes)           {cpu * 100:10.0f} %  (of {os.cpu_count() * 100} %)")
-    print(f"  platform memory (resident, now)        {rss:10.0f} MiB")
-    print(f"  details requests refused after retries {sum(box.refused for box in simulated):10d}, "
-          f"broker reconnections {sum(box.reconnects for box in simulated)}")
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(admin.delete_box_resources, boxes))
+    print_figures(args, figures)
 
 
-def _create(create_box, i: int):
+def create_boxes(count: int) -> list:
     from django.db import connection
 
+    from devices.services import create_box
+
+    def create(i: int):
+        try:
+            return create_box(name=f"fleet {i:04d}", record_upload_period=5, device_monitor_period=20)
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        boxes = list(pool.map(create, range(count)))
+    print(f"{count} boxes created (broker identities included) in {time.perf_counter() - started:.1f} s", flush=True)
+    return boxes
+
+
+def create_people(count: int):
+    """`count` people with photos (the dataset's enrolment photos, repeated) in one group."""
+    from users.models import PermissionGroup, Person
+    from users.photos import store_photo
+
+    photos = [store_photo(p.read_bytes()) for p in sorted(FACES.glob("enroll/*/1.jpg"))]
+    people = Person.objects.bulk_create(
+        Person(identity_id=f"F{i:05d}", name=f"Fleet person {i}", photo=photos[i % len(photos)].path,
+               photo_sha256=photos[i % len(photos)].sha256, thumbnail=photos[i % len(photos)].thumbnail)
+        for i in range(count))
+    group = PermissionGroup.objects.create(name="fleet")
+    PermissionGroup.people.through.objects.bulk_create(
+        PermissionGroup.people.through(person_id=p.pk, permissiongroup_id=group.pk) for p in people)
+    return group
+
+
+async def drive(args, boxes: list, group, pids: list[int]) -> dict:
+    """All boxes start together; then the group is given to them; then the steady state is measured."""
+    fleet = Fleet(args.http_connections, args.event_rate)
+    fleet.tally.measuring = False
+    run_cpu, run_wall = time.process_time(), time.perf_counter()
+    simulated, login_seconds = await start_boxes(fleet, f"{BASE}/box/login", [b.dev_sno for b in boxes])
+    print(f"{len(simulated)} boxes logged in within {login_seconds:.1f} s", flush=True)
+    distribution_seconds, enrolled = await distribute(args, boxes, group)
+    fleet.tally.measuring = True
+    stored_before, fleet_cpu_before = fleet.tally.passages_stored, time.process_time()
+    cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
+    await asyncio.sleep(args.duration)
+    wall = time.perf_counter() - wall_before
+    figures = {"login_seconds": login_seconds, "distribution_seconds": distribution_seconds,
+               "enrolled": enrolled, "wall": wall, "platform_cpu": (cpu_seconds(pids) - cpu_before) / wall,
+               "platform_rss": current_rss_mib(pids), "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
+               "intake": (fleet.tally.passages_stored - stored_before) / wall}
+    figures["fleet_cpu_run"] = (time.process_time() - run_cpu) / (time.perf_counter() - run_wall)
+    await stop_boxes(fleet, simulated)
+    figures["fleet_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["tally"] = fleet.tally
+    figures["platform"] = await asyncio.to_thread(platform_counts, boxes)
+    return figures
+
+
+async def distribute(args, boxes: list, group) -> tuple[float, int]:
+    """Give the group (its `--people`) to every box; seconds until every enrolment is stored."""
+    from django.db import connection
+
+    from distribution.models import Enrolment
+    from users import services
+
+    def assign() -> None:
+        services.set_group_boxes(group, boxes)
+        connection.close()
+
+    def enrolled() -> int:
+        try:
+            return Enrolment.objects.filter(box__in=boxes, state="enrolled").count()
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.to_thread(assign)
+    wanted = args.people * len(boxes)
+    while (done := await asyncio.to_thread(enrolled)) < wanted:
+        if time.perf_counter() - started > args.distribution_timeout:
+            print(f"distribution: only {done}/{wanted} enrolments stored after {args.distribution_timeout} s")
+            break
+        await asyncio.sleep(1)
+    return time.perf_counter() - started, done
+
+
+def platform_counts(boxes: list) -> dict:
+    """What the platform stored for these boxes, to count against what the boxes did."""
+    from django.db import connection
+
+    from distribution.models import Command
+    from events.models import Event
+
     try:
-        return create_box(name=f"fleet {i:04d}", record_upload_period=5, device_monitor_period=20)
+        commands = Command.objects.filter(box__in=boxes)
+        return {"commands": commands.count(), "commands_finished": commands.filter(state__in=Command.FINISHED).count(),
+                "events": Event.objects.filter(box__in=boxes).count()}
     finally:
         connection.close()
 
 
-def steady_state(boxes: list[SimulatedBox], args) -> tuple[list[float], int]:
-    """Every box sends its history every recordUploadPeriod and its status every
-    deviceMonitorPeriod, spread over the period, for `duration` seconds."""
-    period, status_period = 5.0, 20.0
-    per_batch = max(1, round(args.event_rate * period))
-    jobs = []  # (due time, kind, box)
-    start = time.monotonic()
-    for i, box in enumerate(boxes):
-        offset = period * i / len(boxes)
-        jobs += [(start + offset + k * period, "history", box) for k in range(int(args.duration / period))]
-        jobs += [(start + status_period * i / len(boxes) + k * status_period, "status", box)
-                 for k in range(int(args.duration / status_period))]
-    jobs.sort(key=lambda job: job[0])
-    latencies, sent, lock = [], [0], threading.Lock()
-
-    def perform(job) -> None:
-        due, kind, box = job
-        delay = due - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        took = box.history(per_batch) if kind == "history" else box.status()
-        with lock:
-            latencies.append(took)
-            if kind == "history":
-                sent[0] += per_batch
-
-    with ThreadPoolExecutor(64) as pool:
-        list(pool.map(perform, jobs))
-    return latencies, sent[0]
+def print_figures(args, figures: dict) -> None:
+    tally, stored = figures["tally"], figures["platform"]
+    summary = tally.summary()
+    history = [seconds for kind, seconds in tally.latencies if kind == "history"]
+    print(f"\nfleet of {args.boxes} boxes, {args.people} people, {args.event_rate} passages/s per box, "
+          f"{args.web_workers} web worker(s), {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}, database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
+    print(f"  all boxes logged in within             {figures['login_seconds']:10.1f} s "
+          f"({args.boxes / figures['login_seconds']:.1f} logins/s, {tally.login_retries} retries)")
+    print(f"  {args.people} people to every box (stored)    {figures['distribution_seconds']:10.1f} s "
+          f"({figures['enrolled']} of {args.people * args.boxes} enrolments)")
+    print(f"  event intake at steady state           {figures['intake']:10.1f} events/s "
+          f"(offered {args.boxes * args.event_rate:.0f})")
+    print(f"  intake request latency p50 / p99       {percentile(history, 0.5) * 1000:6.1f} / "
+          f"{percentile(history, 0.99) * 1000:.1f} ms ({len(history)} batches)")
+    print(f"  platform CPU (all processes)           {figures['platform_cpu'] * 100:10.0f} %  "
+          f"(of {os.cpu_count() * 100} %)")
+    print(f"  platform memory (resident, now)        {figures['platform_rss']:10.0f} MiB")
+    print(f"  simulated fleet CPU, steady / whole run {figures['fleet_cpu'] * 100:9.0f} % / "
+          f"{figures['fleet_cpu_run'] * 100:.0f} %, peak memory {figures['fleet_rss']:.0f} MiB (one process, "
+          f"Django's set-up included)")
+    print(f"  statuses sent / refused                {tally.statuses:10d} / {tally.status_failures}")
+    print(f"  commands issued / delivered / answered {stored['commands']:10d} / "
+          f"{summary['commands_delivered_unique']} / {tally.answered} (finished on the platform: "
+          f"{stored['commands_finished']})")
+    lost = tally.passages_recorded - tally.passages_held - stored["events"]
+    print(f"  lost: commands never delivered         {stored['commands'] - summary['commands_delivered_unique']:10d}, "
+          f"passages {lost} (recorded {tally.passages_recorded}, stored {stored['events']}, still held by the "
+          f"boxes {tally.passages_held}, {tally.passage_batch_failures} batches refused and re-sent)")
+    print(f"  doubled: commands delivered again      {summary['commands_delivered_again']:10d}, people enrolled "
+          f"twice on a box {summary['people_enrolled_twice_or_more']}")
+    print(f"  details requests / refused after retries {tally.details_requests:8d} / {tally.details_refused}, "
+          f"photos {tally.photos} ({tally.photo_bytes / 2**20:.0f} MiB, {tally.photo_failures} failed), "
+          f"broker reconnections {tally.broker_reconnections}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--boxes", type=int, default=10)
-    parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--event-rate", type=float, default=0.5, help="passage events per second per box")
+    parser.add_argument("--people", type=int, default=100)
+    parser.add_argument("--event-rate", type=float, default=0.4, help="passage records per second per box")
     parser.add_argument("--duration", type=float, default=60, help="seconds of steady state measured")
     parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--http-connections", type=int, default=64, help="the fleet's shared HTTP pool")
     parser.add_argument("--distribution-timeout", type=float, default=1800)
     args = parser.parse_args()
     os.environ["BOX_LOGIN_RATE_PER_CODE"] = "100000/min"
+    raise_file_limit()
     run_on_fresh_platform(run, args, prefix="aibox-fleet-")
 
 
