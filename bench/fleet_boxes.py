@@ -64,6 +64,8 @@ class Tally:
     passages_held: int = 0  # not yet taken by the platform when the boxes stopped (they would re-send)
     deliveries: int = 0
     answered: int = 0
+    answer_retries: int = 0  # results published again because the upload connection was lost
+    ack_failures: int = 0
     answered_again: int = 0  # a command taken again after it was answered: answered from the box's store
     details_requests: int = 0
     details_refused: int = 0
@@ -142,6 +144,7 @@ class SimulatedBox:
         self.handled: dict[str, dict] = {}
         self.progress: dict[str, dict[str, dict]] = {}
         self.connections: list[aio_pika.abc.AbstractRobustConnection] = []
+        self.upload_connection: aio_pika.abc.AbstractRobustConnection | None = None
         self.upload_channel: aio_pika.abc.AbstractChannel | None = None
         self.tasks: list[asyncio.Task] = []
 
@@ -186,16 +189,20 @@ class SimulatedBox:
     async def listen(self) -> None:
         """Connect to vHost and uploadVHost, bind unless unNeedBindExchange, consume one at a time."""
         mq = self.reply["rabbitmq"]
-        upload = await self._connect(mq["uploadVHost"])
-        self.upload_channel = await upload.channel(publisher_confirms=True)
+        self.upload_connection = await self._connect(mq["uploadVHost"])
+        self.upload_channel = await self.upload_connection.channel(publisher_confirms=True)
         commands = await self._connect(mq["vHost"])
         channel = await commands.channel()
         await channel.set_qos(prefetch_count=1)
-        queue = await channel.get_queue(mq["queue"], ensure=False)
+        # Declared (passively: the box may not create them) rather than merely named, so the
+        # robust channel declares, binds and consumes again after a reconnection.
+        queue = await channel.declare_queue(mq["queue"], passive=True)
         if not mq.get("unNeedBindExchange", False):
-            exchange = mq["exchange"]
-            await channel.get_exchange(exchange["name"], ensure=bool(exchange.get("passive", True)))
-            await queue.bind(exchange["name"], routing_key=mq["queue"])
+            spec = mq["exchange"]
+            exchange = await channel.declare_exchange(
+                spec["name"], spec["type"], durable=bool(spec["durable"]), auto_delete=bool(spec["auto_delete"]),
+                passive=bool(spec.get("passive", False)), arguments=spec.get("arguments") or None)
+            await queue.bind(exchange, routing_key=mq["queue"])
         await queue.consume(self._on_command)
 
     async def _on_command(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
@@ -214,16 +221,57 @@ class SimulatedBox:
             # answer 50073 for people the platform could have served (the bench counts delivery).
             tally.details_refused += 1
             await asyncio.sleep(2)
-            await message.nack(requeue=True)
+            try:
+                await message.nack(requeue=True)
+            except Exception:  # the connection went away: the broker gives the command again anyway
+                pass
             return
         tally.answered_again += message_id in self.handled
         self.handled[message_id] = result
-        await self._answer(command, result)
-        await message.ack()
+        if not await self._answer(command, result):
+            try:  # given back: taken again, and answered from the store, once the upload side is back
+                await message.nack(requeue=True)
+            except Exception:  # the command connection went away too: the broker gives it again anyway
+                pass
+            return
+        try:
+            await asyncio.wait_for(message.ack(), 10)
+        except Exception:  # the command connection went away: it comes back and is answered again
+            tally.ack_failures += 1
         tally.answered += 1
 
-    async def _answer(self, command: dict, result: dict) -> None:
-        """Upstream §5.4 on the upload queue, persistent, confirmed by the broker."""
+    async def _answer(self, command: dict, result: dict) -> bool:
+        """Upstream §5.4 on the upload queue, persistent, confirmed by the broker; when the upload
+        connection is lost, again once the robust connection is back (a minute at most)."""
+        for _ in range(12):
+            try:
+                await asyncio.wait_for(self._publish_result(command, result), 10)
+                return True
+            except Exception:  # aio-pika's connection and channel errors, or no confirmation in 10 s
+                self.fleet.tally.answer_retries += 1
+                await asyncio.sleep(1)
+                await self._reopen_upload_channel()
+        return False
+
+    async def _reopen_upload_channel(self) -> None:
+        """As the agent does when its result connection is closed: a new connection and channel.
+        (aio-pika's robust connection comes back after its node died, but a channel that was
+        publishing then can stay unusable: seen in bench/cluster_drill.py.)"""
+        old, self.upload_connection = self.upload_connection, None
+        if old is not None:
+            self.connections.remove(old)
+            try:
+                await asyncio.wait_for(old.close(), 5)
+            except Exception:  # already gone with its node
+                pass
+        try:
+            self.upload_connection = await asyncio.wait_for(self._connect(self.reply["rabbitmq"]["uploadVHost"]), 15)
+            self.upload_channel = await asyncio.wait_for(
+                self.upload_connection.channel(publisher_confirms=True), 10)
+        except Exception:  # not reachable yet: the next attempt tries again
+            pass
+
+    async def _publish_result(self, command: dict, result: dict) -> None:
         mq = self.reply["rabbitmq"]
         body = {k: v for k, v in result.items() if k not in ("success", "code", "message")}
         envelope = {"success": result.get("success", True), "code": result.get("code", 0),
