@@ -234,6 +234,9 @@ BOX_LOGIN_RATE_PER_CODE = env.str("BOX_LOGIN_RATE_PER_CODE", default="20/min")
 BOX_LOGIN_RATE_PER_ADDRESS = env.str("BOX_LOGIN_RATE_PER_ADDRESS", default="300/min")
 
 CELERY_BROKER_URL = BROKER_URL
+# "quorum" on a RabbitMQ cluster: Celery's own queues are then replicated too, and the worker
+# survives the loss of the node that held them (classic queues: it exits, bench/cluster_drill.py).
+CELERY_TASK_DEFAULT_QUEUE_TYPE = env.str("CELERY_QUEUE_TYPE", default="classic")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
