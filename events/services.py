@@ -16,13 +16,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
+from rest_framework import serializers
 
 from cloudplatform import live
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
 
 from .bodies import FormEvent, preview, raw_json
-from .box_serializers import PassageRecordSerializer, refusal_reason
+from .box_serializers import refusal_reason, validated_record
 from .models import Event, QuarantinedEvent
 from .pictures import PictureRefused, store_picture
 from .signals import events_stored
@@ -74,10 +75,11 @@ def parse_event(raw) -> tuple[Event, dict[str, Any]]:
         raise EventRefused(raw.problem)
     if not isinstance(raw, dict):
         raise EventRefused(f"not a JSON object but {_json_kind(raw)}.")
-    record = PassageRecordSerializer(data=raw)
-    if not record.is_valid():
-        raise EventRefused(refusal_reason(record.errors))
-    return event_of(record.validated_data)
+    try:
+        record = validated_record(raw)
+    except serializers.ValidationError as exc:
+        raise EventRefused(refusal_reason(exc.detail)) from exc
+    return event_of(record)
 
 
 def event_of(record: dict) -> tuple[Event, dict[str, Any]]:
