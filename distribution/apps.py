@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DistributionConfig(AppConfig):
     name = "distribution"
     verbose_name = "Distribution"
+
+    def ready(self) -> None:
+        # Connects the receivers of the people registry's signals (Django's way: at start-up,
+        # once the models are loaded).
+        from . import receivers  # noqa: F401

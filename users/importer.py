@@ -21,10 +21,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from aibox_contract.codes import ContractCodeError
-from distribution.services import sync_people
 
 from . import services
 from .models import ImportJob, PermissionGroup, Person, PersonType
+from .signals import announce_people_changed
 
 TYPE_NAMES = {label.lower(): value for value, label in PersonType.choices}
 PROGRESS_EVERY = 10
@@ -168,8 +168,8 @@ def _import_rows(job: ImportJob) -> ImportJob:
             job.save(update_fields=["total", "processed", "succeeded", "failed", "report"])
     photos.close()
     with transaction.atomic():
-        sync_people(created)
-        sync_people(updated, refresh=True)
+        announce_people_changed(created)
+        announce_people_changed(updated, refresh=True)
     job.state, job.finished_at = ImportJob.State.DONE, timezone.now()
     job.save()
     return job

@@ -1,4 +1,5 @@
-"""Writes to people and groups; each one queues the commands that keep boxes in step."""
+"""Writes to people and groups. Each one announces what it changed (users/signals.py), inside its
+transaction; distribution queues the commands that keep boxes in step."""
 from __future__ import annotations
 
 import uuid
@@ -8,11 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from devices.models import Box
-from distribution.selectors import boxes_holding_or_serving
-from distribution.services import sync_box, sync_people
 
 from .models import FaceGroup, PermissionGroup, Person
 from .photos import store_photo
+from .signals import announce_people_changed, announce_service_changed
 
 
 class DuplicateIdentity(ValueError):
@@ -51,7 +51,7 @@ def create_person(
         person.permission_groups.set(permission_groups)
         person.face_groups.set(face_groups)
         if distribute:
-            sync_people([identity_id])
+            announce_people_changed([identity_id])
     return person
 
 
@@ -81,17 +81,29 @@ def update_person(
         if face_groups is not None:
             person.face_groups.set(face_groups)
         if distribute:
-            sync_people([person.identity_id], refresh=details_changed)
+            announce_people_changed([person.identity_id], refresh=details_changed)
     return person
 
 
 def delete_person(person: Person) -> None:
+    """The boxes still holding the person (their enrolments outlive them) are told to delete them."""
     with transaction.atomic():
         identity_id = person.identity_id
-        boxes = boxes_holding_or_serving([identity_id])
         person.delete()
-        for box in boxes:
-            sync_box(box, [identity_id])
+        announce_people_changed([identity_id])
+
+
+def save_group(group: PermissionGroup, *, boxes: Iterable[Box] | None = None, **fields) -> PermissionGroup:
+    """Create (`group` unsaved) or update a permission group with `fields`, and with `boxes`
+    given, make them exactly its boxes (see set_group_boxes). The console's form and the API
+    both save through here."""
+    with transaction.atomic():
+        for key, value in fields.items():
+            setattr(group, key, value)
+        group.save()
+        if boxes is not None:
+            set_group_boxes(group, boxes)
+    return group
 
 
 def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
@@ -102,8 +114,7 @@ def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
         group.boxes.set(boxes)
         after = set(group.boxes.all())
         members = list(group.people.values_list("identity_id", flat=True))
-        for box in before ^ after:
-            sync_box(box, members)
+        announce_service_changed(before ^ after, members)
 
 
 def delete_group(group: PermissionGroup) -> None:
@@ -111,8 +122,7 @@ def delete_group(group: PermissionGroup) -> None:
         boxes = list(group.boxes.all())
         members = list(group.people.values_list("identity_id", flat=True))
         group.delete()
-        for box in boxes:
-            sync_box(box, members)
+        announce_service_changed(boxes, members)
 
 
 def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
@@ -120,5 +130,4 @@ def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
         before = set(group.people.values_list("identity_id", flat=True))
         group.people.set(people)
         after = set(group.people.values_list("identity_id", flat=True))
-        for box in group.boxes.all():
-            sync_box(box, before ^ after)
+        announce_service_changed(group.boxes.all(), before ^ after)
