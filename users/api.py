@@ -1,5 +1,4 @@
 """Administrators' REST API for people and groups."""
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
@@ -67,17 +66,12 @@ class PermissionGroupViewSet(viewsets.ModelViewSet):
     serializer_class = PermissionGroupSerializer
 
     def perform_create(self, serializer) -> None:
-        with transaction.atomic():
-            boxes = serializer.validated_data.pop("boxes", [])
-            group = serializer.save()
-            services.set_group_boxes(group, boxes)
+        fields = dict(serializer.validated_data)
+        serializer.instance = services.save_group(PermissionGroup(), boxes=fields.pop("boxes", []), **fields)
 
     def perform_update(self, serializer) -> None:
-        with transaction.atomic():
-            boxes = serializer.validated_data.pop("boxes", None)
-            group = serializer.save()
-            if boxes is not None:
-                services.set_group_boxes(group, boxes)
+        fields = dict(serializer.validated_data)
+        serializer.instance = services.save_group(serializer.instance, boxes=fields.pop("boxes", None), **fields)
 
     def perform_destroy(self, group: PermissionGroup) -> None:
         services.delete_group(group)

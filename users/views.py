@@ -167,9 +167,7 @@ class GroupFormView(CreateOrEditMixin, FormView):
     context_name = "group"
 
     def form_valid(self, form: PermissionGroupForm) -> HttpResponse:
-        with transaction.atomic():
-            group = form.save()
-            services.set_group_boxes(group, form.cleaned_data["boxes"])
+        group = services.save_group(form.save(commit=False), boxes=form.cleaned_data["boxes"])
         messages.success(self.request, _("Saved group %(name)s; its boxes are being updated.") % {"name": group.name})
         return redirect("group-list")
 
