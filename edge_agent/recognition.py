@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from aibox_contract import embedding
 from aibox_contract.people import BLACKLIST, STRANGER
 
 from .config import Settings
@@ -166,6 +167,9 @@ class Recognizer:
                 "grab_fiqa_info": {},
                 "box_fiqa_info": recognition.face.fiqa("high"),
                 "dev_sno": dev_sno,
+                # Our extension (docs/contract-extensions.md): the probe's embedding, which the
+                # platform stores as sent instead of computing it again from spot_pic.
+                embedding.FIELD: embedding.encode(recognition.face.embedding, embedding.model_id(self.engine.manifest)),
             },
         }
         mode = self.settings.get("spot_pic_mode", "face")
