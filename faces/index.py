@@ -126,7 +126,9 @@ class FaceIndex:
         os.replace(handle.name, path)
 
     def load(self, path: Path) -> bool:
-        """Take the file's index if it is of this model and newer than ours."""
+        """Take the file's index when it changed since we last took one (and is of this model);
+        the rows after its high water mark are then added again by `catch_up`. Even a file
+        behind us is taken: it is the trained (IVF) index an exact one gives way to."""
         try:
             mtime = path.stat().st_mtime
         except FileNotFoundError:
@@ -135,8 +137,7 @@ class FaceIndex:
             return False
         with path.open("rb") as handle:
             header = json.loads(handle.readline())
-            if header["model"] != self.model or header["dimension"] != self.dimension \
-                    or header["high_water"] < self.high_water:
+            if header["model"] != self.model or header["dimension"] != self.dimension:
                 return False
             index = faiss.deserialize_index(np.frombuffer(handle.read(), dtype=np.uint8))
         if isinstance(index, faiss.IndexIVF):

@@ -64,11 +64,13 @@ def embed_events(events: list[Event]) -> dict:
                 for event in events if event.pk not in done}
     model = current_model()
     with transaction.atomic():
-        for event_id, outcome in outcomes.items():
-            FaceEmbedding.objects.update_or_create(
-                event_id=event_id,
-                defaults={"vector": outcome.vector, "model": model, "source": outcome.source,
-                          "problem": outcome.problem})
+        # Replaced, not updated: a row gets a new, higher id, and the search index, which
+        # catches up by id (faces/index.py), sees a picture that came later (history after realtime).
+        FaceEmbedding.objects.filter(event_id__in=outcomes).delete()
+        FaceEmbedding.objects.bulk_create(
+            FaceEmbedding(event_id=event_id, vector=outcome.vector, model=model, source=outcome.source,
+                          problem=outcome.problem)
+            for event_id, outcome in outcomes.items())
     embedded = sum(1 for outcome in outcomes.values() if outcome.vector is not None)
     return {"embedded": embedded, "without_face": len(outcomes) - embedded, "skipped": len(done)}
 

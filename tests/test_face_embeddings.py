@@ -86,3 +86,18 @@ def test_intake_only_schedules_the_work(client, make_box, commit):
     assert response.status_code == 200
     assert Event.objects.filter(box=box).count() == 1 and not FaceEmbedding.objects.exists()
     assert len(callbacks) >= 1
+
+
+def test_a_picture_that_comes_with_the_history_record_is_embedded_then(client, make_box, commit):
+    """A realtime report without spot_pic has no face yet; its history record brings the picture,
+    and the event gets its embedding in a new row (the search index catches up by row id)."""
+    box = make_box("live")
+    login = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e3"}).json()
+    live = event("obama", 1_700_000_001_000)
+    commit(client.post, login["realtimeAddr"], live, content_type="application/json")
+    first = FaceEmbedding.objects.get(event__box=box)
+    assert first.vector is None and first.problem == "No spot picture."
+    record = event("obama", 1_700_000_001_000, picture("probe/obama/4.jpg"))
+    commit(client.post, login["recordAddr"], [record], content_type="application/json")
+    second = FaceEmbedding.objects.get(event__box=box)
+    assert second.vector is not None and second.problem == "" and second.pk > first.pk
