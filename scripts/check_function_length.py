@@ -13,12 +13,16 @@ from pathlib import Path
 
 MAX_LINES = 60
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("aibox_contract", "cloudplatform", "devices", "distribution", "edge_agent", "events", "users", "scripts")
+PACKAGES = ("aibox_contract", "attendance", "cloudplatform", "devices", "distribution", "edge_agent", "events", "faces",
+            "users", "scripts", "bench")
 SKIPPED_PARTS = {"migrations", "tests", "__pycache__"}
 
 # path:qualified name -> its length when this check arrived (issue 14). Shorten, then delete.
 EXCEPTIONS: dict[str, int] = {
     "edge_agent/model_tools/convert_dlib.py:to_onnx": 90,  # model-building tool, one ONNX graph written out
+    # bench/ joined the check later with these two (one measured run each, step by step).
+    "bench/distribution.py:measure": 90,
+    "bench/faces.py:search_figures": 76,
 }
 
 
