@@ -8,6 +8,7 @@ NAV_SECTIONS = [
     ("box-", "boxes"), ("person-", "people"), ("import-", "people"), ("event-", "events"),
     ("group-", "groups"), ("facegroup-", "groups"), ("command-", "commands"), ("fiqa", "fiqa"),
     ("face-", "faces"),
+    ("attendance-", "attendance"),
 ]
 
 

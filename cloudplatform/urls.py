@@ -8,6 +8,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from attendance.api import AttendanceDayView, AttendanceSummaryView
 from cloudplatform.account import ChangeOwnPasswordView
 from devices.api import BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
@@ -55,10 +56,13 @@ urlpatterns = [
     path("boxes/", include("devices.urls")),
     path("events/", include("events.urls")),
     path("faces/", include("faces.urls")),
+    path("attendance/", include("attendance.urls")),
     path("", include("users.urls")),
     path("", include("distribution.urls")),
     path("box/", include(box_urls)),
     path("api/search/face/", FaceSearchView.as_view(), name="api-search-face"),
+    path("api/attendance/", AttendanceDayView.as_view(), name="api-attendance"),
+    path("api/attendance/summary/", AttendanceSummaryView.as_view(), name="api-attendance-summary"),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", api_docs, name="api-docs"),
