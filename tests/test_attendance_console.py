@@ -107,7 +107,10 @@ def test_the_reports_show_the_month(admin, month):
     assert re.search(r'class="text-end absent">1<', bob) and "Bob" in bob
     assert "Vera" not in page
     daily = admin.get("/attendance/", {"since": "2026-03-10", "person": month["alice"].pk}).content.decode()
-    assert "Sick leave" in daily and "Excused" in daily and "Bob" not in daily
+    assert "Sick leave" in daily and "Excused" in daily and "Bob" not in daily and "Only Alice." in daily
+    correct = re.search(r'href="(/attendance/corrections/\?[^"]+)"', daily)[1].replace("&amp;", "&")
+    form = admin.get(correct).content.decode()
+    assert 'value="A-1"' in form and 'value="2026-03-10"' in form, "the row's Correct link fills the form"
     night = admin.get("/attendance/", {"since": "2026-03-16", "person": month["bob"].pk}).content.decode()
     assert "21:55" in night and "06:02 (+1)" in night
     assert admin.get("/attendance/", {"since": "2026-02-30"}).status_code == 400
