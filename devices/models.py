@@ -23,6 +23,34 @@ def default_device_monitor_period() -> int:
     return settings.BOX_DEVICE_MONITOR_PERIOD
 
 
+class Area(models.Model):
+    """Where boxes stand: a site (an area without a parent) or an area inside one, such as a
+    building, a floor or a gate. One model for every level: a site is only the tree's root, and
+    filtering by a site or by a floor is the same question ("this area and those below it")."""
+
+    name = models.CharField(_("name"), max_length=100)
+    # PROTECT: an area with areas under it is never deleted by accident (devices/services.py
+    # delete_area refuses it, and boxes, first).
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+                               verbose_name=_("inside"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="one_area_name_per_parent"),
+            # NULL parents are all distinct to a unique index: sites need their own constraint.
+            models.UniqueConstraint(fields=["name"], condition=models.Q(parent__isnull=True),
+                                    name="one_site_per_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_site(self) -> bool:
+        return self.parent_id is None
+
+
 class Box(models.Model):
     """An edge box, known by the authorisation code (dev_sno) the platform issued it."""
 
@@ -33,6 +61,9 @@ class Box(models.Model):
         help_text=_("Bound at the first login; empty until then."),
     )
     enabled = models.BooleanField(default=True)
+    # Optional: boxes registered before sites existed have none and work as before.
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, null=True, blank=True, related_name="boxes",
+                             verbose_name=_("area"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     record_upload_period = models.PositiveIntegerField(

@@ -12,7 +12,9 @@ from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVE
 
 from .broker import BrokerAdminError, broker_admin
 from .codes import generate_dev_sno, normalise_mac
-from .models import Box, hash_token
+from .models import Area, Box, hash_token
+from .selectors import boxes_within, within
+from .signals import announce_boxes_moved
 
 logger = logging.getLogger(__name__)
 
@@ -21,9 +23,10 @@ def _new_broker_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def create_box(*, name: str, record_upload_period: int | None = None, device_monitor_period: int | None = None) -> Box:
+def create_box(*, name: str, record_upload_period: int | None = None, device_monitor_period: int | None = None,
+               area: Area | None = None) -> Box:
     """A new box with a fresh dev_sno; its broker identity exists before the code is shown to anyone."""
-    box = Box(name=name, broker_password=_new_broker_password())
+    box = Box(name=name, broker_password=_new_broker_password(), area=area)
     if record_upload_period is not None:
         box.record_upload_period = record_upload_period
     if device_monitor_period is not None:
@@ -32,6 +35,7 @@ def create_box(*, name: str, record_upload_period: int | None = None, device_mon
         box.dev_sno = _unused_dev_sno()
         box.save()
         broker_admin().ensure_box_identity(box)
+        announce_boxes_moved([box] if area else [])
     logger.info("created box %s", box)
     return box
 
@@ -58,6 +62,44 @@ def enable_box(box: Box) -> None:
         box.refresh_from_db()
         broker_admin().ensure_box_identity(box)
     logger.info("enabled box %s", box)
+
+
+def update_box(box: Box, **fields) -> Box:
+    """Save the box's editable fields; a new area syncs whom it serves (the groups of its area
+    and of the areas above it)."""
+    with transaction.atomic():
+        moved = "area" in fields and fields["area"] != box.area
+        for key, value in fields.items():
+            setattr(box, key, value)
+        box.save()
+        announce_boxes_moved([box] if moved else [])
+    return box
+
+
+class AreaError(ValueError):
+    """A change to the areas tree that would break it (a loop) or lose something (boxes)."""
+
+
+def save_area(area: Area, *, name: str, parent: Area | None) -> Area:
+    """Create (`area` unsaved), rename or move an area. Moving one changes which areas are above
+    its boxes, so whom they serve: they are synced."""
+    if area.pk is not None and parent is not None and parent.pk in within([area.pk]):
+        raise AreaError(gettext("An area cannot move inside itself or an area below it."))
+    with transaction.atomic():
+        moved = area.pk is not None and area.parent_id != (parent.pk if parent else None)
+        area.name, area.parent = name, parent
+        area.save()
+        announce_boxes_moved(boxes_within([area.pk]) if moved else [])
+    return area
+
+
+def delete_area(area: Area) -> None:
+    """Only an empty area goes: no area below it and no box in it."""
+    if area.children.exists():
+        raise AreaError(gettext("Move or delete the areas inside it first."))
+    if area.boxes.exists():
+        raise AreaError(gettext("Move its boxes to another area first."))
+    area.delete()
 
 
 def release_binding(box: Box) -> None:

@@ -6,6 +6,6 @@ class DistributionConfig(AppConfig):
     verbose_name = "Distribution"
 
     def ready(self) -> None:
-        # Connects the receivers of the people registry's signals (Django's way: at start-up,
+        # Connects the receivers of the people and box registries' signals (Django's way: at start-up,
         # once the models are loaded).
         from . import receivers  # noqa: F401

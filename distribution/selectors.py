@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from devices.models import Box
-from users.models import Person
-from users.selectors import sendable, served_by
+from users.models import PermissionGroup, Person
+from users.selectors import boxes_serving, sendable, served_by
 
 from .models import CommandOutcome, Enrolment
 
@@ -36,9 +36,9 @@ def missing_ids(box: Box) -> set[str]:
 
 def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
     ids = list(identity_ids)
-    serving = Box.objects.filter(permission_groups__people__identity_id__in=ids)
-    holding = Box.objects.filter(enrolments__identity_id__in=ids)
-    return list((serving | holding).distinct())
+    serving = boxes_serving(PermissionGroup.objects.filter(people__identity_id__in=ids))
+    holding = Box.objects.filter(enrolments__identity_id__in=ids).distinct()
+    return list(serving | holding)
 
 
 def person_outcomes(person: Person) -> QuerySet[CommandOutcome]:

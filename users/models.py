@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aibox_contract import people
-from devices.models import Box
+from devices.models import Area, Box
 
 
 class PersonType(models.IntegerChoices):
@@ -26,6 +26,8 @@ class PermissionGroup(models.Model):
     name = models.CharField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True, default="")
     boxes = models.ManyToManyField(Box, related_name="permission_groups", blank=True)
+    # The group's people are served to every box in these areas and the areas below them.
+    areas = models.ManyToManyField(Area, related_name="permission_groups", blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -1,15 +1,28 @@
 """Reads shared by the console and the REST API (the list filters are in users/filters.py)."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from .models import Person
+from devices.models import Box
+from devices.selectors import ancestry, within
+
+from .models import PermissionGroup, Person
 
 
 def served_by(box) -> QuerySet[Person]:
-    """Who a box serves: the members of its permission groups (upstream `permission_ids`).
-    The one definition; distribution.selectors narrows it to those who can be sent."""
-    return Person.objects.filter(permission_groups__boxes=box).distinct()
+    """Who a box serves: the members of the permission groups attached to the box, or to its
+    area or any area above it (upstream `permission_ids`). The one definition, with
+    `boxes_serving` its converse; distribution.selectors narrows it to those who can be sent."""
+    reach = Q(permission_groups__boxes=box)
+    if box.area_id is not None:
+        reach |= Q(permission_groups__areas__in=ancestry(box.area_id))
+    return Person.objects.filter(reach).distinct()
+
+
+def boxes_serving(groups: QuerySet[PermissionGroup]) -> QuerySet[Box]:
+    """The boxes `groups` serve: those attached to them, and every box in their areas or below."""
+    areas = [area for area in groups.values_list("areas", flat=True) if area is not None]
+    return Box.objects.filter(Q(permission_groups__in=groups) | Q(area_id__in=within(areas))).distinct()
 
 
 def sendable(people: QuerySet[Person]) -> QuerySet[Person]:

@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from devices.models import Box
+from devices.models import Area, Box
+from devices.selectors import boxes_within
 
 from .models import FaceGroup, PermissionGroup, Person
 from .photos import store_photo
+from .selectors import boxes_serving
 from .signals import announce_people_changed, announce_service_changed
 
 
@@ -113,13 +115,23 @@ def set_group_boxes(group: PermissionGroup, boxes: Iterable[Box]) -> None:
         before = set(group.boxes.all())
         group.boxes.set(boxes)
         after = set(group.boxes.all())
-        members = list(group.people.values_list("identity_id", flat=True))
-        announce_service_changed(before ^ after, members)
+        announce_service_changed(before ^ after, group.people.values_list("identity_id", flat=True))
+
+
+def set_group_areas(group: PermissionGroup, areas: Iterable[Area]) -> None:
+    """Attach or detach areas: every box in an attached area (or below it) gets the group's
+    people, as an attached box does; boxes of a detached one lose those they no longer serve."""
+    with transaction.atomic():
+        before = set(group.areas.all())
+        group.areas.set(areas)
+        after = set(group.areas.all())
+        changed = {area.pk for area in before ^ after}
+        announce_service_changed(boxes_within(changed), group.people.values_list("identity_id", flat=True))
 
 
 def delete_group(group: PermissionGroup) -> None:
     with transaction.atomic():
-        boxes = list(group.boxes.all())
+        boxes = list(boxes_serving(PermissionGroup.objects.filter(pk=group.pk)))
         members = list(group.people.values_list("identity_id", flat=True))
         group.delete()
         announce_service_changed(boxes, members)
@@ -130,4 +142,4 @@ def set_group_members(group: PermissionGroup, people: Iterable[Person]) -> None:
         before = set(group.people.values_list("identity_id", flat=True))
         group.people.set(people)
         after = set(group.people.values_list("identity_id", flat=True))
-        announce_service_changed(group.boxes.all(), before ^ after)
+        announce_service_changed(boxes_serving(PermissionGroup.objects.filter(pk=group.pk)), before ^ after)

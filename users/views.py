@@ -15,7 +15,6 @@ from django.views.generic.edit import FormView
 
 from aibox_contract.codes import ContractCodeError
 from cloudplatform.console import AdminRequiredMixin
-from devices.models import Box
 from distribution.models import Enrolment
 from distribution.selectors import person_outcomes
 from events.models import Event
@@ -26,6 +25,7 @@ from .filters import PersonPageFilterSet
 from .forms import FaceGroupForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
 from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
+from .selectors import boxes_serving
 from .tasks import import_people
 
 
@@ -118,7 +118,7 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         person = self.object
         enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id)
                       .select_related("box", "command")}
-        serving = Box.objects.filter(permission_groups__people=person).distinct()
+        serving = boxes_serving(person.permission_groups.all())
         boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
         context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
         context["needs_photo"] = not person.photo
