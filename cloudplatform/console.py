@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 # URL names by the navigation item they belong to (the first matching prefix wins).
 NAV_SECTIONS = [
-    ("box-", "boxes"), ("person-", "people"), ("import-", "people"), ("event-", "events"),
+    ("box-", "boxes"), ("area-", "boxes"), ("person-", "people"), ("import-", "people"), ("event-", "events"),
     ("group-", "groups"), ("facegroup-", "groups"), ("command-", "commands"), ("fiqa", "fiqa"),
     ("face-", "faces"),
     ("attendance-", "attendance"),

@@ -10,7 +10,7 @@ from rest_framework.routers import DefaultRouter
 
 from attendance.api import AttendanceDayView, AttendanceSummaryView
 from cloudplatform.account import ChangeOwnPasswordView
-from devices.api import BoxViewSet
+from devices.api import AreaViewSet, BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
 from distribution.api import CommandViewSet
 from distribution.box_api import PersonDetailsView, PhotoView, ResultView
@@ -21,6 +21,7 @@ from users.api import PermissionGroupViewSet, PersonViewSet
 
 router = DefaultRouter()
 router.register("boxes", BoxViewSet, basename="api-box")
+router.register("areas", AreaViewSet, basename="api-area")
 router.register("persons", PersonViewSet, basename="api-person")
 router.register("groups", PermissionGroupViewSet, basename="api-group")
 router.register("commands", CommandViewSet, basename="api-command")

@@ -1,14 +1,45 @@
 """Administrators' REST API for boxes (/api/boxes/)."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import services
 from .broker import BrokerAdminError
-from .models import Box
-from .serializers import BoxSerializer, BoxStatusSerializer
+from .models import Area, Box
+from .serializers import AreaSerializer, BoxSerializer, BoxStatusSerializer
+
+
+class AreaViewSet(viewsets.ModelViewSet):
+    """Sites (areas without a parent) and the areas inside them. Moving an area syncs whom its
+    boxes serve; only an empty area (no area inside, no box) can be deleted."""
+
+    queryset = Area.objects.all()
+    serializer_class = AreaSerializer
+
+    def perform_create(self, serializer: AreaSerializer) -> None:
+        self._save(serializer, Area())
+
+    def perform_update(self, serializer: AreaSerializer) -> None:
+        self._save(serializer, serializer.instance)
+
+    def _save(self, serializer: AreaSerializer, area: Area) -> None:
+        data = serializer.validated_data
+        name = data.get("name", area.name)
+        parent = data["parent"] if "parent" in data else area.parent
+        if Area.objects.filter(name=name, parent=parent).exclude(pk=area.pk).exists():
+            raise serializers.ValidationError({"name": "Another area with this name is already there."})
+        try:
+            serializer.instance = services.save_area(area, name=name, parent=parent)
+        except services.AreaError as exc:
+            raise serializers.ValidationError({"parent": str(exc)}) from exc
+
+    def perform_destroy(self, instance: Area) -> None:
+        try:
+            services.delete_area(instance)
+        except services.AreaError as exc:
+            raise serializers.ValidationError({"detail": str(exc)}) from exc
 
 
 class BoxViewSet(viewsets.ModelViewSet):
@@ -19,6 +50,9 @@ class BoxViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer: BoxSerializer) -> None:
         serializer.instance = services.create_box(**serializer.validated_data)
+
+    def perform_update(self, serializer: BoxSerializer) -> None:
+        serializer.instance = services.update_box(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance: Box) -> None:
         services.delete_box(instance)

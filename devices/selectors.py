@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
@@ -16,6 +16,7 @@ class TreeRow:
     area: Area
     depth: int
     path: str  # "Campus / Building A / Floor 2"
+    site: Area  # the root above it (itself for a site)
 
 
 def area_tree() -> list[TreeRow]:
@@ -25,13 +26,13 @@ def area_tree() -> list[TreeRow]:
         children[area.parent_id].append(area)
     rows: list[TreeRow] = []
 
-    def visit(parent_id: int | None, depth: int, prefix: str) -> None:
+    def visit(parent_id: int | None, depth: int, prefix: str, site: Area | None) -> None:
         for area in children[parent_id]:
             path = f"{prefix} / {area.name}" if prefix else area.name
-            rows.append(TreeRow(area, depth, path))
-            visit(area.pk, depth + 1, path)
+            rows.append(TreeRow(area, depth, path, site or area))
+            visit(area.pk, depth + 1, path, site or area)
 
-    visit(None, 0, "")
+    visit(None, 0, "", None)
     return rows
 
 
@@ -59,12 +60,35 @@ def boxes_within(area_ids: Iterable[int]) -> QuerySet[Box]:
     return Box.objects.filter(area_id__in=within(area_ids))
 
 
-def site_of(area_id: int | None, parents: dict[int, int | None]) -> int | None:
-    """The root above `area_id`, given every area's parent (one read for many boxes)."""
-    seen = set()
-    while area_id is not None and area_id not in seen:
-        seen.add(area_id)
-        if parents.get(area_id) is None:
-            return area_id
-        area_id = parents[area_id]
-    return None
+@dataclass
+class SiteGroup:
+    """The boxes of one site on a page of the box list, and how many of all its boxes (those the
+    search matched, on every page) are online; `site` None: boxes in no area."""
+
+    site: Area | None
+    boxes: list[Box] = field(default_factory=list)
+    online: int = 0
+    offline: int = 0
+
+
+def group_by_site(page: Iterable[Box], matching: QuerySet[Box]) -> list[SiteGroup]:
+    """`page`'s boxes by site (sites by name, boxes in no area last), each box given its
+    `area_path`; the counts are over `matching`."""
+    rows = {row.area.pk: row for row in area_tree()}
+    groups: dict[int | None, SiteGroup] = {}
+
+    def group_of(area_id: int | None) -> SiteGroup:
+        site = rows[area_id].site if area_id in rows else None
+        return groups.setdefault(site.pk if site else None, SiteGroup(site))
+
+    for area_id, enabled, online in matching.values_list("area_id", "enabled", "online"):
+        group = group_of(area_id)
+        if enabled and online:
+            group.online += 1
+        else:
+            group.offline += 1
+    for box in page:
+        box.area_path = rows[box.area_id].path if box.area_id in rows else ""
+        group_of(box.area_id).boxes.append(box)
+    shown = [group for group in groups.values() if group.boxes]
+    return sorted(shown, key=lambda group: (group.site is None, group.site.name if group.site else ""))

@@ -1,10 +1,25 @@
 from rest_framework import serializers
 
-from .models import Box, BoxStatus, SubDevice
+from .models import Area, Box, BoxStatus, SubDevice
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    """A site (`parent` null) or an area inside one; `boxes` counts those directly in it."""
+
+    box_count = serializers.IntegerField(source="boxes.count", read_only=True)
+
+    class Meta:
+        model = Area
+        fields = ["id", "name", "parent", "box_count"]
+        # Checked by save_area and the database (one name per parent); DRF's own check would
+        # miss sites (a null parent) anyway.
+        validators: list = []
 
 
 class BoxSerializer(serializers.ModelSerializer):
     online = serializers.BooleanField(source="is_online", read_only=True)
+    area = serializers.PrimaryKeyRelatedField(queryset=Area.objects.all(), allow_null=True, required=False,
+                                              help_text="The area (or site) the box stands in; null for none.")
 
     class Meta:
         model = Box
@@ -15,6 +30,7 @@ class BoxSerializer(serializers.ModelSerializer):
             "hex_mac",
             "enabled",
             "online",
+            "area",
             "record_upload_period",
             "device_monitor_period",
             "created_at",

@@ -1,15 +1,17 @@
 """Console pages for boxes."""
 from django.contrib import messages
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django.views.generic import DetailView, ListView, UpdateView
+from django.views.generic import DetailView, ListView, TemplateView, UpdateView
 from django.views.generic.edit import FormView
 
 from cloudplatform.console import AdminRequiredMixin
+from cloudplatform.params import as_int
 from distribution.selectors import missing_ids
 from events.selectors import with_devices
 from users.selectors import served_without_photo
@@ -18,8 +20,9 @@ from . import services
 from .box_api import public_root
 from .broker import BrokerAdminError
 from .filters import BoxFilterSet
-from .forms import BoxForm
-from .models import Box
+from .forms import AreaForm, BoxForm
+from .models import Area, Box
+from .selectors import area_tree, group_by_site
 
 
 class BoxListView(AdminRequiredMixin, ListView):
@@ -29,6 +32,11 @@ class BoxListView(AdminRequiredMixin, ListView):
 
     def get_queryset(self):
         return BoxFilterSet(self.request.GET, queryset=super().get_queryset()).qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["site_groups"] = group_by_site(context["object_list"], self.object_list)
+        return context
 
 
 class BoxCreateView(AdminRequiredMixin, FormView):
@@ -51,9 +59,11 @@ class BoxUpdateView(AdminRequiredMixin, UpdateView):
     form_class = BoxForm
     template_name = "devices/box_form.html"
 
-    def get_success_url(self) -> str:
+    def form_valid(self, form: BoxForm) -> HttpResponse:
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        self.object = services.update_box(Box.objects.get(pk=self.object.pk), **fields)
         messages.success(self.request, _("Saved. The box gets the new periods at its next login."))
-        return reverse("box-detail", args=[self.object.pk])
+        return redirect("box-detail", pk=self.object.pk)
 
 
 class BoxDetailView(AdminRequiredMixin, DetailView):
@@ -63,6 +73,7 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["login_url"] = public_root(self.request) + reverse("box-login")
+        context["area_path"] = next((row.path for row in area_tree() if row.area.pk == self.object.area_id), "")
         enrolments = self.object.enrolments.select_related("person", "command").order_by("state", "identity_id")
         context["enrolment_count"] = enrolments.count()
         context["enrolments"] = enrolments[:200]
@@ -103,3 +114,55 @@ class BoxActionView(AdminRequiredMixin, View):
             return redirect("box-detail", pk=pk)
         messages.success(request, done)
         return redirect("box-list") if action == "delete" else redirect("box-detail", pk=pk)
+
+
+class AreaListView(AdminRequiredMixin, TemplateView):
+    """The sites and areas tree: how many boxes stand in each, and the groups attached to it."""
+
+    template_name = "devices/area_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = area_tree()
+        counts = dict(Area.objects.annotate(n=Count("boxes")).values_list("pk", "n"))
+        groups = {}
+        for area in Area.objects.prefetch_related("permission_groups"):
+            groups[area.pk] = list(area.permission_groups.all())
+        context["rows"] = [(row, counts.get(row.area.pk, 0), groups.get(row.area.pk, [])) for row in rows]
+        return context
+
+
+class AreaFormView(AdminRequiredMixin, FormView):
+    """Create an area (`?parent=` preselects where), or rename and move one."""
+
+    form_class = AreaForm
+    template_name = "devices/area_form.html"
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = get_object_or_404(Area, pk=self.kwargs["pk"]) if "pk" in self.kwargs else Area()
+        if "pk" not in self.kwargs:
+            kwargs["initial"] = {"parent": as_int(self.request.GET.get("parent"))}
+        return kwargs
+
+    def form_valid(self, form: AreaForm) -> HttpResponse:
+        area = Area.objects.get(pk=form.instance.pk) if form.instance.pk else Area()
+        try:
+            services.save_area(area, name=form.cleaned_data["name"], parent=form.cleaned_data["parent"])
+        except services.AreaError as exc:
+            form.add_error("parent", str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, _("Saved area “%(name)s”.") % {"name": area.name})
+        return redirect("area-list")
+
+
+class AreaDeleteView(AdminRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        area = get_object_or_404(Area, pk=pk)
+        try:
+            services.delete_area(area)
+        except services.AreaError as exc:
+            messages.error(request, _("“%(name)s” was not deleted: %(reason)s") % {"name": area.name, "reason": exc})
+        else:
+            messages.success(request, _("Area “%(name)s” deleted.") % {"name": area.name})
+        return redirect("area-list")

@@ -10,6 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from cloudplatform.filters import LARGEST_ID, PERSON_TYPE_HELP, IntegerFilter
+from devices.models import Area
+from devices.selectors import within
 
 from .forms import Bound, EventFilterForm, MomentField
 from .models import Event, QuarantinedEvent
@@ -45,6 +47,10 @@ class EventFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", max_length=200, label=_("Search"),
                                   help_text="Text in the name, identity_id, ep_id or device IP")
     box = box_filter()
+    # field_name names the model field only for the schema's type (integer); `in_area` filters.
+    area = django_filters.ModelChoiceFilter(
+        field_name="box__area", queryset=Area.objects.all(), method="in_area", label=_("Site or area"),
+        help_text="Area id (a site is an area without a parent): events of the boxes in it and in the areas below it")
     type = IntegerFilter(field_name="person_type", min_value=0, max_value=32767, label=_("Type"),
                          help_text=PERSON_TYPE_HELP)
     ep_id = django_filters.CharFilter(max_length=120, label=_("Device"),
@@ -59,6 +65,9 @@ class EventFilterSet(django_filters.FilterSet):
         model = Event
         fields: list[str] = []
         form = EventFilterForm
+
+    def in_area(self, events: QuerySet, name: str, area: Area) -> QuerySet:
+        return events.filter(box__area_id__in=within([area.pk]))
 
     def search(self, events: QuerySet, name: str, text: str) -> QuerySet:
         return events.filter(Q(identity_name__icontains=text) | Q(identity_id__icontains=text)

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from devices.selectors import boxes_within
+
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -91,7 +93,9 @@ class EventFilterForm(forms.Form):
         """The valid filters as the page's script checks live events against them."""
         data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
+        area = data.get("area")
         return {"q": data.get("q") or "", "box": data.get("box"), "type": data.get("type"),
+                "boxes": None if area is None else sorted(boxes_within([area.pk]).values_list("pk", flat=True)),
                 "ep_id": data.get("ep_id") or "", "identity_id": data.get("identity_id") or "",
                 "since": since.moment.isoformat() if since else None,
                 "until": until.moment.isoformat() if until else None,

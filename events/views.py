@@ -18,6 +18,7 @@ from aibox_contract.people import PERSON_TYPES, person_type
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box, SubDevice
+from devices.selectors import area_tree
 from users.models import Person
 
 from .filters import EventFilterSet
@@ -57,6 +58,7 @@ class EventListView(AdminRequiredMixin, ListView):
         page = context.get("page_obj")
         context.update(
             form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=Box.objects.all(),
+            areas=area_tree(),
             types=[(value, kind.label) for value, kind in sorted(PERSON_TYPES.items())],
             # Live rows join the first page when they match the filters (checked in events.js).
             live=valid and (page is None or page.number == 1),

@@ -5,7 +5,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 # path -> {query parameter: its schema type}
 FILTERS = {
-    "/api/events/": {"q": "string", "box": "integer", "type": "integer", "identity_id": "string",
+    "/api/events/": {"q": "string", "box": "integer", "area": "integer", "type": "integer", "identity_id": "string",
                      "ep_id": "string", "since": "string", "until": "string"},
     "/api/events/quarantine/": {"box": "integer"},
     "/api/persons/": {"search": "string", "person_type": "integer", "group": "string"},

@@ -60,18 +60,21 @@ class PersonViewSet(viewsets.ModelViewSet):
 
 
 class PermissionGroupViewSet(viewsets.ModelViewSet):
-    """Permission groups; attaching a box sends it the group's people, detaching removes them."""
+    """Permission groups; attaching a box, or an area (every box in it and below it), sends it
+    the group's people, detaching removes them."""
 
-    queryset = PermissionGroup.objects.prefetch_related("boxes")
+    queryset = PermissionGroup.objects.prefetch_related("boxes", "areas")
     serializer_class = PermissionGroupSerializer
 
     def perform_create(self, serializer) -> None:
         fields = dict(serializer.validated_data)
-        serializer.instance = services.save_group(PermissionGroup(), boxes=fields.pop("boxes", []), **fields)
+        serializer.instance = services.save_group(PermissionGroup(), boxes=fields.pop("boxes", []),
+                                                  areas=fields.pop("areas", []), **fields)
 
     def perform_update(self, serializer) -> None:
         fields = dict(serializer.validated_data)
-        serializer.instance = services.save_group(serializer.instance, boxes=fields.pop("boxes", None), **fields)
+        serializer.instance = services.save_group(serializer.instance, boxes=fields.pop("boxes", None),
+                                                  areas=fields.pop("areas", None), **fields)
 
     def perform_destroy(self, group: PermissionGroup) -> None:
         services.delete_group(group)

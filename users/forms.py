@@ -77,6 +77,12 @@ class PermissionGroupForm(forms.ModelForm):
             self.initial["boxes"] = list(self.instance.boxes.all())
 
 
+class AreaGroupsForm(forms.Form):
+    groups = forms.ModelMultipleChoiceField(
+        PermissionGroup.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Groups"),
+        help_text=_("Their people are served to every box in this area and in the areas below it."))
+
+
 class FaceGroupForm(forms.ModelForm):
     class Meta:
         model = FaceGroup

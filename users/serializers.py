@@ -4,7 +4,7 @@ import binascii
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from devices.models import Box
+from devices.models import Area, Box
 from distribution.serializers import EnrolmentSerializer
 
 from .models import FaceGroup, PermissionGroup, Person
@@ -52,9 +52,12 @@ class PersonSerializer(serializers.ModelSerializer):
 
 class PermissionGroupSerializer(serializers.ModelSerializer):
     boxes = serializers.SlugRelatedField(slug_field="dev_sno", many=True, queryset=Box.objects.all(), required=False)
+    areas = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Area.objects.all(), required=False,
+        help_text="Area ids: the group's people are served to every box in these areas and below them.")
     member_count = serializers.IntegerField(source="people.count", read_only=True)
 
     class Meta:
         model = PermissionGroup
-        fields = ["id", "key", "name", "description", "boxes", "member_count"]
+        fields = ["id", "key", "name", "description", "boxes", "areas", "member_count"]
         read_only_fields = ["key"]

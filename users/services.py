@@ -95,9 +95,10 @@ def delete_person(person: Person) -> None:
         announce_people_changed([identity_id])
 
 
-def save_group(group: PermissionGroup, *, boxes: Iterable[Box] | None = None, **fields) -> PermissionGroup:
+def save_group(group: PermissionGroup, *, boxes: Iterable[Box] | None = None, areas: Iterable[Area] | None = None,
+               **fields) -> PermissionGroup:
     """Create (`group` unsaved) or update a permission group with `fields`, and with `boxes`
-    given, make them exactly its boxes (see set_group_boxes). The console's form and the API
+    given, make them exactly its boxes (see set_group_boxes), and likewise `areas`. The console's form and the API
     both save through here."""
     with transaction.atomic():
         for key, value in fields.items():
@@ -105,6 +106,8 @@ def save_group(group: PermissionGroup, *, boxes: Iterable[Box] | None = None, **
         group.save()
         if boxes is not None:
             set_group_boxes(group, boxes)
+        if areas is not None:
+            set_group_areas(group, areas)
     return group
 
 
@@ -127,6 +130,17 @@ def set_group_areas(group: PermissionGroup, areas: Iterable[Area]) -> None:
         after = set(group.areas.all())
         changed = {area.pk for area in before ^ after}
         announce_service_changed(boxes_within(changed), group.people.values_list("identity_id", flat=True))
+
+
+def set_area_groups(area: Area, groups: Iterable[PermissionGroup]) -> None:
+    """The area's page: make `groups` exactly those attached to `area` (each through
+    set_group_areas, so its boxes are synced as there)."""
+    wanted = {group.pk for group in groups}
+    with transaction.atomic():
+        for group in PermissionGroup.objects.filter(pk__in=wanted).exclude(areas=area):
+            set_group_areas(group, [*group.areas.all(), area])
+        for group in area.permission_groups.exclude(pk__in=wanted):
+            set_group_areas(group, group.areas.exclude(pk=area.pk))
 
 
 def delete_group(group: PermissionGroup) -> None:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("groups/new/", views.GroupFormView.as_view(), name="group-create"),
     path("groups/<int:pk>/edit/", views.GroupFormView.as_view(), name="group-edit"),
     path("groups/<int:pk>/delete/", views.GroupDeleteView.as_view(), name="group-delete"),
+    path("boxes/areas/<int:pk>/groups/", views.AreaGroupsView.as_view(), name="area-groups"),
     path("groups/face/new/", views.FaceGroupCreateView.as_view(), name="facegroup-create"),
     path("people/import/", views.ImportCreateView.as_view(), name="import-create"),
     path("people/import/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),

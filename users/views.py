@@ -15,6 +15,7 @@ from django.views.generic.edit import FormView
 
 from aibox_contract.codes import ContractCodeError
 from cloudplatform.console import AdminRequiredMixin
+from devices.models import Area
 from distribution.models import Enrolment
 from distribution.selectors import person_outcomes
 from events.models import Event
@@ -22,7 +23,7 @@ from events.selectors import with_devices
 
 from . import services
 from .filters import PersonPageFilterSet
-from .forms import FaceGroupForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
+from .forms import AreaGroupsForm, FaceGroupForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
 from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonType
 from .photos import photo_file
 from .selectors import boxes_serving
@@ -227,3 +228,27 @@ class ImportStatusView(AdminRequiredMixin, View):
         return JsonResponse({"state": job.state, "total": job.total, "processed": job.processed,
                              "succeeded": job.succeeded, "failed": job.failed, "percent": job.percent,
                              "error": job.error})
+
+
+class AreaGroupsView(AdminRequiredMixin, FormView):
+    """Attach permission groups to an area (a page of the areas tree, here because groups are
+    the registry's): their people are served to every box in it and below it."""
+
+    form_class = AreaGroupsForm
+    template_name = "users/area_groups.html"
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.area = get_object_or_404(Area, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self) -> dict:
+        return {"groups": list(self.area.permission_groups.all())}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(area=self.area, **kwargs)
+
+    def form_valid(self, form: AreaGroupsForm) -> HttpResponse:
+        services.set_area_groups(self.area, form.cleaned_data["groups"])
+        messages.success(self.request, _("Saved the groups of %(name)s; its boxes are being updated.") % {
+            "name": self.area.name})
+        return redirect("area-list")

@@ -66,6 +66,7 @@
       if (!hay.some((value) => (value || "").toLowerCase().includes(needle))) return false;
     }
     if (filter.box !== null && event.box !== filter.box) return false;
+    if (filter.boxes && !filter.boxes.includes(event.box)) return false;  // a site or area: its boxes
     if (filter.type !== null && event.person_type !== filter.type) return false;
     if (filter.ep_id && event.ep_id !== filter.ep_id) return false;
     if (filter.identity_id && event.identity_id !== filter.identity_id) return false;
