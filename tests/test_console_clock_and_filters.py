@@ -119,7 +119,7 @@ def test_a_filtered_first_page_stays_live_with_the_filters_resolved_for_the_scri
     assert 'id="event-table" data-live-rows="true"' in page.content.decode()
     start = datetime.fromisoformat(f"{today}T00:00:00+08:00")
     assert page.context["live_filter"] == {
-        "q": "Today", "box": None, "type": 1, "ep_id": "", "identity_id": "",
+        "q": "Today", "box": None, "boxes": None, "type": 1, "ep_id": "", "identity_id": "",
         "since": start.astimezone(UTC).isoformat(), "until": (start + timedelta(days=1)).astimezone(UTC).isoformat(),
         "until_inclusive": False}
     assert json.loads(re.search(r'<script id="live-filter" type="application/json">(.*?)</script>',
