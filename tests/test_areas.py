@@ -10,7 +10,7 @@ from devices.selectors import area_tree, boxes_within
 from distribution.models import Enrolment
 from users import services
 from users.models import PermissionGroup
-from users.selectors import served_by
+from users.selectors import served_by, served_within
 
 from .fakebox import FakeBox
 
@@ -113,3 +113,17 @@ def test_boxes_without_an_area_keep_working(staff, make_box, client, commit):
     fake = FakeBox(client, box.dev_sno)
     commit(services.set_group_boxes, staff, [box])
     assert fake.receive()["userid_list"] == ["ann"]
+
+
+def test_people_served_within_a_site_are_those_its_boxes_serve(campus, staff, make_box, commit, photo):
+    site, building, floor, other = campus
+    guests = PermissionGroup.objects.create(name="guests")
+    commit(services.create_person, name="Gus", identity_id="gus", photo=photo, permission_groups=[guests])
+    commit(services.set_group_areas, staff, [site])
+    quay = make_box("quay", area=other)
+    commit(services.set_group_boxes, guests, [quay])
+    assert list(served_within(site.pk)) == []  # no box there yet
+    make_box("gate", area=floor)
+    assert [p.identity_id for p in served_within(site.pk)] == ["ann"]
+    assert [p.identity_id for p in served_within(floor.pk)] == ["ann"]
+    assert [p.identity_id for p in served_within(other.pk)] == ["gus"]

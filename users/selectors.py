@@ -25,6 +25,17 @@ def boxes_serving(groups: QuerySet[PermissionGroup]) -> QuerySet[Box]:
     return Box.objects.filter(Q(permission_groups__in=groups) | Q(area_id__in=within(areas))).distinct()
 
 
+def served_within(area_id: int) -> QuerySet[Person]:
+    """Everyone some box in the area, or in an area below it, serves (`served_by` of each): the
+    site filter of pages about people, such as attendance."""
+    boxes = Box.objects.filter(area_id__in=within([area_id]))
+    reaching: set[int] = set()
+    for box_area in set(boxes.values_list("area_id", flat=True)):
+        reaching.update(ancestry(box_area))
+    return Person.objects.filter(Q(permission_groups__boxes__in=boxes)
+                                 | Q(permission_groups__areas__in=reaching)).distinct()
+
+
 def sendable(people: QuerySet[Person]) -> QuerySet[Person]:
     """Those who can go to a box: upstream §6.1 requires a photo (reg_photo, reg_url or
     relative_pic_url), so a person without one is held back until one is added."""
