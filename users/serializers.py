@@ -4,6 +4,7 @@ import binascii
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cloudplatform.api_fields import TextSlugRelatedField
 from devices.models import Area, Box
 from distribution.serializers import EnrolmentSerializer
 
@@ -11,10 +12,10 @@ from .models import FaceGroup, PermissionGroup, Person
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    permission_groups = serializers.SlugRelatedField(
+    permission_groups = TextSlugRelatedField(
         slug_field="name", many=True, queryset=PermissionGroup.objects.all(), required=False
     )
-    face_groups = serializers.SlugRelatedField(
+    face_groups = TextSlugRelatedField(
         slug_field="name", many=True, queryset=FaceGroup.objects.all(), required=False
     )
     photo_base64 = serializers.CharField(write_only=True, required=False, help_text="The face photo, base64.")
@@ -51,7 +52,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PermissionGroupSerializer(serializers.ModelSerializer):
-    boxes = serializers.SlugRelatedField(slug_field="dev_sno", many=True, queryset=Box.objects.all(), required=False)
+    boxes = TextSlugRelatedField(slug_field="dev_sno", many=True, queryset=Box.objects.all(), required=False)
     areas = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Area.objects.all(), required=False,
         help_text="Area ids: the group's people are served to every box in these areas and below them.")
