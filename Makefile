@@ -72,13 +72,16 @@ lint:
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) scripts/check_function_length.py
 
-test-sqlite:
-	$(VENV)/bin/pytest
-
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/aibox
+
+# The fuzzer runs in one pass: PostgreSQL's when one answers (the stricter engine), else here.
+test-sqlite:
+	@if $(PY) scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then $(VENV)/bin/pytest -m "not fuzz"; \
+	else $(VENV)/bin/pytest; fi
+
 test-postgres:
 	@if $(PY) scripts/db_reachable.py "$(TEST_DATABASE_URL)"; then \
-	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest -m "not edge and not browser"; \
+	  DATABASE_URL="$(TEST_DATABASE_URL)" $(VENV)/bin/pytest -m "not edge and not browser and not once"; \
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL unreachable at $(TEST_DATABASE_URL)" >&2; exit 1; \
 	else echo "PostgreSQL not reachable at $(TEST_DATABASE_URL): suite ran on SQLite only."; fi
 

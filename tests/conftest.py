@@ -23,6 +23,15 @@ MARKED_BY_PATH = {
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
              "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
              "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
+    # Platform tests whose behaviour does not turn on the database engine (the live relay through
+    # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
+    # box): run once, in the SQLite pass, to keep `make test` near 15 minutes.
+    "once": ("tests/test_live_across_processes.py", "tests/test_bench_fleet.py",
+             "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
+             "tests/test_distribution.py::test_broker_restart"),
+    # The API fuzzer: against PostgreSQL when there is one (it is the stricter engine: NUL in text
+    # was a 500 there only), else on SQLite (Makefile test-sqlite / test-postgres).
+    "fuzz": ("tests/test_api_fuzz.py",),
 }
 
 
