@@ -88,6 +88,18 @@ def make_box(db, broker_admin):
 
 
 @pytest.fixture
+def site_areas(db):
+    """Sites and areas: (Campus, Building A under it, Floor 2 under that, Harbour: a second site)."""
+    from devices.models import Area
+
+    site = services.save_area(Area(), name="Campus", parent=None)
+    building = services.save_area(Area(), name="Building A", parent=site)
+    floor = services.save_area(Area(), name="Floor 2", parent=building)
+    harbour = services.save_area(Area(), name="Harbour", parent=None)
+    return site, building, floor, harbour
+
+
+@pytest.fixture
 def photo() -> bytes:
     """A real face photo (shared/datasets, read at run time)."""
     from tests.face.conftest import FACES

@@ -5,7 +5,7 @@ The box's real queue (FakeBox) shows what each change published."""
 import pytest
 
 from devices import services as devices
-from devices.models import Area, Box
+from devices.models import Box
 from devices.selectors import area_tree, boxes_within
 from distribution.models import Enrolment
 from users import services
@@ -16,16 +16,6 @@ from .fakebox import FakeBox
 
 
 @pytest.fixture
-def campus(db):
-    """campus → building A → floor 2; and a second site."""
-    site = devices.save_area(Area(), name="Campus", parent=None)
-    building = devices.save_area(Area(), name="Building A", parent=site)
-    floor = devices.save_area(Area(), name="Floor 2", parent=building)
-    other = devices.save_area(Area(), name="Harbour", parent=None)
-    return site, building, floor, other
-
-
-@pytest.fixture
 def staff(db, commit, photo):
     group = PermissionGroup.objects.create(name="staff")
     commit(services.create_person, name="Ann", identity_id="ann", photo=photo, permission_groups=[group])
@@ -33,8 +23,8 @@ def staff(db, commit, photo):
 
 
 def test_group_on_a_building_reaches_a_box_on_a_floor_below_and_detaching_removes(
-        campus, staff, make_box, client, commit):
-    _site, building, floor, _other = campus
+        site_areas, staff, make_box, client, commit):
+    _site, building, floor, _other = site_areas
     box = make_box("floor gate", area=floor)
     fake = FakeBox(client, box.dev_sno)
     assert fake.receive(timeout=0.5) is None  # nobody served yet
@@ -50,8 +40,8 @@ def test_group_on_a_building_reaches_a_box_on_a_floor_below_and_detaching_remove
     assert fake.receive(timeout=0.5) is None
 
 
-def test_a_box_elsewhere_is_not_served(campus, staff, make_box, client, commit):
-    _site, building, _floor, other = campus
+def test_a_box_elsewhere_is_not_served(site_areas, staff, make_box, client, commit):
+    _site, building, _floor, other = site_areas
     box = make_box("harbour gate", area=other)
     fake = FakeBox(client, box.dev_sno)
     commit(services.set_group_areas, staff, [building])
@@ -59,8 +49,8 @@ def test_a_box_elsewhere_is_not_served(campus, staff, make_box, client, commit):
     assert not served_by(box).exists()
 
 
-def test_moving_a_box_or_its_area_syncs_whom_it_serves(campus, staff, make_box, client, commit):
-    site, building, floor, other = campus
+def test_moving_a_box_or_its_area_syncs_whom_it_serves(site_areas, staff, make_box, client, commit):
+    site, building, floor, other = site_areas
     commit(services.set_group_areas, staff, [building])
     box = make_box("gate", area=other)
     fake = FakeBox(client, box.dev_sno)
@@ -77,8 +67,8 @@ def test_moving_a_box_or_its_area_syncs_whom_it_serves(campus, staff, make_box, 
     assert fake.receive(timeout=0.5) is None
 
 
-def test_new_members_and_a_deleted_group_reach_boxes_through_areas(campus, staff, make_box, client, commit, photo):
-    _site, building, floor, _other = campus
+def test_new_members_and_a_deleted_group_reach_boxes_through_areas(site_areas, staff, make_box, client, commit, photo):
+    _site, building, floor, _other = site_areas
     box = make_box("gate", area=floor)
     fake = FakeBox(client, box.dev_sno)
     commit(services.set_group_areas, staff, [building])
@@ -92,8 +82,8 @@ def test_new_members_and_a_deleted_group_reach_boxes_through_areas(campus, staff
     assert command["method"] == "delete_users" and sorted(command["userid_list"]) == ["ann", "bob"]
 
 
-def test_the_tree_refuses_loops_and_deleting_what_is_not_empty(campus, make_box):
-    site, building, floor, other = campus
+def test_the_tree_refuses_loops_and_deleting_what_is_not_empty(site_areas, make_box):
+    site, building, floor, other = site_areas
     with pytest.raises(devices.AreaError):
         devices.save_area(building, name="Building A", parent=floor)
     with pytest.raises(devices.AreaError):
@@ -115,8 +105,8 @@ def test_boxes_without_an_area_keep_working(staff, make_box, client, commit):
     assert fake.receive()["userid_list"] == ["ann"]
 
 
-def test_people_served_within_a_site_are_those_its_boxes_serve(campus, staff, make_box, commit, photo):
-    site, building, floor, other = campus
+def test_people_served_within_a_site_are_those_its_boxes_serve(site_areas, staff, make_box, commit, photo):
+    site, building, floor, other = site_areas
     guests = PermissionGroup.objects.create(name="guests")
     commit(services.create_person, name="Gus", identity_id="gus", photo=photo, permission_groups=[guests])
     commit(services.set_group_areas, staff, [site])

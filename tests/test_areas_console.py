@@ -7,7 +7,6 @@ import io
 import pytest
 from django.utils import timezone
 
-from devices import services as devices
 from devices.models import Area, Box
 from events.services import intake_events
 from users.models import PermissionGroup
@@ -16,18 +15,9 @@ from .test_event_intake import event
 
 
 @pytest.fixture
-def places(db):
-    campus = devices.save_area(Area(), name="Campus", parent=None)
-    building = devices.save_area(Area(), name="Building A", parent=campus)
-    floor = devices.save_area(Area(), name="Floor 2", parent=building)
-    harbour = devices.save_area(Area(), name="Harbour", parent=None)
-    return campus, building, floor, harbour
-
-
-@pytest.fixture
-def site_events(places, make_box):
+def site_events(site_areas, make_box):
     """One event on a floor of the campus, two at the harbour, one on a box in no area."""
-    campus, _building, floor, harbour = places
+    campus, _building, floor, harbour = site_areas
     on_floor, at_harbour, nowhere = make_box("floor gate", area=floor), make_box("quay", area=harbour), make_box("old")
     now = int(timezone.now().timestamp() * 1000)
     intake_events(on_floor, [event("ann", now - 30_000)])
@@ -54,8 +44,8 @@ def test_events_filtered_by_site_show_only_its_boxes_events(admin_client, site_e
     assert admin_client.get("/events/", {"area": "x"}).status_code == 400
 
 
-def test_box_list_groups_boxes_by_site_with_online_counts(admin_client, places, make_box):
-    campus, building, floor, harbour = places
+def test_box_list_groups_boxes_by_site_with_online_counts(admin_client, site_areas, make_box):
+    campus, building, floor, harbour = site_areas
     up = make_box("up", area=floor)
     make_box("down", area=building)
     make_box("quay", area=harbour)
@@ -97,8 +87,8 @@ def test_areas_api_is_for_administrators_only(client, db):
     assert client.get("/api/areas/").status_code == 403
 
 
-def test_console_creates_moves_attaches_and_deletes_only_empty_areas(admin_client, places, make_box):
-    campus, building, floor, harbour = places
+def test_console_creates_moves_attaches_and_deletes_only_empty_areas(admin_client, site_areas, make_box):
+    campus, building, floor, harbour = site_areas
     response = admin_client.post("/boxes/areas/new/", {"name": "Gate 3", "parent": building.pk})
     assert response.status_code == 302
     gate = Area.objects.get(name="Gate 3")
