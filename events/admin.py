@@ -1,7 +1,7 @@
 """Django admin views of events and of the quarantine (read-only: boxes are the source)."""
 from django.contrib import admin
 
-from .models import Event, QuarantinedEvent
+from .models import Event, QuarantinedEvent, Relabel
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,3 +26,10 @@ class QuarantinedEventAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "box"]
     search_fields = ["reason"]
     exclude = ["raw"]  # may be megabytes of base64: download it from the console instead
+
+
+@admin.register(Relabel)
+class RelabelAdmin(ReadOnlyAdmin):
+    list_display = ["at", "event", "reason", "from_identity_id", "to_identity_id", "by"]
+    list_filter = ["reason"]
+    search_fields = ["from_identity_id", "to_identity_id"]

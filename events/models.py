@@ -1,4 +1,5 @@
 """Recognition events reported by boxes (passage records, part 2 §4.4.9)."""
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,3 +69,35 @@ class QuarantinedEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.box} #{self.position}: {self.reason}"
+
+
+class Relabel(models.Model):
+    """A change of whom an event shows, kept for audit: the label before and after, why and by
+    whom. The event holds the current label; its first relabel holds what the box said.
+
+    One mechanism for every correction: a stranger cluster enrolled as a person (faces/strangers)
+    and an administrator's "wrong match" feedback both relabel through events.services.relabel."""
+
+    class Reason(models.TextChoices):
+        STRANGER_ENROLLED = "stranger_enrolled", _("Stranger enrolled as a person")
+        NOT_THIS_PERSON = "not_this_person", _("Not this person")
+        THIS_IS = "this_is", _("Corrected to another person")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="relabels")
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    from_identity_id = models.CharField(max_length=64, blank=True, default="")
+    from_identity_name = models.CharField(max_length=100, blank=True, default="")
+    from_person_type = models.PositiveSmallIntegerField()
+    to_identity_id = models.CharField(max_length=64, blank=True, default="")
+    to_identity_name = models.CharField(max_length=100, blank=True, default="")
+    to_person_type = models.PositiveSmallIntegerField()
+    # Who asked (an administrator), or nobody: an event that joined an enrolled stranger's cluster later.
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "id"]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {self.from_identity_id or '-'} -> {self.to_identity_id or '-'} ({self.reason})"

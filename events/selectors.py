@@ -10,7 +10,7 @@ from django.utils import timezone
 from aibox_contract.people import BLACKLIST, STRANGER
 from devices.models import SubDevice
 
-from .models import Event
+from .models import Event, Relabel
 
 
 def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:
@@ -41,3 +41,9 @@ def with_devices(events: QuerySet[Event]) -> QuerySet[Event]:
                .order_by("ep_id"))
     return events.annotate(camera_name=Subquery(cameras.values("name")[:1]),
                            camera_location=Subquery(cameras.values("location")[:1]))
+
+
+def original_label(event: Event) -> Relabel | None:
+    """What the box said before the event was first relabelled (from_* of its first Relabel), or
+    None: it shows what its box said."""
+    return event.relabels.order_by("id").first()

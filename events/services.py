@@ -236,3 +236,33 @@ def purge_events_before(cutoff: datetime, chunk: int = 1000) -> dict:
                 removed += 1
     quarantined = QuarantinedEvent.objects.filter(last_received_at__lt=cutoff).delete()[0]
     return {"events": deleted, "pictures": removed, "quarantined": quarantined}
+
+
+@dataclass(frozen=True)
+class Label:
+    """Whom an event shows: the contract's identity_id, identity_name and person_type."""
+
+    identity_id: str
+    identity_name: str
+    person_type: int
+
+
+def relabel_events(events: Iterable[Event], label: Label, reason: str, by=None) -> int:
+    """Make `events` show `label`, keeping what each showed before in a Relabel row (the first
+    of an event's rows holds what its box said). Events already showing it are left alone;
+    how many changed. The one way events are relabelled (strangers enrolled, wrong-match feedback)."""
+    from .models import Relabel
+
+    with transaction.atomic():
+        changing = [event for event in Event.objects.select_for_update().filter(pk__in=[e.pk for e in events])
+                    if (event.identity_id, event.identity_name, event.person_type)
+                    != (label.identity_id, label.identity_name, label.person_type)]
+        Relabel.objects.bulk_create(
+            Relabel(event=event, reason=reason, by=by, from_identity_id=event.identity_id,
+                    from_identity_name=event.identity_name, from_person_type=event.person_type,
+                    to_identity_id=label.identity_id, to_identity_name=label.identity_name,
+                    to_person_type=label.person_type)
+            for event in changing)
+        Event.objects.filter(pk__in=[event.pk for event in changing]).update(
+            identity_id=label.identity_id, identity_name=label.identity_name, person_type=label.person_type)
+    return len(changing)
