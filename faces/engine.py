@@ -1,33 +1,20 @@
 """The platform's face engine: the very engine the boxes run (edge_agent.face), loaded once per
-process, so an embedding the platform computes compares with one a box sent."""
+process (cloudplatform.face_engine), so an embedding the platform computes compares with one a box sent."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
-from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from aibox_contract.codes import ContractCodeError
 from aibox_contract.embedding import model_id
+from cloudplatform.face_engine import engine
 from edge_agent.face.decode import decode_image
-from edge_agent.face.engine import FaceEngine
 
-_lock = threading.Lock()
 LARGE_FACE_SHARE = 0.2
-_engine: FaceEngine | None = None
 
 
 class NoFace(ValueError):
     """No face embedding could be had from the picture; the message says why."""
-
-
-def engine() -> FaceEngine:
-    global _engine
-    with _lock:
-        if _engine is None:
-            _engine = FaceEngine(threads=settings.FACE_ENGINE_THREADS)
-        return _engine
 
 
 def current_model() -> str:

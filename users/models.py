@@ -2,6 +2,7 @@
 them on boxes are distribution.models)."""
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +56,10 @@ class Person(models.Model):
     permission_groups = models.ManyToManyField(PermissionGroup, related_name="people", blank=True)
     face_groups = models.ManyToManyField(FaceGroup, related_name="people", blank=True)
     info = models.JSONField(default=dict, blank=True, help_text="Extra fields, sent to boxes inside `info`.")
-    photo = models.CharField(max_length=200, blank=True, default="", help_text="Storage path of the face photo.")
+    # The person's primary photo (the one a stock box gets), kept equal to their primary
+    # PersonPhoto by users.services; every photo, with its quality, is a PersonPhoto.
+    photo = models.CharField(max_length=200, blank=True, default="",
+                             help_text="Storage path of the primary face photo.")
     photo_sha256 = models.CharField(max_length=64, blank=True, default="", db_index=True)
     thumbnail = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -71,6 +75,65 @@ class Person(models.Model):
     def register_type(self) -> int:
         """Upstream: 1 regular enrolment (FIQA level high), 2 a stranger's (level custom)."""
         return 2 if self.person_type == PersonType.STRANGER else 1
+
+    @property
+    def gate_level(self) -> str:
+        """The FIQA level a box enrols this person's photos at (CONTRACT §3: register_type 1 → high, 2 → custom)."""
+        return "custom" if self.register_type == 2 else "high"
+
+
+class PersonPhoto(models.Model):
+    """One of a person's face photos (at most MAX_PHOTOS_PER_PERSON, users.services), with the
+    quality verdict the boxes' face engine gave it at upload (users/quality.py). The primary one
+    is also the person's `photo`: what a stock box gets (§6.1); our agent gets them all."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
+    path = models.CharField(max_length=200, help_text="Storage path (content-addressed, users/photos.py).")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    thumbnail = models.CharField(max_length=200, blank=True, default="")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Upload order.")
+    is_primary = models.BooleanField(default=False)
+    pinned = models.BooleanField(default=False, help_text="Made primary by an administrator (else the best one is).")
+    # The verdict (users/quality.py): measured on the photo's main face, as the box picks it.
+    assessed = models.BooleanField(default=False, help_text="False when no face engine could judge the photo.")
+    face_count = models.PositiveSmallIntegerField(default=0)
+    face_size = models.PositiveIntegerField(null=True, blank=True, help_text="Shorter side of the face box, px.")
+    sharpness = models.FloatField(null=True, blank=True, help_text="FIQA clarity (about 1..3 when sharp).")
+    brightness = models.FloatField(null=True, blank=True)
+    yaw = models.FloatField(null=True, blank=True)
+    pitch = models.FloatField(null=True, blank=True)
+    roll = models.FloatField(null=True, blank=True)
+    partial = models.BooleanField(default=False)
+    levels = models.JSONField(default=dict, blank=True,
+                              help_text="Per FIQA level: {code, fails} as the box's enrolment would answer.")
+    score = models.FloatField(default=0.0, help_text="Levels passed, plus sharpness and size: the best is the highest.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "sha256"], name="one_copy_of_a_photo_per_person")]
+
+    def __str__(self) -> str:
+        return f"photo {self.position} of {self.person_id}"
+
+    @property
+    def face_found(self) -> bool:
+        return self.face_count > 0
+
+    def code_at(self, level: str) -> int | None:
+        """The contract code the box's enrolment would answer at `level` (0 accepts), None unassessed."""
+        verdict = self.levels.get(level)
+        return None if verdict is None else int(verdict["code"])
+
+    def passes(self, level: str) -> bool:
+        return self.code_at(level) == 0
+
+    @property
+    def passes_gate(self) -> bool:
+        """Whether a box would enrol this photo for its person (their gate level)."""
+        return self.passes(self.person.gate_level)
 
 
 class ImportJob(models.Model):

@@ -67,6 +67,39 @@ class Face:
         return quality.report(self.info, self.detection, level, self.scale)
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """A photo at one FIQA level: 0 when enrol accepts it, else its contract code, the
+    failed metrics (quality.judge) and the message enrol raises."""
+
+    code: int
+    fails: tuple[str, ...] = ()
+    message: str = ""
+
+
+def gate(face: Face | None, level: str) -> Verdict:
+    """Enrolment's gate for the chosen face at `level`: 40004 no face, 40009 too small, 40006 other failures."""
+    if face is None:
+        return Verdict(NO_FACE, ("face",), "No face found in the photo.")
+    _, fails = quality.judge(face.info, level)
+    if "face_size" in fails:
+        size = face.info["face_size"]
+        return Verdict(FACE_TOO_SMALL, tuple(fails), f"Face of {size} px is too small for level {level}.")
+    if fails:
+        return Verdict(LOW_QUALITY, tuple(fails), f"Photo fails quality level {level}: {', '.join(fails)}.")
+    return Verdict(0)
+
+
+@dataclass
+class Assessment:
+    """A photo judged at every level (FaceEngine.assess): its main face (None: no face), how many
+    faces it holds, and each level's verdict."""
+
+    face: Face | None
+    face_count: int
+    verdicts: dict[str, Verdict]
+
+
 @dataclass
 class Analysis:
     image: DecodedImage
@@ -149,15 +182,28 @@ class FaceEngine:
             raise ContractCodeError(NO_FACE, "No face found in the photo.")
         height, width = analysis.image.rgb.shape[:2]
         face = self.main_face(analysis.faces, width, height)
-        _, fails = quality.judge(face.info, level)
-        if "face_size" in fails:
-            raise ContractCodeError(
-                FACE_TOO_SMALL, f"Face of {face.info['face_size']} px is too small for level {level}."
-            )
-        if fails:
-            raise ContractCodeError(LOW_QUALITY, f"Photo fails quality level {level}: {', '.join(fails)}.")
+        verdict = gate(face, level)
+        if verdict.code:
+            raise ContractCodeError(verdict.code, verdict.message)
         face.embedding = self.embedder.embed(face.chip[None])[0]
         return face
+
+    def assess(self, image: bytes | DecodedImage) -> Assessment:
+        """What enrol would answer at every FIQA level, from one analysis: the photo's main
+        face and, per level, the code (0 passes) and why. Looks for faces down to the smallest
+        detectable only when none of the usual size is found, as enrol does."""
+        analysis = self.analyse(image, embed=False)
+        if not analysis.faces:
+            analysis = self.analyse(analysis.image, embed=False, min_face=SMALLEST_DETECTABLE)
+        height, width = analysis.image.rgb.shape[:2]
+        main = self.main_face(analysis.faces, width, height) if analysis.faces else None
+        verdicts = {}
+        for level, bounds in quality.LEVELS.items():
+            # Enrol at this level looks only for faces it could accept (0.8 of the bound, above).
+            usable = [f for f in analysis.faces if not bounds or f.info["face_size"] >= 0.8 * bounds["face_size"]]
+            face = self.main_face(usable, width, height) if usable else main
+            verdicts[level] = gate(face, level)
+        return Assessment(main, len(analysis.faces), verdicts)
 
     def identify(
         self, image: bytes | DecodedImage, gallery: Gallery, groups=None, threshold: float | None = None
