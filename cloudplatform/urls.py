@@ -16,7 +16,7 @@ from distribution.api import CommandViewSet
 from distribution.box_api import PersonDetailsView, PhotoView, ResultView
 from events.api import EventViewSet
 from events.box_api import HistoryEventsView, RealtimeEventView
-from faces.api import FaceSearchView
+from faces.api import BoxMatchScoresView, EventFeedbackView, FaceSearchView, PersonMatchScoresView
 from users.api import PermissionGroupViewSet, PersonViewSet
 
 router = DefaultRouter()
@@ -62,6 +62,10 @@ urlpatterns = [
     path("", include("distribution.urls")),
     path("box/", include(box_urls)),
     path("api/search/face/", FaceSearchView.as_view(), name="api-search-face"),
+    path("api/events/<int:pk>/feedback/", EventFeedbackView.as_view(), name="api-event-feedback"),
+    path("api/boxes/<int:pk>/match-scores/", BoxMatchScoresView.as_view(), name="api-box-match-scores"),
+    path("api/persons/<str:identity_id>/match-scores/", PersonMatchScoresView.as_view(),
+         name="api-person-match-scores"),
     path("api/attendance/", AttendanceDayView.as_view(), name="api-attendance"),
     path("api/attendance/summary/", AttendanceSummaryView.as_view(), name="api-attendance-summary"),
     path("api/", include(router.urls)),

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from .filters import EventFilterSet, QuarantineFilterSet
 from .models import Event, QuarantinedEvent
 from .selectors import with_devices
-from .serializers import EventSerializer, QuarantinedEventSerializer
+from .serializers import EventDetailSerializer, EventSerializer, QuarantinedEventSerializer
 
 
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
@@ -20,7 +20,12 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFilterSet
 
+    def get_serializer_class(self):
+        return EventDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
+
     def get_queryset(self):
+        if self.action == "retrieve":
+            return with_devices(Event.objects.select_related("box")).prefetch_related("relabels__by")
         if self.action in ("quarantine", "quarantined"):
             return QuarantinedEvent.objects.select_related("box").defer("raw")
         return with_devices(Event.objects.select_related("box")).order_by("-occurred_at", "-id")

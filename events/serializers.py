@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from aibox_contract.people import person_type
 
-from .models import Event, QuarantinedEvent
+from .models import Event, QuarantinedEvent, Relabel
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -41,6 +41,30 @@ class EventSerializer(serializers.ModelSerializer):
 
     def get_detail_url(self, event: Event) -> str:
         return reverse("event-detail", args=[event.pk])
+
+
+class RelabelSerializer(serializers.ModelSerializer):
+    by = serializers.SerializerMethodField(help_text="Username of who relabelled it; null: the platform did")
+
+    class Meta:
+        model = Relabel
+        fields = ["reason", "at", "by", "from_identity_id", "from_identity_name", "from_person_type",
+                  "to_identity_id", "to_identity_name", "to_person_type"]
+        read_only_fields = fields
+
+    def get_by(self, relabel: Relabel) -> str | None:
+        return relabel.by.get_username() if relabel.by else None
+
+
+class EventDetailSerializer(EventSerializer):
+    """One event with its label history, oldest first: the first row's from_* is what the box
+    reported (an event never relabelled shows it as it came)."""
+
+    relabels = RelabelSerializer(many=True, read_only=True)
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields, "relabels"]
+        read_only_fields = fields
 
 
 class QuarantinedEventSerializer(serializers.ModelSerializer):

@@ -1,5 +1,8 @@
-"""`POST /api/search/face/`: every event where a face appears, best first (administrators)."""
+"""Faces in the API (administrators): `POST /api/search/face/` (every event where a face appears,
+best first), `POST /api/events/<id>/feedback/` ("wrong match" feedback) and the confirmed and
+rejected matches' scores per box and per person (`.../match-scores/`)."""
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -7,10 +10,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from devices.models import Box
 from events.models import Event
+from events.selectors import with_devices
+from users.models import Person
 
+from .feedback import FeedbackRefused, give_feedback
 from .search import ProbeRefused, default_min_score, probe_from_event, probe_from_photo, search_by_face
-from .serializers import FaceSearchRequestSerializer, FaceSearchResponseSerializer
+from .selectors import match_scores
+from .serializers import (
+    FaceSearchRequestSerializer,
+    FaceSearchResponseSerializer,
+    FeedbackRequestSerializer,
+    FeedbackResponseSerializer,
+    MatchScoresSerializer,
+)
 
 
 class FaceSearchView(APIView):
@@ -39,3 +53,51 @@ class FaceSearchView(APIView):
         return Response(FaceSearchResponseSerializer(
             {"min_score": min_score, "truncated": found.truncated, "results": results},
             context={"request": request}).data)
+
+
+class EventFeedbackView(APIView):
+    @extend_schema(request=FeedbackRequestSerializer, responses=FeedbackResponseSerializer,
+                   operation_id="events_feedback")
+    def post(self, request: Request, pk: int) -> Response:
+        """"Wrong match" feedback on an event: `confirm` the box's match, `reject` it (the event
+        then names no one) or `correct` it to `person` (an identity_id). The event is relabelled,
+        what the box said kept in its `relabels`; the box's match is kept as confirmed or rejected
+        for the score distributions (`/api/boxes/<id>/match-scores/`, `/api/persons/<identity_id>/match-scores/`)."""
+        event = get_object_or_404(Event, pk=pk)
+        asked = FeedbackRequestSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        person = None
+        if data.get("person"):
+            person = Person.objects.filter(identity_id=data["person"]).first()
+            if person is None:
+                raise ValidationError({"person": [_("No person has identity_id %(id)s.") % {"id": data["person"]}]})
+        try:
+            done = give_feedback(event, data["verdict"], person, by=request.user)
+        except FeedbackRefused as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        event = with_devices(Event.objects.select_related("box")).prefetch_related("relabels__by").get(pk=pk)
+        return Response(FeedbackResponseSerializer(
+            {"relabelled": done.relabelled, "verdict": done.verdict, "event": event}).data)
+
+
+def scores_response(distribution) -> Response:
+    return Response(MatchScoresSerializer({**vars(distribution), "histogram": distribution.histogram()}).data)
+
+
+class BoxMatchScoresView(APIView):
+    @extend_schema(responses=MatchScoresSerializer, operation_id="boxes_match_scores")
+    def get(self, request: Request, pk: int) -> Response:
+        """The scores of this box's matches that administrators confirmed or rejected, the current
+        threshold, and the threshold that would have avoided the rejected ones (what it costs)."""
+        box = get_object_or_404(Box, pk=pk)
+        return scores_response(match_scores(box_id=box.pk))
+
+
+class PersonMatchScoresView(APIView):
+    @extend_schema(responses=MatchScoresSerializer, operation_id="persons_match_scores")
+    def get(self, request: Request, identity_id: str) -> Response:
+        """The scores of the matches of this person (as the boxes matched them) that administrators
+        confirmed or rejected, the current threshold and the one that would have avoided the rejected."""
+        person = get_object_or_404(Person, identity_id=identity_id)
+        return scores_response(match_scores(identity_id=person.identity_id))

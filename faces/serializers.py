@@ -1,8 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from events.serializers import EventSerializer
+from events.serializers import EventDetailSerializer, EventSerializer
 
+from .feedback import VERDICTS
+from .models import MatchVerdict
 from .search import MAX_RESULTS
 
 
@@ -32,3 +34,52 @@ class FaceSearchResponseSerializer(serializers.Serializer):
     min_score = serializers.FloatField()
     truncated = serializers.BooleanField(help_text="More events pass the cut-off than `limit`")
     results = FaceHitSerializer(many=True)
+
+
+class FeedbackRequestSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=VERDICTS, help_text=(
+        "confirm: the box matched the right person; reject: not this person (the event then names no one); "
+        "correct: it is `person`."))
+    person = serializers.CharField(required=False, max_length=64, help_text=(
+        "identity_id of the right person (for correct)."))
+
+    def validate(self, data: dict) -> dict:
+        if data["verdict"] == "correct" and not data.get("person"):
+            raise serializers.ValidationError({"person": [_("Say who the event is: the person's identity_id.")]})
+        return data
+
+
+class MatchVerdictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MatchVerdict
+        fields = ["identity_id", "score", "verdict", "at"]
+        read_only_fields = fields
+
+
+class FeedbackResponseSerializer(serializers.Serializer):
+    relabelled = serializers.BooleanField(help_text="The event names someone else (or no one) now")
+    verdict = MatchVerdictSerializer(allow_null=True, help_text=(
+        "The verdict on the box's match (null: the box matched no one)"))
+    event = EventDetailSerializer(help_text="The event as it is now, with its label history")
+
+
+class SuggestionSerializer(serializers.Serializer):
+    threshold = serializers.FloatField(help_text="The highest rejected score: above it, none of them is a match")
+    avoids = serializers.IntegerField(help_text="Rejected matches it avoids (all)")
+    loses = serializers.IntegerField(help_text="Confirmed matches that would have been missed")
+    raises = serializers.BooleanField(help_text="Above the current threshold (else the current one avoids them)")
+
+
+class HistogramSerializer(serializers.Serializer):
+    starts = serializers.ListField(child=serializers.FloatField(), help_text="Each bin's lowest score")
+    bin_width = serializers.FloatField()
+    confirmed = serializers.ListField(child=serializers.IntegerField())
+    rejected = serializers.ListField(child=serializers.IntegerField())
+
+
+class MatchScoresSerializer(serializers.Serializer):
+    threshold = serializers.FloatField(help_text="The current match threshold as a score (a match scores above it)")
+    confirmed = serializers.ListField(child=serializers.FloatField(), help_text="Scores of confirmed matches, sorted")
+    rejected = serializers.ListField(child=serializers.FloatField(), help_text="Scores of rejected matches, sorted")
+    suggestion = SuggestionSerializer(allow_null=True, help_text="null: no rejected match")
+    histogram = HistogramSerializer()

@@ -1,0 +1,110 @@
+""""Wrong match" feedback (issue 15 item 4): an administrator says of an event "not this person"
+(reject), "this is …" (correct, naming the right person) or "right" (confirm).
+
+The event is relabelled through events.services.relabel_events (the one relabel mechanism; the
+box's own label is kept in the event's first Relabel), and the box's match gets a MatchVerdict:
+confirmed when the event now names whom the box matched, else rejected. Those verdicts' scores
+are the distributions per box and per person (faces/selectors.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from aibox_contract.people import STRANGER
+from events.models import Event, Relabel
+from events.selectors import original_label
+from events.services import Label, relabel_events
+from users.models import Person
+
+from .models import MatchVerdict
+
+CONFIRM, REJECT, CORRECT = "confirm", "reject", "correct"
+VERDICTS = (CONFIRM, REJECT, CORRECT)
+NOBODY = Label("", "", STRANGER)
+
+
+class FeedbackRefused(ValueError):
+    """The feedback does not apply to this event; `field` is the request field it is about."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Feedback:
+    event: Event
+    relabelled: bool
+    verdict: MatchVerdict | None
+
+
+def names_someone(label: Label) -> bool:
+    return bool(label.identity_id) and label.person_type != STRANGER
+
+
+def label_of(event: Event) -> Label:
+    return Label(event.identity_id, event.identity_name, event.person_type)
+
+
+def reported_label(event: Event) -> Label:
+    """Whom the box said the event was, whatever it has been relabelled to since."""
+    first = original_label(event)
+    if first is None:
+        return label_of(event)
+    return Label(first.from_identity_id, first.from_identity_name, first.from_person_type)
+
+
+def person_label(person: Person) -> Label:
+    return Label(person.identity_id, person.name[:100], person.person_type)
+
+
+def _new_label(event: Event, verdict: str, person: Person | None) -> tuple[Label, str] | None:
+    """The label the feedback gives the event and the Relabel reason, None for none (a
+    confirmation); FeedbackRefused when it does not apply."""
+    current = label_of(event)
+    if verdict == CONFIRM:
+        if not names_someone(current):
+            raise FeedbackRefused("verdict", _("This event names no one: there is no match to confirm."))
+        return None
+    if verdict == REJECT:
+        if not names_someone(current):
+            raise FeedbackRefused("verdict", _("This event already names no one."))
+        return NOBODY, Relabel.Reason.NOT_THIS_PERSON
+    if person is None:
+        raise FeedbackRefused("person", _("Say who the event is: the person's identity_id."))
+    if current.identity_id == person.identity_id:
+        raise FeedbackRefused("person", _("The event already names %(name)s.") % {"name": person.name})
+    return person_label(person), Relabel.Reason.THIS_IS
+
+
+def record_verdict(event: Event, by: AbstractBaseUser | None) -> MatchVerdict | None:
+    """The box's match (if it reported one) is confirmed when the event names that person now,
+    else rejected; one row per event, replaced by the latest word."""
+    reported = reported_label(event)
+    if not names_someone(reported):
+        return None  # the box matched no one: a missed match has no score to keep
+    verdict = (MatchVerdict.Verdict.CONFIRMED if event.identity_id == reported.identity_id
+               else MatchVerdict.Verdict.REJECTED)
+    kept, _created = MatchVerdict.objects.update_or_create(
+        event=event, defaults={"box_id": event.box_id, "identity_id": reported.identity_id, "score": event.score,
+                               "verdict": verdict, "by": by})
+    return kept
+
+
+def give_feedback(event: Event, verdict: str, person: Person | None = None,
+                  by: AbstractBaseUser | None = None) -> Feedback:
+    """Apply an administrator's word on an event: relabel it (reject, correct) and keep the
+    verdict on the box's match. FeedbackRefused (nothing written) when it does not apply."""
+    if verdict not in VERDICTS:
+        raise FeedbackRefused("verdict", _("Say confirm, reject or correct."))
+    who = by if by is not None and by.is_authenticated else None
+    with transaction.atomic():
+        event = Event.objects.select_for_update().get(pk=event.pk)
+        change = _new_label(event, verdict, person)
+        relabelled = bool(change) and relabel_events([event], change[0], change[1], by=who) > 0
+        event.refresh_from_db()
+        kept = record_verdict(event, who)
+    return Feedback(event, relabelled, kept)
