@@ -60,9 +60,11 @@ class EventFeedbackView(APIView):
                    operation_id="events_feedback")
     def post(self, request: Request, pk: int) -> Response:
         """"Wrong match" feedback on an event: `confirm` the box's match, `reject` it (the event
-        then names no one) or `correct` it to `person` (an identity_id). The event is relabelled,
-        what the box said kept in its `relabels`; the box's match is kept as confirmed or rejected
-        for the score distributions (`/api/boxes/<id>/match-scores/`, `/api/persons/<identity_id>/match-scores/`)."""
+        then names no one) or `correct` it to `person` (an identity_id), optionally adding its face
+        to the right person's photos (`add_photo`: through their quality gate, then sent to the
+        boxes holding them). The event is relabelled, what the box said kept in its `relabels`;
+        the box's match is kept as confirmed or rejected for the score distributions
+        (`/api/boxes/<id>/match-scores/`, `/api/persons/<identity_id>/match-scores/`)."""
         event = get_object_or_404(Event, pk=pk)
         asked = FeedbackRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
@@ -73,12 +75,12 @@ class EventFeedbackView(APIView):
             if person is None:
                 raise ValidationError({"person": [_("No person has identity_id %(id)s.") % {"id": data["person"]}]})
         try:
-            done = give_feedback(event, data["verdict"], person, by=request.user)
+            done = give_feedback(event, data["verdict"], person, by=request.user, add_photo=data["add_photo"])
         except FeedbackRefused as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         event = with_devices(Event.objects.select_related("box")).prefetch_related("relabels__by").get(pk=pk)
         return Response(FeedbackResponseSerializer(
-            {"relabelled": done.relabelled, "verdict": done.verdict, "event": event}).data)
+            {"relabelled": done.relabelled, "verdict": done.verdict, "event": event, "photo": done.photo}).data)
 
 
 def scores_response(distribution) -> Response:

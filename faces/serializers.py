@@ -42,6 +42,10 @@ class FeedbackRequestSerializer(serializers.Serializer):
         "correct: it is `person`."))
     person = serializers.CharField(required=False, max_length=64, help_text=(
         "identity_id of the right person (for correct)."))
+    add_photo = serializers.BooleanField(required=False, default=False, help_text=(
+        "Also add the event's face (its spot picture) to the right person's photos (correct: `person`; "
+        "confirm: the person the event names), if it passes their quality gate; boxes holding them get "
+        "their photos again."))
 
     def validate(self, data: dict) -> dict:
         if data["verdict"] == "correct" and not data.get("person"):
@@ -56,7 +60,18 @@ class MatchVerdictSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PhotoOutcomeSerializer(serializers.Serializer):
+    person = serializers.CharField(source="person.identity_id", help_text="identity_id of whom it was for")
+    added = serializers.BooleanField()
+    photo = serializers.IntegerField(source="photo.pk", allow_null=True, default=None,
+                                     help_text="The new photo's id (null: not added)")
+    reason = serializers.CharField(help_text="Why it was not added: the quality gate's reason, or already there, "
+                                             "or five photos already")
+    code = serializers.IntegerField(allow_null=True, help_text="The contract's code for the reason, if any")
+
+
 class FeedbackResponseSerializer(serializers.Serializer):
+    photo = PhotoOutcomeSerializer(allow_null=True, help_text="null: no photo was asked for")
     relabelled = serializers.BooleanField(help_text="The event names someone else (or no one) now")
     verdict = MatchVerdictSerializer(allow_null=True, help_text=(
         "The verdict on the box's match (null: the box matched no one)"))

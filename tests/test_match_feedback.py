@@ -2,15 +2,18 @@
 (what the box said kept), keeps the box's match as confirmed or rejected, and the scores per box
 and per person show against the threshold with the one that would have avoided the mistakes.
 Events come in through intake as a stock box sends them, with real shared photos."""
+import hashlib
+
 import pytest
 
 from aibox_contract.people import STRANGER
 from events.models import Event
 from faces.models import MatchVerdict
 from users import services
-from users.models import Person
+from users.models import PermissionGroup, Person
 
 from .face.conftest import FACES
+from .fakebox import FakeBox
 from .test_event_intake import event, record_url
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +98,47 @@ def test_this_is_someone_else_moves_the_event_and_keeps_what_the_box_said(client
     assert [r.from_identity_id for r in wrong.relabels.all()] == ["obama", "biden"]
 
 
+def test_a_corrected_match_adds_the_face_to_the_right_persons_photos_and_their_boxes_get_it(
+        client, admin_user, people, report, commit):
+    wrong = report("gate", "obama", 0.47, "probe/biden/1.jpg")  # biden's face, matched to obama
+    box = report.boxes["gate"]
+    fake = FakeBox(client, box.dev_sno, hex_mac="0x0000000000e1")  # the mac it reported events from
+    group = PermissionGroup.objects.create(name="staff")
+    commit(services.set_group_boxes, group, [box])
+    commit(services.update_person, people["biden"], permission_groups=[group])
+    assert fake.receive()["userid_list"] == ["biden"]  # biden is on the box, with one photo
+    assert people["biden"].photos.count() == 1
+
+    client.force_login(admin_user)
+    answer = commit(client.post, feedback_url(wrong.pk), {"verdict": "correct", "person": "biden", "add_photo": True},
+                    content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    photo = answer.json()["photo"]
+    assert (photo["person"], photo["added"], photo["reason"]) == ("biden", True, "")
+    assert people["biden"].photos.count() == 2
+    added = people["biden"].photos.get(pk=photo["photo"])
+    assert added.sha256 == hashlib.sha256((FACES / "probe/biden/1.jpg").read_bytes()).hexdigest()
+    assert added.uploaded_by == admin_user
+    # Distributed like any photo change: the box that holds biden is sent him again.
+    command = fake.receive()
+    assert command["method"] == "add_users_plus" and command["userid_list"] == ["biden"]
+    wrong.refresh_from_db()
+    assert wrong.identity_id == "biden"
+
+
+def test_a_face_the_gate_refuses_is_not_added_and_the_relabelling_stands(client, admin_user, people, report):
+    wrong = report("gate", "obama", 0.41, "quality/low_res_240p.jpg")  # a face too small for the high level
+    client.force_login(admin_user)
+    answer = client.post(feedback_url(wrong.pk), {"verdict": "correct", "person": "biden", "add_photo": True},
+                         content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    photo = answer.json()["photo"]
+    assert photo["added"] is False and photo["photo"] is None and photo["code"] == 40009
+    assert "small" in photo["reason"]
+    assert people["biden"].photos.count() == 1
+    assert answer.json()["event"]["identity_id"] == "biden"
+
+
 def test_the_suggested_threshold_is_the_highest_rejected_score_and_says_what_it_costs(
         client, admin_user, people, report):
     client.force_login(admin_user)
@@ -154,6 +198,12 @@ def test_refusals_are_readable(client, admin_user, django_user_model, people, re
     assert refused(feedback_url(stranger.pk), {"verdict": "confirm"}) == {
         "verdict": ["This event names no one: there is no match to confirm."]}
     assert client.post(feedback_url(10**9), {"verdict": "reject"}, content_type="application/json").status_code == 404
+    assert refused(feedback_url(stranger.pk), {"verdict": "reject", "add_photo": True}) == {
+        "verdict": ["This event already names no one."]}
+    assert "add_photo" in refused(url, {"verdict": "reject", "add_photo": True})
+    no_picture = refused(url, {"verdict": "correct", "person": "biden", "add_photo": True})
+    assert no_picture == {"add_photo": ["This event has no picture of the face to add."]}
+    assert "add_photo" in refused(url, {"verdict": "confirm", "add_photo": "perhaps"})
     assert client.get("/api/persons/nobody/match-scores/").status_code == 404
     assert client.get("/api/boxes/999999/match-scores/").status_code == 404
     # Nothing was written by the refusals.
