@@ -336,5 +336,10 @@ CELERY_BEAT_SCHEDULE.update(
     {
         "embed-missing-faces": {"task": "faces.tasks.embed_missing", "schedule": 300},
         "save-face-index": {"task": "faces.tasks.save_face_index", "schedule": 600},
+        "cluster-missing-strangers": {"task": "faces.tasks.cluster_missing", "schedule": 300},
     }
 )
+# Strangers grouped by face (faces/clustering.py): an event joins the nearest cluster whose
+# centroid scores at least this (1 - euclidean distance, as a box's match); measured on the
+# shared photos, docs/strangers.md.
+STRANGER_CLUSTER_MIN_SCORE = env.float("STRANGER_CLUSTER_MIN_SCORE", default=0.42)

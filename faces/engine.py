@@ -27,8 +27,14 @@ def embedding_size() -> int:
 
 
 def picture_embedding(picture: bytes) -> np.ndarray:
-    """The embedding (float32) of the picture's main face: the largest, nearest the centre,
-    as the box picks the face of an enrolment photo. NoFace says why there is none.
+    """The embedding (float32) of the picture's main face (see picture_face)."""
+    return picture_face(picture)[0]
+
+
+def picture_face(picture: bytes) -> tuple[np.ndarray, dict]:
+    """The embedding (float32) of the picture's main face, the largest, nearest the centre, as
+    the box picks the face of an enrolment photo, with its FIQA measures (`info`). NoFace says
+    why there is none.
 
     A spot picture is usually a face crop, its face a large share of it: faces of at least
     LARGE_FACE_SHARE of the shorter side are looked for first (a short detector pyramid, several
@@ -46,7 +52,7 @@ def picture_embedding(picture: bytes) -> np.ndarray:
         raise NoFace(gettext_noop("No face found in the picture."))
     height, width = decoded.rgb.shape[:2]
     face = face_engine.main_face(analysis.faces, width, height)
-    return np.asarray(face_engine.embedder.embed(face.chip[None])[0], dtype=np.float32)
+    return np.asarray(face_engine.embedder.embed(face.chip[None])[0], dtype=np.float32), face.info
 
 
 def similarity(distance: float) -> float:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext_noop
 from aibox_contract.embedding import FIELD, EmbeddingRefused, decode
 from events.models import Event
 
-from .engine import NoFace, current_model, embedding_size, picture_embedding
+from .engine import NoFace, current_model, embedding_size, picture_face
 from .models import FaceEmbedding
+from .quality import face_quality, reported_quality
 
 logger = logging.getLogger("faces")
 
@@ -25,6 +26,7 @@ class Outcome:
     vector: bytes | None
     source: str
     problem: str = ""
+    quality: float | None = None
 
 
 def sent_embedding(event: Event) -> Outcome | None:
@@ -39,7 +41,7 @@ def sent_embedding(event: Event) -> Outcome | None:
         return None
     if model != current_model():
         return None  # another model's vector does not compare with ours: computed again below
-    return Outcome(raw, FaceEmbedding.Source.BOX)
+    return Outcome(raw, FaceEmbedding.Source.BOX, quality=reported_quality(event.box_fiqa_info))
 
 
 def computed_embedding(event: Event) -> Outcome:
@@ -48,12 +50,12 @@ def computed_embedding(event: Event) -> Outcome:
         return Outcome(None, FaceEmbedding.Source.PLATFORM, gettext_noop("No spot picture."))
     try:
         picture = (Path(settings.MEDIA_ROOT) / event.spot_pic).read_bytes()
-        vector = picture_embedding(picture)
+        vector, info = picture_face(picture)
     except FileNotFoundError:
         return Outcome(None, FaceEmbedding.Source.PLATFORM, gettext_noop("The spot picture's file is gone."))
     except NoFace as exc:
         return Outcome(None, FaceEmbedding.Source.PLATFORM, str(exc)[:200])
-    return Outcome(vector.astype("<f4").tobytes(), FaceEmbedding.Source.PLATFORM)
+    return Outcome(vector.astype("<f4").tobytes(), FaceEmbedding.Source.PLATFORM, quality=face_quality(info))
 
 
 def embed_events(events: list[Event]) -> dict:
@@ -69,7 +71,7 @@ def embed_events(events: list[Event]) -> dict:
         FaceEmbedding.objects.filter(event_id__in=outcomes).delete()
         FaceEmbedding.objects.bulk_create(
             FaceEmbedding(event_id=event_id, vector=outcome.vector, model=model, source=outcome.source,
-                          problem=outcome.problem)
+                          problem=outcome.problem, quality=outcome.quality)
             for event_id, outcome in outcomes.items())
     embedded = sum(1 for outcome in outcomes.values() if outcome.vector is not None)
     return {"embedded": embedded, "without_face": len(outcomes) - embedded, "skipped": len(done)}

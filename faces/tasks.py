@@ -3,18 +3,27 @@
 only schedules it."""
 from celery import shared_task
 
+from aibox_contract.people import STRANGER
 from events.models import Event
 
 from . import services
+from .clustering import assign_strangers
 from .index import FaceIndex, index_path
 
 MISSING_PER_RUN = 2000
 
 
+def _embed_and_cluster(events: list[Event]) -> dict:
+    """Embed, then put the strangers among them in their clusters (faces/clustering.py): both
+    the box-sent and the computed embeddings are written here, so this is the one hook."""
+    done = services.embed_events(events)
+    return {**done, **assign_strangers(event.pk for event in events)}
+
+
 @shared_task
 def embed_events(box_id: int, keys: list[str]) -> dict:
     """The events of one intake batch (box and dedup keys, as intake knows them)."""
-    return services.embed_events(list(Event.objects.filter(box_id=box_id, dedup_key__in=keys)))
+    return _embed_and_cluster(list(Event.objects.filter(box_id=box_id, dedup_key__in=keys)))
 
 
 @shared_task
@@ -22,7 +31,16 @@ def embed_missing() -> dict:
     """Events with no embedding row (a task that could not be published, events stored before
     this feature), newest first, a bounded number per run."""
     events = list(Event.objects.filter(face__isnull=True).order_by("-id")[:MISSING_PER_RUN])
-    return services.embed_events(events) if events else {"embedded": 0, "without_face": 0, "skipped": 0}
+    return _embed_and_cluster(events) if events else {"embedded": 0, "without_face": 0, "skipped": 0}
+
+
+@shared_task
+def cluster_missing() -> dict:
+    """Stranger events with an embedding but no cluster (stored before this feature, or a
+    clustering that failed after its embedding was written), oldest first, a bounded number per run."""
+    ids = list(Event.objects.filter(person_type=STRANGER, face__vector__isnull=False, stranger_sighting__isnull=True)
+               .order_by("occurred_at", "id").values_list("id", flat=True)[:MISSING_PER_RUN])
+    return assign_strangers(ids)
 
 
 @shared_task

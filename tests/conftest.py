@@ -72,6 +72,16 @@ def _fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_stranger_centroids():
+    """Each test's database starts without clusters: so does this process's copy of their centroids."""
+    from faces.clustering import forget_centroids
+
+    forget_centroids()
+    yield
+    forget_centroids()
+
+
 @pytest.fixture
 def make_box(db, broker_admin):
     """Create boxes through the service (real broker identity); remove them from the broker afterwards."""

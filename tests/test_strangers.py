@@ -1,0 +1,130 @@
+"""Strangers grouped by face as their events arrive, merged, split, dismissed and enrolled
+(issue 15 item 3): stock-box events through intake, embedded and clustered by the faces task
+(run eagerly after intake's commit, as the suite runs tasks), real engine and shared photos."""
+import pytest
+
+from distribution.models import Command
+from events.models import Event, Relabel
+from events.selectors import original_label
+from faces import strangers
+from faces.models import StrangerCluster, StrangerSighting
+from users.models import PermissionGroup, Person
+
+from .face.conftest import FACES
+from .test_event_intake import event, record_url
+
+pytestmark = pytest.mark.django_db
+State = StrangerCluster.State
+MINUTE = 60_000
+T0 = 1_700_000_000_000
+
+
+@pytest.fixture
+def boxes(make_box) -> dict:
+    return {name: make_box(name) for name in ("north", "south")}
+
+
+@pytest.fixture
+def report(client, boxes, commit):
+    """report(box name, shared photo, minute): one stranger event from that box, as a stock box sends it."""
+    counter = iter(range(1_000))
+
+    def send(box: str, photo: str, minute: int = 0, person_type: int = 4) -> Event:
+        identity = f"stranger_{next(counter)}" if person_type == 4 else "someone"
+        body = event(identity, T0 + minute * MINUTE, (FACES / photo).read_bytes(), person_type=person_type)
+        response = commit(client.post, record_url(client, boxes[box]), [body], content_type="application/json")
+        assert response.json()["data"]["stored"] == 1, response.content
+        return Event.objects.get(timestamp_ms=T0 + minute * MINUTE, box=boxes[box])
+
+    return send
+
+
+def cluster_of(event: Event) -> StrangerCluster:
+    return StrangerSighting.objects.select_related("cluster").get(event=event).cluster
+
+
+def test_one_stranger_seen_three_times_at_two_boxes_is_one_cluster_another_is_another(report):
+    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
+            report("south", "probe/obama/3.jpg", 9)]
+    other = report("north", "probe/stranger/1.png", 7)
+    [obama] = {cluster_of(e).pk for e in seen}
+    cluster = StrangerCluster.objects.get(pk=obama)
+    assert (cluster.sightings_count, cluster.box_count, cluster.state) == (3, 2, State.OPEN)
+    assert cluster.first_seen == seen[0].occurred_at and cluster.last_seen == seen[2].occurred_at
+    assert cluster.best_event_id in {e.pk for e in seen}
+    assert cluster_of(other).pk != obama and cluster_of(other).sightings_count == 1
+    assert StrangerCluster.objects.count() == 2
+
+
+def test_known_people_are_not_clustered(report):
+    report("north", "probe/biden/1.jpg", person_type=1)
+    assert not StrangerSighting.objects.exists()
+
+
+def test_split_then_merge_back_and_the_next_sighting_joins_the_merged_cluster(report):
+    seen = [report("north", f"probe/obama/{n}.jpg", n) for n in (1, 2, 3)]
+    cluster = cluster_of(seen[0])
+    part = strangers.split(cluster, [seen[2].pk])
+    assert cluster_of(seen[2]).pk == part.pk and part.sightings_count == 1 and part.state == State.OPEN
+    cluster.refresh_from_db()
+    assert cluster.sightings_count == 2
+    merged = strangers.merge(cluster, [part])
+    assert merged.sightings_count == 3 and {cluster_of(e).pk for e in seen} == {cluster.pk}
+    part.refresh_from_db()
+    assert part.state == State.MERGED and part.merged_into_id == cluster.pk and part.sightings_count == 0
+    # The worker's centroids caught up: the merged-away cluster attracts nobody.
+    assert cluster_of(report("south", "probe/obama/4.jpg", 10)).pk == cluster.pk
+
+
+def test_split_and_merge_refuse_what_makes_no_sense(report):
+    first, second = report("north", "probe/obama/1.jpg"), report("north", "probe/obama/2.jpg", 1)
+    other = report("north", "probe/stranger/1.png", 2)
+    cluster = cluster_of(first)
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.split(cluster, [first.pk, second.pk])  # all of them
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.split(cluster, [other.pk])  # not its own
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.merge(cluster, [cluster])
+
+
+def test_a_dismissed_stranger_stays_hidden_when_seen_again(report):
+    cluster = cluster_of(report("north", "probe/obama/1.jpg"))
+    assert strangers.dismiss(cluster).state == State.DISMISSED
+    again = report("south", "probe/obama/2.jpg", 3)
+    cluster.refresh_from_db()
+    assert cluster_of(again).pk == cluster.pk and cluster.state == State.DISMISSED and cluster.sightings_count == 2
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.dismiss(cluster)
+
+
+def test_enrolling_makes_a_person_sent_to_the_groups_boxes_and_relabels_past_and_late_events(
+        report, boxes, admin_user):
+    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5)]
+    cluster = cluster_of(seen[0])
+    group = PermissionGroup.objects.create(name="visitors")
+    group.boxes.set(boxes.values())
+    person = strangers.enrol(cluster, name="Mr Visitor", person_type=2, permission_groups=[group], by=admin_user)
+    assert person.photo and Person.objects.get(pk=person.pk).permission_groups.get() == group
+    # Distributed like anyone: an add_users_plus for each box of the group.
+    assert set(Command.objects.filter(method="add_users_plus").values_list("box__name", flat=True)) == set(boxes)
+    cluster.refresh_from_db()
+    assert cluster.state == State.ENROLLED and cluster.person == person
+    for past in seen:
+        past.refresh_from_db()
+        assert (past.identity_id, past.identity_name, past.person_type) == (person.identity_id, "Mr Visitor", 2)
+        kept = original_label(past)
+        assert kept.reason == Relabel.Reason.STRANGER_ENROLLED and kept.from_person_type == 4 and kept.by == admin_user
+    # Seen again as a stranger before the boxes had the person: it joins and shows the person.
+    late = report("south", "probe/obama/3.jpg", 9)
+    late.refresh_from_db()
+    assert cluster_of(late).pk == cluster.pk and late.identity_id == person.identity_id
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.enrol(cluster, name="Twice", person_type=2)
+
+
+def test_enrolling_takes_visitors_or_blacklisted_only(report):
+    cluster = cluster_of(report("north", "probe/obama/1.jpg"))
+    with pytest.raises(strangers.StrangerActionRefused):
+        strangers.enrol(cluster, name="Staff?", person_type=1)
+    assert not Person.objects.exists()
