@@ -7,7 +7,9 @@ pages (operator accounts) use AdministratorRequiredMixin. The view keeps the req
 `self.scope` for its selectors."""
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from .scope import Scope
@@ -38,7 +40,8 @@ class OperatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
         return True
 
     def allowed(self, scope: Scope) -> bool:
-        if self.request.method in READING_METHODS or self.reads_by_post or scope.can_write:
+        reads = self.request.method in READING_METHODS or (self.request.method == "POST" and self.reads_by_post)
+        if reads or scope.can_write:
             return True
         self.permission_denied_message = READ_ONLY
         return False
@@ -61,3 +64,13 @@ class AdministratorRequiredMixin(OperatorRequiredMixin):
             return True
         self.permission_denied_message = ADMINISTRATORS_ONLY
         return False
+
+
+def operator_required(view):
+    """OperatorRequiredMixin for a function view (the API's documentation pages, which read)."""
+    @login_required
+    def checked(request, *args, **kwargs):
+        if scope_for(request.user) is None:
+            raise PermissionDenied(NO_CONSOLE)
+        return view(request, *args, **kwargs)
+    return checked

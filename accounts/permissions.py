@@ -3,10 +3,16 @@ as the console's gate (accounts.console). What each operator sees is narrowed by
 get_queryset through the apps' selectors; an object outside the scope is a 404 there."""
 from __future__ import annotations
 
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .console import ADMINISTRATORS_ONLY, NO_CONSOLE, READ_ONLY
+from .scope import NOTHING, Scope
 from .selectors import scope_for
+
+BEYOND_SCOPE = _("This serves boxes outside your sites too: only an administrator can change it.")
 
 
 class OperatorPermission(BasePermission):
@@ -19,7 +25,8 @@ class OperatorPermission(BasePermission):
         scope = scope_for(request.user)
         if scope is None:
             return False
-        if request.method in SAFE_METHODS or getattr(view, "reads_by_post", False) or scope.can_write:
+        reads = request.method in SAFE_METHODS or (request.method == "POST" and getattr(view, "reads_by_post", False))
+        if reads or scope.can_write:
             return True
         self.message = READ_ONLY
         return False
@@ -31,3 +38,18 @@ class AdministratorPermission(BasePermission):
     def has_permission(self, request, view) -> bool:
         scope = scope_for(request.user)
         return scope is not None and scope.is_administrator
+
+
+class ScopedViewMixin:
+    """An API view's `scope`: the request's operator's (NOTHING when there is none, as when the
+    schema is generated). get_queryset starts from the apps' `visible_*` selectors, so an object
+    outside the scope is a 404."""
+
+    @property
+    def scope(self) -> Scope:
+        return scope_for(self.request.user) or NOTHING
+
+    def require_writable(self, obj: Model, writable: QuerySet, why: str = BEYOND_SCOPE) -> None:
+        """403 for an object the operator sees but may not change (it reaches beyond their sites)."""
+        if not writable.filter(pk=obj.pk).exists():
+            raise PermissionDenied(why)

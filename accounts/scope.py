@@ -33,3 +33,5 @@ class Scope:
 
 
 ADMINISTRATOR = Scope(Role.ADMINISTRATOR, None)
+# What a request without an operator reaches (schema generation asks views for querysets so).
+NOTHING = Scope(Role.VIEWER, frozenset())

@@ -1,11 +1,14 @@
 """REST API over attendance: `/api/attendance/` (one row per person per day) and
-`/api/attendance/summary/` (per person, one month). Administrators only, like all of /api/."""
+`/api/attendance/summary/` (per person, one month): the people the operator's scope reaches."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from accounts.permissions import ScopedViewMixin
+from users.selectors import visible_people
 
 from .forms import DailyFilterForm, MonthFilterForm
 from .selectors import Scope, attendance_days, month_summaries
@@ -24,7 +27,11 @@ def _valid(form):
     return form
 
 
-class AttendanceDayView(GenericAPIView):
+def _whose(view: ScopedViewMixin, form) -> Scope:
+    return Scope(**form.scope(), among=visible_people(view.scope))
+
+
+class AttendanceDayView(ScopedViewMixin, GenericAPIView):
     """People with a shift (their own or a group's), one row per person per day, by person then
     day; computed from the passages when asked, in the site's TIME_ZONE."""
 
@@ -37,12 +44,12 @@ class AttendanceDayView(GenericAPIView):
     ])
     def get(self, request: Request) -> Response:
         form = _valid(DailyFilterForm(request.query_params))
-        rows = attendance_days(*form.days(), Scope(**form.scope()))
+        rows = attendance_days(*form.days(), _whose(self, form))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AttendanceDaySerializer(page, many=True).data)
 
 
-class AttendanceSummaryView(GenericAPIView):
+class AttendanceSummaryView(ScopedViewMixin, GenericAPIView):
     """Per person with a shift, a month's totals: workdays, days present, late, early and absent
     days, minutes late, early and present."""
 
@@ -55,5 +62,5 @@ class AttendanceSummaryView(GenericAPIView):
     def get(self, request: Request) -> Response:
         form = _valid(MonthFilterForm(request.query_params))
         first, last = form.days()
-        page = self.paginate_queryset(month_summaries(first, last, Scope(**form.scope())))
+        page = self.paginate_queryset(month_summaries(first, last, _whose(self, form)))
         return self.get_paginated_response(AttendanceSummarySerializer(page, many=True, context={"month": first}).data)

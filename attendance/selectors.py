@@ -26,7 +26,9 @@ class Scope:
     group: PermissionGroup | None = None
     person: Person | None = None
     q: str = ""
-    # Sites come later (issue 16 item 1): their filter goes here and in people_in_scope.
+    # The people the operator may see (users.selectors.visible_people of their accounts.scope):
+    # a site manager's reports, exports and API rows hold no one else. None: everyone.
+    among: QuerySet[Person] | None = None
 
 
 def spec(shift: Shift) -> ShiftSpec:
@@ -43,6 +45,8 @@ def people_in_scope(scope: Scope = Scope()) -> QuerySet[Person]:
         people = people.filter(pk=scope.person.pk)
     if scope.q:
         people = people.filter(Q(name__icontains=scope.q) | Q(identity_id__icontains=scope.q))
+    if scope.among is not None:
+        people = people.filter(pk__in=scope.among.values("pk"))
     return Person.objects.filter(pk__in=people.values("pk")).order_by("name", "id")
 
 

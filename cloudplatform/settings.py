@@ -184,7 +184,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Operators by role (accounts.permissions): any reads, viewers write nothing; what each sees
+    # is narrowed by the views' get_queryset. The /box/ endpoints set their own.
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.OperatorPermission"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -200,7 +202,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": [
-        "rest_framework.permissions.AllowAny" if API_DOCS_PUBLIC else "rest_framework.permissions.IsAdminUser"
+        "rest_framework.permissions.AllowAny" if API_DOCS_PUBLIC else "accounts.permissions.OperatorPermission"
     ],
 }
 

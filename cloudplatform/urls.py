@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -8,6 +7,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts.console import operator_required
 from attendance.api import AttendanceDayView, AttendanceSummaryView
 from cloudplatform.account import ChangeOwnPasswordView
 from devices.api import AreaViewSet, BoxViewSet
@@ -42,7 +42,7 @@ box_urls = [
 # Its template adds a way back to the console.
 api_docs = SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html")
 if not settings.API_DOCS_PUBLIC:
-    api_docs = staff_member_required(api_docs, login_url="login")
+    api_docs = operator_required(api_docs)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="box-list"), name="console-home"),

@@ -1,22 +1,40 @@
-"""Administrators' REST API for boxes (/api/boxes/)."""
+"""The REST API for boxes and areas (/api/boxes/, /api/areas/): what the operator's scope
+reaches (accounts.scope; devices.selectors.visible_*)."""
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import ScopedViewMixin
+from cloudplatform.api_fields import narrow_choices
+
 from . import services
 from .broker import BrokerAdminError
 from .models import Area, Box
+from .selectors import editable_areas, visible_areas, visible_boxes
 from .serializers import AreaSerializer, BoxSerializer, BoxStatusSerializer
 
 
-class AreaViewSet(viewsets.ModelViewSet):
-    """Sites (areas without a parent) and the areas inside them. Moving an area syncs whom its
-    boxes serve; only an empty area (no area inside, no box) can be deleted."""
+def site_managers_place(scope, area: Area | None, field: str) -> None:
+    """A site manager's box or area stands inside their sites: never in no area, never a new site."""
+    if area is None and not scope.everything:
+        raise serializers.ValidationError({field: [_("Choose one of your sites or an area inside them.")]})
 
-    queryset = Area.objects.all()
+
+class AreaViewSet(ScopedViewMixin, viewsets.ModelViewSet):
+    """Sites (areas without a parent) and the areas inside them. Moving an area syncs whom its
+    boxes serve; only an empty area (no area inside, no box) can be deleted. A site manager sees
+    their sites and changes the areas inside them."""
+
     serializer_class = AreaSerializer
+
+    def get_queryset(self):
+        return visible_areas(self.scope)
+
+    def get_serializer(self, *args, **kwargs):
+        return narrow_choices(super().get_serializer(*args, **kwargs), parent=visible_areas(self.scope))
 
     def perform_create(self, serializer: AreaSerializer) -> None:
         self._save(serializer, Area())
@@ -25,9 +43,12 @@ class AreaViewSet(viewsets.ModelViewSet):
         self._save(serializer, serializer.instance)
 
     def _save(self, serializer: AreaSerializer, area: Area) -> None:
+        if area.pk:
+            self.require_writable(area, editable_areas(self.scope), _("Only an administrator can change a site."))
         data = serializer.validated_data
         name = data.get("name", area.name)
         parent = data["parent"] if "parent" in data else area.parent
+        site_managers_place(self.scope, parent, "parent")
         if Area.objects.filter(name=name, parent=parent).exclude(pk=area.pk).exists():
             raise serializers.ValidationError({"name": "Another area with this name is already there."})
         try:
@@ -36,22 +57,32 @@ class AreaViewSet(viewsets.ModelViewSet):
             raise serializers.ValidationError({"parent": str(exc)}) from exc
 
     def perform_destroy(self, instance: Area) -> None:
+        self.require_writable(instance, editable_areas(self.scope), _("Only an administrator can change a site."))
         try:
             services.delete_area(instance)
         except services.AreaError as exc:
             raise serializers.ValidationError({"detail": str(exc)}) from exc
 
 
-class BoxViewSet(viewsets.ModelViewSet):
-    """Boxes, their authorisation codes (dev_sno) and their broker access."""
+class BoxViewSet(ScopedViewMixin, viewsets.ModelViewSet):
+    """Boxes, their authorisation codes (dev_sno) and their broker access; a site manager's are
+    those standing in their sites."""
 
-    queryset = Box.objects.all()
     serializer_class = BoxSerializer
 
+    def get_queryset(self):
+        return visible_boxes(self.scope)
+
+    def get_serializer(self, *args, **kwargs):
+        return narrow_choices(super().get_serializer(*args, **kwargs), area=visible_areas(self.scope))
+
     def perform_create(self, serializer: BoxSerializer) -> None:
+        site_managers_place(self.scope, serializer.validated_data.get("area"), "area")
         serializer.instance = services.create_box(**serializer.validated_data)
 
     def perform_update(self, serializer: BoxSerializer) -> None:
+        if "area" in serializer.validated_data:
+            site_managers_place(self.scope, serializer.validated_data["area"], "area")
         serializer.instance = services.update_box(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance: Box) -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from accounts.scope import Scope
+
 from .models import Area, Box
 
 
@@ -58,6 +60,46 @@ def ancestry(area_id: int | None) -> list[int]:
 
 def boxes_within(area_ids: Iterable[int]) -> QuerySet[Box]:
     return Box.objects.filter(area_id__in=within(area_ids))
+
+
+# What an operator may see (accounts.scope): every read of boxes and areas for a page, the API,
+# an export or the live feed starts from these. Everything for administrators and viewers; a
+# site manager's sites and the areas below them, and only the boxes standing there (a box in
+# no area belongs to no site manager).
+
+def scope_area_ids(scope: Scope) -> set[int] | None:
+    """The areas `scope` reaches; None for every area (and the boxes in none)."""
+    return None if scope.everything else within(scope.site_ids)
+
+
+def visible_areas(scope: Scope) -> QuerySet[Area]:
+    areas = scope_area_ids(scope)
+    return Area.objects.all() if areas is None else Area.objects.filter(pk__in=areas)
+
+
+def visible_boxes(scope: Scope) -> QuerySet[Box]:
+    areas = scope_area_ids(scope)
+    return Box.objects.all() if areas is None else Box.objects.filter(area_id__in=areas)
+
+
+def editable_areas(scope: Scope) -> QuerySet[Area]:
+    """Areas the operator may rename, move or delete: every one for an administrator, those
+    below their sites for a site manager (a site itself is the administrators')."""
+    if not scope.can_write:
+        return Area.objects.none()
+    areas = visible_areas(scope)
+    return areas if scope.everything else areas.exclude(parent__isnull=True)
+
+
+def visible_tree(scope: Scope) -> list[TreeRow]:
+    """`area_tree` narrowed to the operator's sites."""
+    return [row for row in area_tree() if scope.sees_site(row.site.pk)]
+
+
+def site_of(area_id: int | None) -> int | None:
+    """The site (root area) an area is in; None for no area."""
+    chain = ancestry(area_id)
+    return chain[-1] if chain else None
 
 
 @dataclass

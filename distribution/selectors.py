@@ -6,11 +6,13 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from accounts.scope import Scope
 from devices.models import Box
+from devices.selectors import scope_area_ids
 from users.models import PermissionGroup, Person
 from users.selectors import boxes_serving, sendable, served_by
 
-from .models import CommandOutcome, Enrolment
+from .models import Command, CommandOutcome, Enrolment
 
 
 def entitled_people(box: Box) -> QuerySet[Person]:
@@ -45,3 +47,14 @@ def person_outcomes(person: Person) -> QuerySet[CommandOutcome]:
     """What boxes answered about `person`, latest first (their page shows the last 20)."""
     return CommandOutcome.objects.filter(identity_id=person.identity_id).select_related("command__box").order_by(
         "-command__created_at")[:20]
+
+
+def visible_commands(scope: Scope) -> QuerySet[Command]:
+    """Commands to the boxes the operator sees (accounts.scope)."""
+    areas = scope_area_ids(scope)
+    return Command.objects.all() if areas is None else Command.objects.filter(box__area_id__in=areas)
+
+
+def visible_enrolments(scope: Scope) -> QuerySet[Enrolment]:
+    areas = scope_area_ids(scope)
+    return Enrolment.objects.all() if areas is None else Enrolment.objects.filter(box__area_id__in=areas)

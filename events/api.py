@@ -8,13 +8,16 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import ScopedViewMixin
+
 from .filters import EventFilterSet, QuarantineFilterSet
-from .models import Event, QuarantinedEvent
-from .selectors import with_devices
+from .selectors import visible_events, visible_quarantine, with_devices
 from .serializers import EventDetailSerializer, EventSerializer, QuarantinedEventSerializer
 
 
-class EventViewSet(viewsets.ReadOnlyModelViewSet):
+class EventViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The events of the boxes the operator's scope reaches."""
+
     serializer_class = EventSerializer
     # A filter that does not parse answers 400 naming it and why, not "no filter".
     filter_backends = [DjangoFilterBackend]
@@ -25,10 +28,10 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         if self.action == "retrieve":
-            return with_devices(Event.objects.select_related("box")).prefetch_related("relabels__by")
+            return with_devices(visible_events(self.scope).select_related("box")).prefetch_related("relabels__by")
         if self.action in ("quarantine", "quarantined"):
-            return QuarantinedEvent.objects.select_related("box").defer("raw")
-        return with_devices(Event.objects.select_related("box")).order_by("-occurred_at", "-id")
+            return visible_quarantine(self.scope).select_related("box").defer("raw")
+        return with_devices(visible_events(self.scope).select_related("box")).order_by("-occurred_at", "-id")
 
     def filter_queryset(self, queryset):
         # The lists' filters; one event is found by its id alone.

@@ -7,28 +7,32 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
+from accounts.scope import Scope
 from aibox_contract.people import BLACKLIST, STRANGER
 from devices.models import SubDevice
+from devices.selectors import scope_area_ids
 
-from .models import Event, Relabel
+from .models import Event, QuarantinedEvent, Relabel
 
 
-def hourly_counts(hours: int = 24) -> list[tuple[datetime, int]]:
+def hourly_counts(hours: int = 24, events: QuerySet[Event] | None = None) -> list[tuple[datetime, int]]:
     """Events per hour of the site's time zone (a zone half an hour off UTC has its own hours)
     for the last `hours` hours, empty hours included, oldest first; hours are given in UTC."""
     current = timezone.localtime().replace(minute=0, second=0, microsecond=0).astimezone(UTC)
     # Stepped in UTC: adding hours to a local time would step by the wall clock across DST.
     starts = [current - timedelta(hours=hours - 1 - i) for i in range(hours)]
-    rows = (Event.objects.filter(occurred_at__gte=starts[0])
+    events = Event.objects.all() if events is None else events
+    rows = (events.filter(occurred_at__gte=starts[0])
             .annotate(hour=TruncHour("occurred_at", tzinfo=timezone.get_current_timezone()))
             .values("hour").annotate(count=Count("id")))
     counts = {row["hour"].astimezone(UTC): row["count"] for row in rows}
     return [(start, counts.get(start, 0)) for start in starts]
 
 
-def counts_per_box(hours: int = 24) -> list[dict]:
+def counts_per_box(hours: int = 24, events: QuerySet[Event] | None = None) -> list[dict]:
     since = timezone.now() - timedelta(hours=hours)
-    return list(Event.objects.filter(occurred_at__gte=since).values("box_id", "box__name")
+    events = Event.objects.all() if events is None else events
+    return list(events.filter(occurred_at__gte=since).values("box_id", "box__name")
                 .annotate(count=Count("id"), strangers=Count("id", filter=Q(person_type=STRANGER)),
                           blacklist=Count("id", filter=Q(person_type=BLACKLIST))).order_by("-count"))
 
@@ -47,3 +51,14 @@ def original_label(event: Event) -> Relabel | None:
     """What the box said before the event was first relabelled (from_* of its first Relabel), or
     None: it shows what its box said."""
     return event.relabels.order_by("id").first()
+
+
+def visible_events(scope: Scope) -> QuerySet[Event]:
+    """The events of the boxes the operator sees (accounts.scope)."""
+    areas = scope_area_ids(scope)
+    return Event.objects.all() if areas is None else Event.objects.filter(box__area_id__in=areas)
+
+
+def visible_quarantine(scope: Scope) -> QuerySet[QuarantinedEvent]:
+    areas = scope_area_ids(scope)
+    return QuarantinedEvent.objects.all() if areas is None else QuarantinedEvent.objects.filter(box__area_id__in=areas)

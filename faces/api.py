@@ -1,6 +1,7 @@
-"""Faces in the API (administrators): `POST /api/search/face/` (every event where a face appears,
-best first), `POST /api/events/<id>/feedback/` ("wrong match" feedback) and the confirmed and
-rejected matches' scores per box and per person (`.../match-scores/`)."""
+"""Faces in the API: `POST /api/search/face/` (every event where a face appears, best first),
+`POST /api/events/<id>/feedback/` ("wrong match" feedback) and the confirmed and rejected matches'
+scores per box and per person (`.../match-scores/`); each over what the operator's scope reaches
+(a search reads, so a viewer may post one)."""
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -10,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from devices.models import Box
-from events.models import Event
-from events.selectors import with_devices
-from users.models import Person
+from accounts.permissions import ScopedViewMixin
+from devices.selectors import visible_boxes
+from events.selectors import visible_events, with_devices
+from users.selectors import visible_people, writable_people
 
 from .feedback import FeedbackRefused, give_feedback
 from .search import ProbeRefused, default_min_score, probe_from_event, probe_from_photo, search_by_face
@@ -27,8 +28,9 @@ from .serializers import (
 )
 
 
-class FaceSearchView(APIView):
+class FaceSearchView(ScopedViewMixin, APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    reads_by_post = True
 
     @extend_schema(request={"multipart/form-data": FaceSearchRequestSerializer,
                             "application/json": FaceSearchRequestSerializer},
@@ -43,19 +45,20 @@ class FaceSearchView(APIView):
             if "photo" in data:
                 probe, exclude = probe_from_photo(data["photo"].read()), None
             else:
-                event = get_object_or_404(Event, pk=data["event"])
+                event = get_object_or_404(visible_events(self.scope), pk=data["event"])
                 probe, exclude = probe_from_event(event), event.pk
         except ProbeRefused as exc:
             raise ValidationError({"photo" if "photo" in data else "event": [str(exc)]}) from exc
         min_score = data.get("min_score", default_min_score())
-        found = search_by_face(probe, min_score, data["limit"], exclude=exclude)
+        among = None if self.scope.everything else visible_events(self.scope)
+        found = search_by_face(probe, min_score, data["limit"], exclude=exclude, among=among)
         results = [{"score": hit.score, "distance": round(hit.distance, 4), "event": hit.event} for hit in found.hits]
         return Response(FaceSearchResponseSerializer(
             {"min_score": min_score, "truncated": found.truncated, "results": results},
             context={"request": request}).data)
 
 
-class EventFeedbackView(APIView):
+class EventFeedbackView(ScopedViewMixin, APIView):
     @extend_schema(request=FeedbackRequestSerializer, responses=FeedbackResponseSerializer,
                    operation_id="events_feedback")
     def post(self, request: Request, pk: int) -> Response:
@@ -65,20 +68,23 @@ class EventFeedbackView(APIView):
         boxes holding them). The event is relabelled, what the box said kept in its `relabels`;
         the box's match is kept as confirmed or rejected for the score distributions
         (`/api/boxes/<id>/match-scores/`, `/api/persons/<identity_id>/match-scores/`)."""
-        event = get_object_or_404(Event, pk=pk)
+        events = visible_events(self.scope)
+        event = get_object_or_404(events, pk=pk)
         asked = FeedbackRequestSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
         person = None
         if data.get("person"):
-            person = Person.objects.filter(identity_id=data["person"]).first()
+            person = visible_people(self.scope).filter(identity_id=data["person"]).first()
             if person is None:
                 raise ValidationError({"person": [_("No person has identity_id %(id)s.") % {"id": data["person"]}]})
+            if data["add_photo"]:  # their photos go to every box serving them
+                self.require_writable(person, writable_people(self.scope))
         try:
             done = give_feedback(event, data["verdict"], person, by=request.user, add_photo=data["add_photo"])
         except FeedbackRefused as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
-        event = with_devices(Event.objects.select_related("box")).prefetch_related("relabels__by").get(pk=pk)
+        event = with_devices(events.select_related("box")).prefetch_related("relabels__by").get(pk=pk)
         return Response(FeedbackResponseSerializer(
             {"relabelled": done.relabelled, "verdict": done.verdict, "event": event, "photo": done.photo}).data)
 
@@ -87,19 +93,19 @@ def scores_response(distribution) -> Response:
     return Response(MatchScoresSerializer({**vars(distribution), "histogram": distribution.histogram()}).data)
 
 
-class BoxMatchScoresView(APIView):
+class BoxMatchScoresView(ScopedViewMixin, APIView):
     @extend_schema(responses=MatchScoresSerializer, operation_id="boxes_match_scores")
     def get(self, request: Request, pk: int) -> Response:
         """The scores of this box's matches that administrators confirmed or rejected, the current
         threshold, and the threshold that would have avoided the rejected ones (what it costs)."""
-        box = get_object_or_404(Box, pk=pk)
+        box = get_object_or_404(visible_boxes(self.scope), pk=pk)
         return scores_response(match_scores(box_id=box.pk))
 
 
-class PersonMatchScoresView(APIView):
+class PersonMatchScoresView(ScopedViewMixin, APIView):
     @extend_schema(responses=MatchScoresSerializer, operation_id="persons_match_scores")
     def get(self, request: Request, identity_id: str) -> Response:
         """The scores of the matches of this person (as the boxes matched them) that administrators
         confirmed or rejected, the current threshold and the one that would have avoided the rejected."""
-        person = get_object_or_404(Person, identity_id=identity_id)
+        person = get_object_or_404(visible_people(self.scope), identity_id=identity_id)
         return scores_response(match_scores(identity_id=person.identity_id))

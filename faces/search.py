@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from events.models import Event
@@ -73,15 +74,18 @@ def _candidates(probe: np.ndarray, k: int) -> set[int]:
 
 
 def search_by_face(probe: np.ndarray, min_score: float | None = None, limit: int = 100,
-                   exclude: int | None = None) -> FaceSearch:
+                   exclude: int | None = None, among: QuerySet[Event] | None = None) -> FaceSearch:
     """Events whose face scores at least `min_score` (default: the box's threshold) against the
-    probe, best first, at most `limit` (≤ MAX_RESULTS); `exclude` leaves out the probe's own event."""
+    probe, best first, at most `limit` (≤ MAX_RESULTS); `exclude` leaves out the probe's own event,
+    `among` narrows to the events the operator sees (events.selectors.visible_events)."""
     limit = max(1, min(limit, MAX_RESULTS))
     cutoff = default_min_score() if min_score is None else min_score
     candidates = _candidates(probe, CANDIDATES_PER_RESULT * limit + 1)
     candidates.discard(exclude)
     rows = FaceEmbedding.objects.filter(event_id__in=candidates, model=current_model(), vector__isnull=False) \
         .values_list("event_id", "vector")
+    if among is not None:
+        rows = rows.filter(event_id__in=among.values("pk"))
     scored = sorted((float(np.linalg.norm(vector_of(vector) - probe)), event_id) for event_id, vector in rows)
     passing = [(distance, event_id) for distance, event_id in scored if similarity(distance) >= cutoff]
     shown = passing[:limit]

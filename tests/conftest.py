@@ -110,6 +110,14 @@ def site_areas(db):
 
 
 @pytest.fixture
+def world(make_box, site_areas, django_user_model):
+    """Two sites with everything in them, a site manager of the first and a viewer (tests/roles_world.py)."""
+    from tests.roles_world import build_world
+
+    return build_world(make_box, site_areas, django_user_model)
+
+
+@pytest.fixture
 def photo() -> bytes:
     """A real face photo (shared/datasets, read at run time)."""
     from tests.face.conftest import FACES

@@ -1,14 +1,22 @@
-"""Administrators' REST API for people and groups."""
+"""The REST API for people and groups: what the operator's scope reaches (accounts.scope;
+users.selectors.visible_* and writable_*)."""
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.permissions import ScopedViewMixin
 from aibox_contract.codes import ContractCodeError
+from cloudplatform.api_fields import narrow_choices
+from devices.selectors import visible_areas, visible_boxes
+from distribution.models import Enrolment
 
 from . import services
 from .filters import PersonFilterSet
 from .models import PermissionGroup, Person
+from .selectors import groups_out_of_sight, visible_groups, visible_people, writable_groups, writable_people
 from .serializers import PermissionGroupSerializer, PersonSerializer
 
 
@@ -17,7 +25,14 @@ def photo_error(exc: ContractCodeError) -> Response:
                     status=status.HTTP_400_BAD_REQUEST)
 
 
-class PersonViewSet(viewsets.ModelViewSet):
+def site_managers_groups(scope, groups) -> None:
+    """Whom a site manager adds or keeps must be in one of their groups: else they would lose
+    sight of the person."""
+    if not scope.everything and not groups:
+        raise serializers.ValidationError({"permission_groups": [_("Choose at least one of your groups.")]})
+
+
+class PersonViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     serializer_class = PersonSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = PersonFilterSet
@@ -25,13 +40,21 @@ class PersonViewSet(viewsets.ModelViewSet):
     lookup_value_regex = "[^/]+"
 
     def get_queryset(self):
-        return Person.objects.prefetch_related("permission_groups", "face_groups", "enrolments__box",
-                                               "enrolments__command").distinct()
+        # Only the groups and the boxes' enrolments the operator sees are shown.
+        scope = self.scope
+        enrolments = Enrolment.objects.filter(box__in=visible_boxes(scope)).select_related("box", "command")
+        return visible_people(scope).prefetch_related(
+            Prefetch("permission_groups", queryset=visible_groups(scope)), "face_groups",
+            Prefetch("enrolments", queryset=enrolments)).distinct()
+
+    def get_serializer(self, *args, **kwargs):
+        return narrow_choices(super().get_serializer(*args, **kwargs), permission_groups=writable_groups(self.scope))
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        site_managers_groups(self.scope, data.get("permission_groups"))
         try:
             person = services.create_person(photo=data.pop("photo_base64", None), **data)
         except ContractCodeError as exc:
@@ -42,12 +65,16 @@ class PersonViewSet(viewsets.ModelViewSet):
 
     def update(self, request: Request, *args, **kwargs) -> Response:
         person = self.get_object()
+        self.require_writable(person, writable_people(self.scope))
         serializer = self.get_serializer(person, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if data.get("identity_id", person.identity_id) != person.identity_id:
             raise serializers.ValidationError({"identity_id": ["identity_id cannot change."]})
         data.pop("identity_id", None)
+        if "permission_groups" in data:
+            site_managers_groups(self.scope, data["permission_groups"])
+            data["permission_groups"] = [*data["permission_groups"], *groups_out_of_sight(person, self.scope)]
         try:
             person = services.update_person(person, photo=data.pop("photo_base64", None), **data)
         except ContractCodeError as exc:
@@ -56,25 +83,45 @@ class PersonViewSet(viewsets.ModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
 
     def perform_destroy(self, person: Person) -> None:
+        self.require_writable(person, writable_people(self.scope))
         services.delete_person(person)
 
 
-class PermissionGroupViewSet(viewsets.ModelViewSet):
+class PermissionGroupViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     """Permission groups; attaching a box, or an area (every box in it and below it), sends it
-    the group's people, detaching removes them."""
+    the group's people, detaching removes them. A site manager's groups serve their boxes only."""
 
-    queryset = PermissionGroup.objects.prefetch_related("boxes", "areas")
     serializer_class = PermissionGroupSerializer
+
+    def get_queryset(self):
+        scope = self.scope
+        return visible_groups(scope).prefetch_related(Prefetch("boxes", queryset=visible_boxes(scope)),
+                                                      Prefetch("areas", queryset=visible_areas(scope)))
+
+    def get_serializer(self, *args, **kwargs):
+        return narrow_choices(super().get_serializer(*args, **kwargs), boxes=visible_boxes(self.scope),
+                              areas=visible_areas(self.scope))
 
     def perform_create(self, serializer) -> None:
         fields = dict(serializer.validated_data)
-        serializer.instance = services.save_group(PermissionGroup(), boxes=fields.pop("boxes", []),
-                                                  areas=fields.pop("areas", []), **fields)
+        boxes, areas = fields.pop("boxes", []), fields.pop("areas", [])
+        self._serves_somewhere(boxes, areas)
+        serializer.instance = services.save_group(PermissionGroup(), boxes=boxes, areas=areas, **fields)
 
     def perform_update(self, serializer) -> None:
+        group = serializer.instance
+        self.require_writable(group, writable_groups(self.scope))
         fields = dict(serializer.validated_data)
-        serializer.instance = services.save_group(serializer.instance, boxes=fields.pop("boxes", None),
-                                                  areas=fields.pop("areas", None), **fields)
+        boxes, areas = fields.pop("boxes", None), fields.pop("areas", None)
+        self._serves_somewhere(group.boxes.all() if boxes is None else boxes,
+                               group.areas.all() if areas is None else areas)
+        serializer.instance = services.save_group(group, boxes=boxes, areas=areas, **fields)
 
     def perform_destroy(self, group: PermissionGroup) -> None:
+        self.require_writable(group, writable_groups(self.scope))
         services.delete_group(group)
+
+    def _serves_somewhere(self, boxes, areas) -> None:
+        """A site manager's group serves one of their boxes or areas: else they would lose sight of it."""
+        if not self.scope.everything and not list(boxes) and not list(areas):
+            raise serializers.ValidationError({"boxes": [_("Attach one of your boxes or areas.")]})

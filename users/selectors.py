@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from devices.models import Box
-from devices.selectors import ancestry, within
+from accounts.scope import Scope
+from devices.models import Area, Box
+from devices.selectors import ancestry, scope_area_ids, visible_boxes, within
 
 from .models import PermissionGroup, Person
 
@@ -45,3 +46,55 @@ def sendable(people: QuerySet[Person]) -> QuerySet[Person]:
 def served_without_photo(box) -> QuerySet[Person]:
     """People `box` serves who are held back for want of a photo."""
     return served_by(box).filter(photo="")
+
+
+# What an operator may see and change (accounts.scope). A site manager sees the groups attached
+# to their areas or to boxes standing there, and those groups' people; they change only what
+# serves nothing outside their sites (changing a group or a person that other sites' boxes
+# serve would change those boxes).
+
+def visible_groups(scope: Scope) -> QuerySet[PermissionGroup]:
+    areas = scope_area_ids(scope)
+    if areas is None:
+        return PermissionGroup.objects.all()
+    attached = PermissionGroup.objects.filter(Q(areas__in=areas) | Q(boxes__area_id__in=areas))
+    return PermissionGroup.objects.filter(pk__in=attached.values("pk"))
+
+
+def groups_reaching_out(scope: Scope) -> QuerySet[PermissionGroup]:
+    """Groups that serve some box or area outside the scope."""
+    areas = scope_area_ids(scope)
+    if areas is None:
+        return PermissionGroup.objects.none()
+    return PermissionGroup.objects.filter(Q(areas__in=Area.objects.exclude(pk__in=areas))
+                                          | Q(boxes__in=Box.objects.exclude(area_id__in=areas)))
+
+
+def writable_groups(scope: Scope) -> QuerySet[PermissionGroup]:
+    if not scope.can_write:
+        return PermissionGroup.objects.none()
+    return visible_groups(scope).exclude(pk__in=groups_reaching_out(scope).values("pk"))
+
+
+def visible_people(scope: Scope) -> QuerySet[Person]:
+    if scope.everything:
+        return Person.objects.all()
+    return Person.objects.filter(pk__in=Person.objects.filter(permission_groups__in=visible_groups(scope))
+                                 .values("pk"))
+
+
+def writable_people(scope: Scope) -> QuerySet[Person]:
+    if not scope.can_write:
+        return Person.objects.none()
+    reaching = Person.objects.filter(permission_groups__in=groups_reaching_out(scope))
+    return visible_people(scope).exclude(pk__in=reaching.values("pk"))
+
+
+def groups_out_of_sight(person: Person, scope: Scope) -> list[PermissionGroup]:
+    """The person's groups the operator does not see: a site manager's edit keeps them."""
+    return list(person.permission_groups.exclude(pk__in=visible_groups(scope).values("pk"))) if person.pk else []
+
+
+def visible_serving(groups: QuerySet[PermissionGroup], scope: Scope) -> QuerySet[Box]:
+    """`boxes_serving` narrowed to the boxes the operator sees."""
+    return boxes_serving(groups).filter(pk__in=visible_boxes(scope).values("pk"))
