@@ -1,4 +1,4 @@
-"""Operators of the console and their roles (issue 16 item 3).
+"""Operators of the console, their roles and their API tokens (issue 16 item 3).
 
 An account's role is its `Operator` profile's. Accounts without a profile keep working as they
 did before roles existed: a superuser, or a staff account (made by `createsuperuser`,
@@ -10,6 +10,8 @@ the staff accounts created after the migration need no profile either.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 
 class Role(models.TextChoices):
@@ -38,3 +40,27 @@ class Operator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} ({self.get_role_display()})"
+
+
+class ApiToken(AbstractAuthToken):
+    """An operator's named key to the REST API. Only the key's SHA-512 digest is stored (knox):
+    the key itself is shown once, when it is made, and cannot be read back."""
+
+    # Knox keys a token by its digest; a plain number names it in the console's URLs instead.
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def shown_prefix(self) -> str:
+        """The key's first characters, to tell tokens apart (never enough to use one)."""
+        return self.token_key[:8]

@@ -1,10 +1,13 @@
-"""Who the request's account is to the console: its scope, or None for no console at all."""
+"""Reads of operator accounts: who the request's account is to the console (its scope, or None for
+no console at all), and operators' API tokens."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
 
-from .models import Role
+from .models import ApiToken, Role
 from .scope import ADMINISTRATOR, Scope
 
 _CACHE = "_aibox_scope"
@@ -38,3 +41,8 @@ def _read_scope(user) -> Scope | None:
     if operator.role == Role.SITE_MANAGER:
         return Scope(Role.SITE_MANAGER, frozenset(operator.sites.values_list("pk", flat=True)))
     return Scope(operator.role, None)
+
+
+def api_tokens_of(operator: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """The operator's API tokens, newest first."""
+    return ApiToken.objects.filter(user=operator).order_by("-created")

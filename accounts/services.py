@@ -1,13 +1,15 @@
-"""Writes of operator roles (the console pages and the API call these)."""
+"""Writes of operator accounts: roles and API tokens (the console pages and the API call these;
+the audit trail records what passes through here)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Operator, Role
+from .models import ApiToken, Operator, Role
 
 
 @transaction.atomic
@@ -25,3 +27,19 @@ def set_role(user, role: str, sites: Iterable = ()) -> Operator:
     operator.sites.set(sites)
     user.__dict__.pop("_aibox_scope", None)
     return operator
+
+
+def create_api_token(operator, *, name: str, valid_for: timedelta | None) -> tuple[ApiToken, str]:
+    """A new API token of `operator`; returns it and its key, which is not stored and cannot be shown again."""
+    return ApiToken.objects.create(user=operator, expiry=valid_for, name=name)
+
+
+def revoke_api_token(token: ApiToken) -> None:
+    """The token stops working at once."""
+    token.delete()
+
+
+def revoke_all_api_tokens(operator) -> int:
+    """Every API token of `operator` stops working; returns how many there were."""
+    deleted, _by_model = ApiToken.objects.filter(user=operator).delete()
+    return deleted

@@ -49,6 +49,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", ChangeOwnPasswordView.as_view(), name="password-change"),
+    path("account/", include("accounts.urls")),
     # The language menu posts to set_language; console scripts get their strings from the catalog
     # as a script file (the CSP runs no inline script).
     path("i18n/", include("django.conf.urls.i18n")),

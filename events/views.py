@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, ListView
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from aibox_contract.people import PERSON_TYPES, person_type
+from cloudplatform.api_auth import ApiTokenAuthentication
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
 from devices.models import Box, SubDevice
@@ -108,15 +108,15 @@ class QuarantineListView(AdminRequiredMixin, ListView):
 
 class TokenOrSessionAdminMixin(AdminRequiredMixin):
     """Console files that the REST API links to: an administrator's session (a browser is sent to
-    the login page without one) or, as the API accepts, `Authorization: Token <key>`."""
+    the login page without one) or, as the API accepts, an API token (`Authorization: Token <key>`)."""
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0].lower() == "token":
-            try:
-                found = TokenAuthentication().authenticate(request)
-            except AuthenticationFailed as exc:
-                return JsonResponse({"detail": str(exc.detail)}, status=401, headers={"WWW-Authenticate": "Token"})
-            if found is None or not found[0].is_staff:
+        try:
+            found = ApiTokenAuthentication().authenticate(request)
+        except AuthenticationFailed as exc:
+            return JsonResponse({"detail": str(exc.detail)}, status=401, headers={"WWW-Authenticate": "Token"})
+        if found is not None:
+            if not found[0].is_staff:
                 return JsonResponse({"detail": "Administrators only."}, status=403)
             request.user = found[0]
         return super().dispatch(request, *args, **kwargs)

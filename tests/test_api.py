@@ -11,8 +11,8 @@ from devices.models import Box
 @pytest.fixture
 def api(admin_user):
     out = io.StringIO()
-    call_command("drf_create_token", "admin", stdout=out)
-    token = out.getvalue().split()[2]
+    call_command("create_api_token", "admin", stdout=out)
+    token = out.getvalue().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
@@ -62,8 +62,8 @@ def test_invalid_create_is_a_readable_400(api):
 
 def test_anonymous_and_non_staff_are_refused(db, django_user_model):
     anonymous = APIClient().get("/api/boxes/")
-    # SessionAuthentication comes first and names no WWW-Authenticate scheme: DRF answers 403, not 401.
-    assert anonymous.status_code == 403
+    # Told to bring credentials: 401 naming the token scheme (a logged-in account without the right is a 403).
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == "Token"
     assert anonymous.json() == {"detail": "Authentication credentials were not provided."}
     user = django_user_model.objects.create_user("visitor", password="x")
     client = APIClient()

@@ -6,8 +6,8 @@ import schemathesis
 from django.core.wsgi import get_wsgi_application
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
+from accounts.services import create_api_token
 from devices.models import Box, BoxStatus, SubDevice
 from distribution.models import Command, Enrolment
 from events.models import Event
@@ -26,7 +26,8 @@ def credentials(transactional_db, make_box, admin_user, client):
     """An administrator's API token, and a logged-in box whose dev_sno and token the box calls carry."""
     box = make_box("fuzzed")
     login = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x00000000f022"}).json()
-    return {"api": Token.objects.create(user=admin_user).key, "dev_sno": box.dev_sno, "token": login["token"]}
+    api_key = create_api_token(admin_user, name="fuzz", valid_for=None)[1]
+    return {"api": api_key, "dev_sno": box.dev_sno, "token": login["token"]}
 
 
 def counts() -> dict[str, int]:

@@ -84,7 +84,7 @@ def test_areas_api_crud_and_box_area(admin_client, make_box):
 
 
 def test_areas_api_is_for_administrators_only(client, db):
-    assert client.get("/api/areas/").status_code == 403
+    assert client.get("/api/areas/").status_code == 401
 
 
 def test_console_creates_moves_attaches_and_deletes_only_empty_areas(admin_client, site_areas, make_box):

@@ -57,7 +57,7 @@ def test_csv_export_follows_the_filters(client, admin_user, stored):
 
 
 def test_events_api_filters_and_pictures_are_for_administrators_only(client, admin_user, stored):
-    assert client.get("/api/events/").status_code == 403
+    assert client.get("/api/events/").status_code == 401
     listed = client.get("/events/1/spot.jpg")
     assert listed.status_code == 302  # to the login page
     client.force_login(admin_user)

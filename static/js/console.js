@@ -6,6 +6,7 @@
 //   <div data-poll-url="/status/" ...>          import progress, polled every second
 //   <div id="x" data-refresh-while-waiting="2000">  the page is fetched again every 2 s until its
 //                                               #x no longer waits; then that part is swapped in
+//   <button data-copy="input-id">               copies that input's value (a key shown once)
 (function () {
   "use strict";
   // Django's JavaScript catalog (/jsi18n/, loaded before this file) translates; English without it.
@@ -57,6 +58,19 @@
       }).catch(() => refreshWhileWaiting(holder));
     }, period);
   }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("[data-copy]");
+    const field = button && document.getElementById(button.dataset.copy);
+    if (!field) return;
+    field.select();
+    // The clipboard API needs a secure context; on plain HTTP on a LAN the selected text is copied
+    // the old way.
+    const copied = navigator.clipboard && window.isSecureContext
+      ? navigator.clipboard.writeText(field.value) : Promise.resolve(document.execCommand("copy"));
+    copied.then(() => { button.classList.add("btn-success"); button.classList.remove("btn-outline-secondary"); })
+      .catch(() => {});
+  });
 
   setWidths(document);
   document.querySelectorAll("[data-poll-url]").forEach(pollImport);

@@ -320,10 +320,10 @@ def _run_platform(tmp: Path, env_overrides: dict[str, str] | None) -> Iterator[P
             plat.manage_many([["setup_broker"], ["ensure_admin", "--username", ADMIN_USER]])
             plat.setup_broker_made_celery_vhost = ensure_celery_vhost()
             plat.start()
-            token_out, box_out = plat.manage_many([["drf_create_token", ADMIN_USER],
+            token_out, box_out = plat.manage_many([["create_api_token", ADMIN_USER],
                                                    ["create_box", "--name", "Stock box 0"]])
-            token = re.search(r"\b[0-9a-f]{40}\b", token_out)
-            assert token, f"drf_create_token printed no token: {token_out}"
+            token = re.search(r"\b[0-9a-f]{64}\b", token_out)
+            assert token, f"create_api_token printed no token: {token_out}"
             plat.admin_token = token.group(0)
             # README "Onboard a box": create_box prints one JSON object with dev_sno and login_url
             plat.first_box = json.loads(box_out.strip().splitlines()[-1])
