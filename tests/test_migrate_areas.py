@@ -20,10 +20,17 @@ def latest() -> list[tuple[str, str]]:
     return MigrationExecutor(connection).loader.graph.leaf_nodes()
 
 
+def not_needing_areas() -> list[tuple[str, str]]:
+    """Other apps' latest migrations, but those that come after areas (an operator's sites are
+    areas, ...): going back before areas takes them back too."""
+    graph = MigrationExecutor(connection).loader.graph
+    return [node for node in graph.leaf_nodes()
+            if node[0] not in {"devices", "users"} and ("devices", "0005_areas") not in graph.forwards_plan(node)]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_boxes_from_before_areas_have_none_and_keep_their_people():
-    # accounts (an operator's sites are areas) comes after areas too.
-    before = BEFORE_AREAS + [node for node in latest() if node[0] not in {"devices", "users", "accounts"}]
+    before = BEFORE_AREAS + not_needing_areas()
     try:
         apps = migrate(before).loader.project_state(before).apps
         box = apps.get_model("devices", "Box").objects.create(name="old box", dev_sno="OLD0000000000002",

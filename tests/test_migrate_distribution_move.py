@@ -33,8 +33,11 @@ def latest() -> list[tuple[str, str]]:
 
 def before_move() -> list[tuple[str, str]]:
     """Every app at its latest migration, but users at the last one before the move (and so no
-    distribution, which comes after it)."""
-    return [BEFORE_MOVE] + [node for node in latest() if node[0] not in MOVED_APPS]
+    distribution, which comes after it, nor another app's migrations that need the move's)."""
+    graph = MigrationExecutor(connection).loader.graph
+    after_move = ("users", "0004_move_distribution_models")
+    return [BEFORE_MOVE] + [node for node in graph.leaf_nodes()
+                            if node[0] not in MOVED_APPS and after_move not in graph.forwards_plan(node)]
 
 
 def fill_old_database(apps) -> dict:
