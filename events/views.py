@@ -91,6 +91,7 @@ class EventDetailView(AdminRequiredMixin, DetailView):
             camera=SubDevice.objects.filter(box=event.box_id, ep_id=event.ep_id).first() if event.ep_id else None,
             other_count=others.count(),
             others=with_devices(others.select_related("box"))[:10],
+            relabels=event.relabels.select_related("by"),
         )
         return context
 

@@ -7,3 +7,13 @@ class FaceSearchForm(forms.Form):
                              widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
     min_score = forms.FloatField(label=_("Lowest similarity"), required=False, min_value=0.0, max_value=1.0,
                                  help_text=_("From 0 to 1; empty: the boxes' match threshold."))
+
+
+class FeedbackForm(forms.Form):
+    """The event page's "Right person" / "Not this person" / "This is …" buttons."""
+
+    verdict = forms.ChoiceField(choices=[("confirm", _("Right person")), ("reject", _("Not this person")),
+                                         ("correct", _("This is …"))])
+    person = forms.CharField(required=False, max_length=64, label=_("Who it is"),
+                             help_text=_("Type a name or identity_id and choose the person."))
+    add_photo = forms.BooleanField(required=False, label=_("Add this face to their photos"))

@@ -1,17 +1,26 @@
-"""The console's search by face: upload a photo, or start from an event ("find this face elsewhere")."""
+"""The console's search by face (upload a photo, or start from an event: "find this face
+elsewhere"), "wrong match" feedback from the event page, and the confirmed and rejected
+matches' scores of a box or a person against the threshold."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
 from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.params import as_int
+from devices.models import Box
 from events.models import Event
+from users.models import Person
 
-from .forms import FaceSearchForm
+from .feedback import CONFIRM, REJECT, Feedback, FeedbackRefused, give_feedback
+from .forms import FaceSearchForm, FeedbackForm
+from .models import MatchVerdict
 from .search import ProbeRefused, default_min_score, probe_from_event, probe_from_photo, search_by_face
+from .selectors import match_scores
 
 TEMPLATE = "faces/search.html"
 
@@ -49,3 +58,72 @@ class FaceSearchView(AdminRequiredMixin, View):
         found = search_by_face(probe, cutoff, exclude=probe_event.pk if probe_event else None)
         return render(request, TEMPLATE, {"form": form, "probe_event": probe_event, "found": found,
                                           "min_score": cutoff})
+
+
+class EventFeedbackView(AdminRequiredMixin, View):
+    """The event page's feedback buttons: the answer is a message on the event page."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        event = get_object_or_404(Event, pk=pk)
+        back = redirect(reverse("event-detail", args=[pk]) + "#match-feedback")
+        form = FeedbackForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+            return back
+        data, person = form.cleaned_data, None
+        if data["person"]:
+            person = Person.objects.filter(identity_id=data["person"].strip()).first()
+            if person is None:
+                messages.error(request, _("No person has identity_id %(id)s.") % {"id": data["person"]})
+                return back
+        try:
+            done = give_feedback(event, data["verdict"], person, by=request.user, add_photo=data["add_photo"])
+        except FeedbackRefused as exc:
+            messages.error(request, str(exc))
+            return back
+        _tell(request, data["verdict"], done)
+        return back
+
+
+def _tell(request: HttpRequest, verdict: str, done: Feedback) -> None:
+    reported = done.verdict.identity_id if done.verdict else ""
+    if verdict == CONFIRM:
+        messages.success(request, _("Match confirmed: %(name)s.") % {"name": done.event.identity_name})
+    elif verdict == REJECT:
+        messages.success(request, _("Not %(id)s: the event now shows a stranger.") % {"id": reported or "—"})
+    else:
+        messages.success(request, _("The event is %(name)s now.") % {"name": done.event.identity_name})
+    photo = done.photo
+    if photo and photo.added:
+        messages.success(request, _("The face was added to the photos of %(name)s; the boxes that hold them are "
+                                    "being updated.") % {"name": photo.person.name})
+    elif photo:
+        messages.warning(request, _("The face was not added to the photos of %(name)s: %(reason)s")
+                         % {"name": photo.person.name, "reason": photo.reason})
+
+
+SCORES_TEMPLATE = "faces/match_scores.html"
+RECENT_VERDICTS = 50
+
+
+def _scores_page(request: HttpRequest, context: dict, verdicts) -> HttpResponse:
+    distribution = context["distribution"]
+    recent = verdicts.select_related("event", "box", "by").order_by("-at", "-id")[:RECENT_VERDICTS]
+    chart = {"histogram": distribution.histogram(), "threshold": distribution.threshold,
+             "suggested": distribution.suggestion.threshold if distribution.suggestion else None}
+    return render(request, SCORES_TEMPLATE, {**context, "recent": recent, "chart": chart,
+                                             "total": len(distribution.confirmed) + len(distribution.rejected)})
+
+
+class BoxMatchScoresView(AdminRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        box = get_object_or_404(Box, pk=pk)
+        return _scores_page(request, {"box": box, "distribution": match_scores(box_id=box.pk)},
+                            MatchVerdict.objects.filter(box=box))
+
+
+class PersonMatchScoresView(AdminRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = get_object_or_404(Person, pk=pk)
+        return _scores_page(request, {"person": person, "distribution": match_scores(identity_id=person.identity_id)},
+                            MatchVerdict.objects.filter(identity_id=person.identity_id))

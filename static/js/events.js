@@ -87,7 +87,8 @@
       ? `<a href="${event.detail_url}"><img src="${event.spot_pic_url}" class="rounded event-thumb" alt="${escapeText(gettext("Face as the camera saw it"))}"></a>` : "";
     const person = event.person_type === 4 ? `<span class="text-body-secondary">${escapeText(gettext("stranger"))}</span>`
       : `<a href="/people/?q=${encodeURIComponent(event.identity_id)}">${escapeText(event.identity_name || event.identity_id)}</a>
-         <small class="text-body-secondary">${escapeText(event.identity_id)}</small>`;
+         <small class="text-body-secondary">${escapeText(event.identity_id)}</small>
+         <a class="feedback-link text-body-secondary" href="${event.detail_url}#match-feedback" title="${escapeText(gettext("Wrong match? Say who it is"))}"><i class="bi bi-flag" aria-hidden="true"></i><span class="visually-hidden">${escapeText(gettext("Wrong match? Say who it is"))}</span></a>`;
     const camera = event.camera_name || event.device_ip
       ? `<span title="${escapeText(event.ep_id)}">${escapeText(event.camera_name || cameraText(event))}</span>`
         + (event.camera_location ? `<br><small class="text-body-secondary">${escapeText(event.camera_location)}</small>` : "")
