@@ -20,20 +20,50 @@ from cloudplatform.wire import ContractErrorSerializer, validated
 from devices.box_api import public_root, root_prefix
 from devices.box_auth import AUTH_PARAMETERS, BOX_REFUSALS, BoxAPIView, command_scope, current_token
 from devices.models import Box
-from users.models import Person
+from users.models import Person, PersonPhoto
 from users.photos import photo_file
 
 from .box_serializers import CommandResultSerializer, PersonDetailsReplySerializer, UserIdListSerializer
 from .models import Command
 from .results import is_uuid, record_result
-from .selectors import entitled_people
+from .selectors import box_photo_path, entitled_people
 
 SCOPE_PARAMETER = OpenApiParameter(
     "messageId", str, description="On a command's path/notify_path: the command the call is about. It limits "
     "what the call returns or applies to that command; it authenticates nothing.")
 
 
-def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: str = "") -> dict:
+def photo_reference(path: str, auth_query: str, inline_photo: bool, prefix: str = "") -> dict:
+    """Where a box gets a photo (upstream §6.1): `reg_photo` (base64, with BOX_INLINE_PHOTOS) or
+    `relative_pic_url`, a path from the host's root carrying the caller's dev_sno and current
+    token: the same URL whether a box appends it to imgServerAddr or joins it to the login host (§9)."""
+    if inline_photo:
+        return {"reg_photo": base64.b64encode(photo_file(path).read_bytes()).decode()}
+    name = path.rsplit("/", 1)[-1]
+    return {"relative_pic_url": f"{prefix}/box/photos/{name}?{auth_query}"}
+
+
+def all_photos(person: Person, auth_query: str, inline_photo: bool, prefix: str = "") -> list[dict]:
+    """The `ext_photos` extension (docs/contract-extensions.md): every photo of the person, the
+    primary one (the §6.1 photo) first, then best first, each with its content hash and quality."""
+    photos = sorted(person.photos.all(), key=lambda p: (not p.is_primary, -p.score, p.position))
+    if not photos:  # a photo set without a PersonPhoto (written directly): that one alone
+        return [{**photo_reference(person.photo, auth_query, inline_photo, prefix), "sha256": person.photo_sha256,
+                 "primary": True, "quality": None}]
+    return [{**photo_reference(photo.path, auth_query, inline_photo, prefix), "sha256": photo.sha256,
+             "primary": photo.is_primary, "quality": photo_quality(photo)} for photo in photos]
+
+
+def photo_quality(photo: PersonPhoto) -> dict | None:
+    if not photo.assessed:
+        return None
+    return {"score": round(photo.score, 3), "passes": [level for level in photo.levels if photo.passes(level)],
+            "face_size": photo.face_size, "sharpness": photo.sharpness}
+
+
+def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: str = "",
+                   every_photo: bool = False) -> dict:
+    """A person's §6.1 entry; with `every_photo` (our agent asks for it) also `ext_photos`."""
     entry = {
         "identity_id": person.identity_id,
         "register_type": person.register_type,
@@ -46,13 +76,9 @@ def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: 
             "group_name": ",".join(person.face_groups.values_list("name", flat=True)),
         },
     }
-    if inline_photo:
-        entry["reg_photo"] = base64.b64encode(photo_file(person.photo).read_bytes()).decode()
-    else:
-        # A path from the host's root carrying the caller's dev_sno and current token: the
-        # same URL whether a box appends it to imgServerAddr or joins it to the login host (§9).
-        name = person.photo.rsplit("/", 1)[-1]
-        entry["relative_pic_url"] = f"{prefix}/box/photos/{name}?{auth_query}"
+    entry.update(photo_reference(person.photo, auth_query, inline_photo, prefix))
+    if every_photo:
+        entry["ext_photos"] = all_photos(person, auth_query, inline_photo, prefix)
     return entry
 
 
@@ -79,9 +105,11 @@ class PersonDetailsView(BoxAPIView):
     )
     def post(self, request: Request) -> Response:
         """Details of the requested people this box serves (and, on a command's path, that the
-        command lists); others are left out (not found)."""
+        command lists); others are left out (not found). With `ext_photos: true` in the request
+        (our agent), each entry also lists every photo of the person (`ext_photos`)."""
         box = self.box
-        wanted = set(validated(UserIdListSerializer, request.data)["userid_list"])
+        body = validated(UserIdListSerializer, request.data)
+        wanted = set(body["userid_list"])
         command = scoped_command(box, request, (Command.Method.ADD_USERS,))
         if command is not None:
             wanted &= {str(i) for i in command.payload.get("userid_list", [])}
@@ -89,24 +117,24 @@ class PersonDetailsView(BoxAPIView):
         people = (
             entitled_people(box)
             .filter(identity_id__in=sorted(wanted))
-            .prefetch_related("permission_groups", "face_groups")
+            .prefetch_related("permission_groups", "face_groups", *(["photos"] if body["ext_photos"] else []))
         )
         inline, prefix = settings.BOX_INLINE_PHOTOS, root_prefix(public_root(request))
-        return Response({"data": {"user_list": [person_details(p, query, inline, prefix) for p in people]}})
+        user_list = [person_details(p, query, inline, prefix, every_photo=body["ext_photos"]) for p in people]
+        return Response({"data": {"user_list": user_list}})
 
 
 class PhotoView(BoxAPIView):
     @extend_schema(operation_id="box_photo", tags=["box"], parameters=AUTH_PARAMETERS,
                    responses={(200, "image/*"): bytes, **BOX_REFUSALS, 404: ContractErrorSerializer})
     def get(self, request: Request, name: str) -> HttpResponse:
-        """A person's photo, to a box that serves that person."""
-        digest = name.split(".", 1)[0]
-        person = entitled_people(self.box).filter(photo_sha256=digest).first()
-        if person is None or not photo_file(person.photo).exists():
+        """A person's photo (any of theirs), to a box that serves that person."""
+        path = box_photo_path(self.box, name.split(".", 1)[0])
+        if path is None or not photo_file(path).exists():
             raise ContractError(ID_NOT_FOUND, gettext("No such photo for this box."), 404)
         # Photos are small and immutable (named by content hash): one read, no streaming.
-        content_type = mimetypes.guess_type(person.photo)[0] or "application/octet-stream"
-        response = HttpResponse(photo_file(person.photo).read_bytes(), content_type=content_type)
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        response = HttpResponse(photo_file(path).read_bytes(), content_type=content_type)
         response["Cache-Control"] = "private, max-age=86400, immutable"
         return response
 

@@ -34,6 +34,9 @@ class UserIdListSerializer(BoxBodySerializer):
         child=UserId(), max_length=MAX_IDS_PER_REQUEST, help_text="identity_ids, at most 1000 per request.",
         error_messages={"not_a_list": "must be a list of ids.", "max_length": f"has more than "
                         f"{MAX_IDS_PER_REQUEST} ids (at most {MAX_IDS_PER_REQUEST} per request)."})
+    ext_photos = serializers.BooleanField(
+        required=False, default=False, help_text="Extension (docs/contract-extensions.md): true asks for every "
+        "photo of each person in `ext_photos`. A stock box never sends it and gets the §6.1 reply unchanged.")
 
 
 class PersonInfoSerializer(serializers.Serializer):
@@ -44,6 +47,21 @@ class PersonInfoSerializer(serializers.Serializer):
     group_name = serializers.CharField(help_text="The person's face groups, joined by commas (extension).")
 
 
+class PhotoQualitySerializer(serializers.Serializer):
+    score = serializers.FloatField(help_text="Levels passed plus sharpness and size (users/quality.py).")
+    passes = serializers.ListField(child=serializers.CharField(), help_text="FIQA levels the photo passes.")
+    face_size = serializers.IntegerField(allow_null=True)
+    sharpness = serializers.FloatField(allow_null=True)
+
+
+class ExtPhotoSerializer(serializers.Serializer):
+    reg_photo = serializers.CharField(required=False, help_text="The photo, base64 (with BOX_INLINE_PHOTOS).")
+    relative_pic_url = serializers.CharField(required=False, help_text="As the entry's own; otherwise.")
+    sha256 = serializers.CharField(help_text="The photo's content hash.")
+    primary = serializers.BooleanField(help_text="The entry's own photo (reg_photo / relative_pic_url).")
+    quality = PhotoQualitySerializer(allow_null=True, help_text="The platform's verdict; null when unassessed.")
+
+
 class PersonDetailSerializer(serializers.Serializer):
     identity_id = serializers.CharField()
     reg_photo = serializers.CharField(required=False, help_text="The photo, base64 (with BOX_INLINE_PHOTOS).")
@@ -51,6 +69,8 @@ class PersonDetailSerializer(serializers.Serializer):
                                              "host's root (upstream §9); otherwise.")
     register_type = serializers.IntegerField(help_text="1 regular, 2 stranger (FIQA level high or custom).")
     info = PersonInfoSerializer()
+    ext_photos = ExtPhotoSerializer(many=True, required=False, help_text="Extension, only when the request asked "
+                                    "for it: every photo of the person, the primary first (at most 5).")
 
 
 class UserListSerializer(serializers.Serializer):

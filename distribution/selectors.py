@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from accounts.scope import Scope
 from devices.models import Box
 from devices.selectors import scope_area_ids
-from users.models import PermissionGroup, Person
+from users.models import PermissionGroup, Person, PersonPhoto
 from users.selectors import boxes_serving, sendable, served_by
 
 from .models import Command, CommandOutcome, Enrolment
@@ -19,6 +19,17 @@ def entitled_people(box: Box) -> QuerySet[Person]:
     """Those the box should hold, and may be sent details and photos of: the people it serves
     who can be sent (those without a photo wait for one; adding it sends them)."""
     return sendable(served_by(box))
+
+
+def box_photo_path(box: Box, digest: str) -> str | None:
+    """The stored path of the photo named by its content hash, when it is a photo (any of the
+    several, CONTRACT §6.1 and our `ext_photos`) of someone the box may be sent; else None."""
+    people = entitled_people(box)
+    photo = PersonPhoto.objects.filter(sha256=digest, person__in=people.values("pk")).values_list("path", flat=True)
+    path = photo.first()
+    if path is None:  # a person whose photo was set without a PersonPhoto (written directly)
+        path = people.filter(photo_sha256=digest).values_list("photo", flat=True).first()
+    return path
 
 
 def served_ids(box: Box, identity_ids: Iterable[str] | None = None) -> set[str]:

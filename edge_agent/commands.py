@@ -161,11 +161,27 @@ class CommandProcessor:
         extra = {k: v for k, v in info.items() if k not in ("name", "type", "permission_ids", IMAGE_ID)}
         person = Person(identity_id, name, int(info.get("type", 1) or 1), permissions + tuple(comparison), extra)
         try:
-            photo = self._photo(entry, session)
-            self.enroller.enrol(person, photo, CUSTOM if int(entry.get("register_type", 1) or 1) == 2 else HIGH)
+            photos = self._photos(entry, session)
+            self.enroller.enrol_all(person, photos, CUSTOM if int(entry.get("register_type", 1) or 1) == 2 else HIGH)
         except ContractCodeError as exc:
             return {**outcome, "code": exc.code, "message": exc.message}
         return {**outcome, "code": 0, "message": "enrolled"}
+
+    def _photos(self, entry: dict, session: Session) -> list[bytes]:
+        """The person's photos: every one our platform lists in `ext_photos` (its extension,
+        docs/contract-extensions.md), the primary first, else the one §6.1 photo. A further photo
+        that cannot be fetched is left out (the person still enrols with the others); the first's
+        failure is the person's, as a lone photo's is."""
+        extra = entry.get("ext_photos")
+        if not isinstance(extra, list) or not extra or not all(isinstance(e, dict) for e in extra):
+            return [self._photo(entry, session)]
+        photos = [self._photo(extra[0], session)]
+        for further in extra[1:]:
+            try:
+                photos.append(self._photo(further, session))
+            except ContractCodeError as exc:
+                logger.warning("person %s: a further photo is left out: %s", entry.get("identity_id"), exc.message)
+        return photos
 
     def _photo(self, entry: dict, session: Session) -> bytes:
         if entry.get("reg_photo"):

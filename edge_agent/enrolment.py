@@ -12,6 +12,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from aibox_contract.codes import NO_FACE, ContractCodeError
+
 from .face.engine import FaceEngine
 from .face.gallery import Gallery, Person
 from .local_data import IMAGE_ID, new_image_id
@@ -37,11 +39,31 @@ class Enroller:
         self.gallery.upsert(enrolled, embedding)
         return enrolled
 
+    def enrol_all(self, person: Person, photos: list[bytes], level: str = HIGH) -> Person:
+        """Enrol a person with several photos (our platform's `ext_photos`), one face each: every
+        photo the engine accepts is kept as a face of theirs, the first accepted one as their
+        photo; the person matches by their best-matching face. Refused only when every photo is
+        (raising the first photo's error); then nothing changes."""
+        faces, kept, first_error = [], None, None
+        for photo in photos:
+            try:
+                faces.append(self.embedding(photo, level))
+            except ContractCodeError as exc:
+                first_error = first_error or exc
+                continue
+            kept = photo if kept is None else kept
+        if not faces:
+            raise first_error or ContractCodeError(NO_FACE, "No photo to enrol.")
+        enrolled = replace(person, extra={**person.extra, IMAGE_ID: new_image_id()})
+        self.photos.save(person.identity_id, kept)
+        self.gallery.upsert(enrolled, np.stack(faces))
+        return enrolled
+
     def embedding(self, photo: bytes, level: str = HIGH) -> np.ndarray:
         """The face of an acceptable photo (ContractCodeError otherwise), nothing stored."""
         return self.engine.enrol(photo, level=level).embedding
 
     def update(self, person: Person) -> Person:
         """Change who a person is or their groups, keeping their face and photo."""
-        self.gallery.upsert(person, self.gallery.embedding(person.identity_id))
+        self.gallery.upsert(person, self.gallery.embeddings(person.identity_id))
         return person

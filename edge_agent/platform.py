@@ -72,9 +72,11 @@ class PlatformClient:
         return reply
 
     def details(self, url: str, ids: list[str]) -> list[dict]:
-        """Upstream §6.1. Not reached or refused: requests' errors (50073); answered with
-        something other than `{"data": {"user_list": [...]}}`: RemoteDataError (50074)."""
-        response = self.session.post(url, json={"userid_list": ids}, timeout=self.timeout)
+        """Upstream §6.1 (with our `ext_photos` asked for). Not reached or refused: requests'
+        errors (50073); answered with something other than `{"data": {"user_list": [...]}}`: RemoteDataError (50074)."""
+        # `ext_photos` (our platform's extension) asks for every photo of each person; a stock
+        # cloud ignores it and answers §6.1 as ever.
+        response = self.session.post(url, json={"userid_list": ids, "ext_photos": True}, timeout=self.timeout)
         response.raise_for_status()
         try:
             body = response.json()

@@ -19,7 +19,7 @@ BODIES = {
     "/box/devices": ({"actionType", "actiontype", "deviceInfo"}, {"deviceInfo": DEVICE_INFO}),
     "/box/events/history": (EVENT, {"ext_data": EVENT_EXT}),
     "/box/events/realtime": (EVENT, {"ext_data": EVENT_EXT}),
-    "/box/persons": ({"userid_list"}, {}),
+    "/box/persons": ({"userid_list", "ext_photos"}, {}),  # ext_photos: our agent's (docs/contract-extensions.md)
     "/box/results": ({"success", "code", "message", "dev_sno", "messageKey", "messageId", "result"}, {}),
 }
 
@@ -66,7 +66,10 @@ def test_person_details_reply_is_documented_with_upstream_field_names(schema):
     reply = schema["paths"]["/box/persons"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     user_list = properties(schema, properties(schema, reply)["data"])["user_list"]
     person = properties(schema, user_list)
-    assert set(person) == {"identity_id", "reg_photo", "relative_pic_url", "register_type", "info"}
+    # ext_photos: only when asked for (docs/contract-extensions.md), each photo as the entry's own.
+    assert set(person) == {"identity_id", "reg_photo", "relative_pic_url", "register_type", "info", "ext_photos"}
+    assert {"reg_photo", "relative_pic_url", "sha256", "primary", "quality"} == set(properties(schema,
+                                                                                             person["ext_photos"]))
     assert {"permission_ids", "name", "type"} <= set(properties(schema, person["info"]))
 
 

@@ -123,10 +123,11 @@ def test_create_and_update_keep_the_primary_photo_in_step(db):
     first = person.photos.get()
     assert first.is_primary and person.photo_sha256 == first.sha256
     services.add_person_photo(person, read("probe/biden/1.jpg"), distribute=False)
+    primary = person.photos.get(is_primary=True)
     services.update_person(person, photo=read("probe/obama/1.jpg"), distribute=False)
     person.refresh_from_db()
     # The new photo replaces the primary one and is pinned; the other stays.
-    assert person.photos.count() == 2 and not person.photos.filter(sha256=first.sha256).exists()
+    assert person.photos.count() == 2 and not person.photos.filter(sha256=primary.sha256).exists()
     assert person.photos.get(is_primary=True).sha256 == person.photo_sha256 == person.photos.get(pinned=True).sha256
 
 

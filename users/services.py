@@ -181,8 +181,9 @@ def _apply_photo(person: Person, photo: bytes | None) -> PersonPhoto | None:
     return None if new.sha256 == person.photo_sha256 else new
 
 
-def _save_primary(person: Person, new: PersonPhoto | None) -> bool:
-    """Put `new` (from _apply_photo) in place of the person's primary photo, pinned; True when it changed."""
+def _save_primary(person: Person, new: PersonPhoto | None, pin: bool = True) -> bool:
+    """Put `new` (from _apply_photo) in place of the person's primary photo, pinned unless not
+    `pin`; True when it changed."""
     if new is None:
         return False
     choose_primary(person)  # a person's photo set directly becomes a PersonPhoto first
@@ -190,9 +191,9 @@ def _save_primary(person: Person, new: PersonPhoto | None) -> bool:
     person.photos.update(pinned=False)
     same = person.photos.filter(sha256=new.sha256).first()
     if same is not None:
-        PersonPhoto.objects.filter(pk=same.pk).update(pinned=True)
+        PersonPhoto.objects.filter(pk=same.pk).update(pinned=pin)
     else:
-        new.person, new.pinned = person, True
+        new.person, new.pinned = person, pin
         new.position = 0
         new.save()
     choose_primary(person)
@@ -219,7 +220,7 @@ def create_person(
         if Person.objects.filter(identity_id=identity_id).exists():
             raise DuplicateIdentity(_("identity_id %(id)s is already taken.") % {"id": identity_id})
         person.save()
-        _save_primary(person, first_photo)
+        _save_primary(person, first_photo, pin=False)
         person.permission_groups.set(permission_groups)
         person.face_groups.set(face_groups)
         if distribute:

@@ -1,9 +1,13 @@
 """The box's face gallery: embeddings in one contiguous float32 matrix, persisted in SQLite.
 
-Search is one matrix-vector product over the live rows (no Python loop over people):
-for the euclidean metric, |q - x|^2 = |q|^2 + |x|^2 - 2 q.x with the norms kept
-alongside. Deleting moves the last row into the hole, so the matrix stays dense.
-Group filters are boolean masks kept per group.
+A person may have several faces (one per enrolled photo, our platform's `ext_photos`,
+docs/contract-extensions.md): each face is a row of the matrix, and a person matches by their
+best-matching face. Search is one matrix-vector product over the live rows (no Python loop
+over people): for the euclidean metric, |q - x|^2 = |q|^2 + |x|^2 - 2 q.x with the norms kept
+alongside. Deleting moves the last row into the hole, so the matrix stays dense. Group
+filters are boolean masks over the rows. On disk a person is one row of the `gallery` table,
+their faces' vectors one after the other in `embedding` (a gallery of one face each, as older
+agents wrote it, reads unchanged).
 """
 from __future__ import annotations
 
@@ -63,9 +67,10 @@ class Gallery:
     def _reset_memory(self, capacity: int) -> None:
         self._matrix = np.zeros((capacity, self.embedding_size), dtype=np.float32)
         self._norms = np.zeros(capacity, dtype=np.float32)
-        self._people: list[Person] = []
-        self._rows: dict[str, int] = {}
+        self._faces: list[Person] = []  # row -> the person the face is of
+        self._rows: dict[str, list[int]] = {}  # identity_id -> their rows, first enrolled first
         self._group_masks: dict[str, np.ndarray] = {}
+        self._most_faces = 1  # the most faces anyone has: how many rows k people can take
 
     def _grow(self, needed: int) -> None:
         capacity = len(self._matrix)
@@ -73,54 +78,57 @@ class Gallery:
             return
         while capacity < needed:
             capacity *= 2
+        count = len(self._faces)
         matrix = np.zeros((capacity, self.embedding_size), dtype=np.float32)
-        matrix[: len(self._people)] = self._matrix[: len(self._people)]
+        matrix[:count] = self._matrix[:count]
         norms = np.zeros(capacity, dtype=np.float32)
-        norms[: len(self._people)] = self._norms[: len(self._people)]
+        norms[:count] = self._norms[:count]
         self._matrix, self._norms = matrix, norms
         for group, mask in self._group_masks.items():
             grown = np.zeros(capacity, dtype=bool)
             grown[: len(mask)] = mask
             self._group_masks[group] = grown
 
-    def _place(self, person: Person, embedding: np.ndarray) -> None:
-        row = self._rows.get(person.identity_id)
-        if row is None:
-            row = len(self._people)
-            self._grow(row + 1)
-            self._people.append(person)
-            self._rows[person.identity_id] = row
-        else:
-            self._set_groups(row, self._people[row].groups, False)
-            self._people[row] = person
-        self._matrix[row] = embedding
-        self._norms[row] = float(embedding @ embedding)
-        self._set_groups(row, person.groups, True)
+    def _place(self, person: Person, embeddings: np.ndarray) -> None:
+        """Put the person with exactly these faces (rows of `embeddings`), replacing any they had."""
+        self._remove(person.identity_id)
+        first = len(self._faces)
+        self._grow(first + len(embeddings))
+        rows = list(range(first, first + len(embeddings)))
+        for row, vector in zip(rows, embeddings, strict=True):
+            self._faces.append(person)
+            self._matrix[row] = vector
+            self._norms[row] = float(vector @ vector)
+        self._rows[person.identity_id] = rows
+        self._most_faces = max(self._most_faces, len(rows))
+        self._set_groups(rows, person.groups, True)
 
-    def _set_groups(self, row: int, groups: Iterable[str], value: bool) -> None:
+    def _set_groups(self, rows: list[int], groups: Iterable[str], value: bool) -> None:
         for group in groups:
             mask = self._group_masks.get(group)
             if mask is None:
                 mask = self._group_masks[group] = np.zeros(len(self._matrix), dtype=bool)
-            mask[row] = value
+            mask[rows] = value
 
     def _remove(self, identity_id: str) -> bool:
-        row = self._rows.pop(identity_id, None)
-        if row is None:
+        rows = self._rows.pop(identity_id, None)
+        if rows is None:
             return False
-        last = len(self._people) - 1
-        self._set_groups(row, self._people[row].groups, False)
-        if row != last:
-            moved = self._people[last]
-            self._set_groups(last, moved.groups, False)
-            self._people[row] = moved
-            self._matrix[row] = self._matrix[last]
-            self._norms[row] = self._norms[last]
-            self._rows[moved.identity_id] = row
-            self._set_groups(row, moved.groups, True)
-        self._people.pop()
-        self._matrix[last] = 0
-        self._norms[last] = 0
+        self._set_groups(rows, self._faces[rows[0]].groups, False)
+        for row in sorted(rows, reverse=True):  # the person's other rows all lie below `row` now
+            last = len(self._faces) - 1
+            if row != last:
+                moved = self._faces[last]
+                self._set_groups([last], moved.groups, False)
+                self._faces[row] = moved
+                self._matrix[row] = self._matrix[last]
+                self._norms[row] = self._norms[last]
+                owner_rows = self._rows[moved.identity_id]
+                owner_rows[owner_rows.index(last)] = row
+                self._set_groups([row], moved.groups, True)
+            self._faces.pop()
+            self._matrix[last] = 0
+            self._norms[last] = 0
         return True
 
     def _load(self) -> None:
@@ -130,19 +138,22 @@ class Gallery:
         self._grow(len(rows) + 1)
         for identity_id, name, person_type, groups, extra, blob in rows:
             person = Person(identity_id, name, person_type, tuple(json.loads(groups)), json.loads(extra))
-            self._place(person, np.frombuffer(blob, dtype=np.float32))
+            self._place(person, np.frombuffer(blob, dtype=np.float32).reshape(-1, self.embedding_size))
 
     # --- writes ------------------------------------------------------------------
     def _check(self, embedding: np.ndarray) -> np.ndarray:
-        vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
-        if vector.shape != (self.embedding_size,) or not np.isfinite(vector).all():
-            raise ValueError(f"embedding must be {self.embedding_size} finite numbers")
+        """One face (a vector) or several (a matrix, one face a row), as rows of finite float32."""
+        vectors = np.asarray(embedding, dtype=np.float32)
+        vectors = vectors.reshape(1, -1) if vectors.ndim <= 1 else vectors.reshape(len(vectors), -1)
+        if len(vectors) == 0 or vectors.shape[1] != self.embedding_size or not np.isfinite(vectors).all():
+            raise ValueError(f"embedding must be {self.embedding_size} finite numbers (one or more faces)")
         if self.metric == "cosine":
-            vector = vector / (np.linalg.norm(vector) + 1e-12)
-        return vector
+            vectors = vectors / (np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-12)
+        return vectors
 
     def upsert_many(self, entries: Iterable[tuple[Person, np.ndarray]]) -> int:
-        """Add or replace people, all in one transaction."""
+        """Add or replace people, all in one transaction. Each person's embedding is one face
+        (a vector) or all their faces (a matrix, one face a row): they then have exactly those."""
         checked = [(person, self._check(embedding)) for person, embedding in entries]
         now = time.time()
         with self._lock:
@@ -160,8 +171,8 @@ class Gallery:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            for person, vector in checked:
-                self._place(person, vector)
+            for person, vectors in checked:
+                self._place(person, vectors)
         return len(checked)
 
     def upsert(self, person: Person, embedding: np.ndarray) -> None:
@@ -170,13 +181,13 @@ class Gallery:
     def set_groups(self, identity_id: str, groups: Iterable[str]) -> bool:
         """Change a person's groups, keeping their embedding. False when nobody has that id."""
         with self._lock:
-            row = self._rows.get(identity_id)
-            if row is None:
+            rows = self._rows.get(identity_id)
+            if rows is None:
                 return False
-            person = replace(self._people[row], groups=tuple(groups))
+            person = replace(self._faces[rows[0]], groups=tuple(groups))
             self._db.execute("UPDATE gallery SET groups = ? WHERE identity_id = ?",
                              (json.dumps(list(person.groups)), identity_id))
-            self._place(person, self._matrix[row].copy())
+            self._place(person, self._matrix[rows].copy())
             return True
 
     def delete(self, identity_id: str) -> bool:
@@ -191,7 +202,12 @@ class Gallery:
 
     # --- reads -------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._people)
+        """How many people (not faces: see face_count)."""
+        return len(self._rows)
+
+    @property
+    def face_count(self) -> int:
+        return len(self._faces)
 
     def __contains__(self, identity_id: str) -> bool:
         return identity_id in self._rows
@@ -202,30 +218,39 @@ class Gallery:
 
     def get(self, identity_id: str) -> Person | None:
         with self._lock:
-            row = self._rows.get(identity_id)
-            return None if row is None else self._people[row]
+            rows = self._rows.get(identity_id)
+            return None if rows is None else self._faces[rows[0]]
 
     def embedding(self, identity_id: str) -> np.ndarray | None:
+        """The person's first face (their primary photo's)."""
         with self._lock:
-            row = self._rows.get(identity_id)
-            return None if row is None else self._matrix[row].copy()
+            rows = self._rows.get(identity_id)
+            return None if rows is None else self._matrix[rows[0]].copy()
+
+    def embeddings(self, identity_id: str) -> np.ndarray | None:
+        """All the person's faces, one a row, first enrolled first."""
+        with self._lock:
+            rows = self._rows.get(identity_id)
+            return None if rows is None else self._matrix[rows].copy()
 
     def members(self, group: str) -> list[str]:
         with self._lock:
             mask = self._group_masks.get(group)
             if mask is None:
                 return []
-            return [self._people[i].identity_id for i in np.flatnonzero(mask[: len(self._people)])]
+            found = dict.fromkeys(self._faces[i].identity_id for i in np.flatnonzero(mask[: len(self._faces)]))
+            return list(found)
 
     def groups(self) -> list[str]:
         with self._lock:
-            return sorted(group for group, mask in self._group_masks.items() if mask[: len(self._people)].any())
+            return sorted(group for group, mask in self._group_masks.items() if mask[: len(self._faces)].any())
 
     def search(self, query: np.ndarray, k: int = 1, groups: Iterable[str] | None = None) -> list[Match]:
-        """The k nearest people (optionally only members of `groups`), nearest first."""
-        q = self._check(query)
+        """The k nearest people (optionally only members of `groups`), nearest first; a person's
+        distance is that of their best-matching face."""
+        q = self._check(query)[0]
         with self._lock:
-            count = len(self._people)
+            count = len(self._faces)
             if count == 0:
                 return []
             distances = self._distances(q, count)
@@ -235,12 +260,17 @@ class Gallery:
                     if group in self._group_masks:
                         allowed |= self._group_masks[group][:count]
                 distances = np.where(allowed, distances, np.inf)
-            k = min(k, count)
-            nearest = np.argpartition(distances, k - 1)[:k] if k < count else np.arange(count)
-            nearest = nearest[np.argsort(distances[nearest])]
-            return [
-                Match(self._people[i], float(distances[i])) for i in nearest if np.isfinite(distances[i])
-            ]
+            # k people own at most k * most-faces rows: the nearest that many rows hold them.
+            wanted = min(count, k * self._most_faces)
+            nearest = np.argpartition(distances, wanted - 1)[:wanted] if wanted < count else np.arange(count)
+            nearest = nearest[np.argsort(distances[nearest], kind="stable")]
+            matches: dict[str, Match] = {}
+            for i in nearest:
+                person = self._faces[i]
+                if not np.isfinite(distances[i]) or len(matches) == k:
+                    break
+                matches.setdefault(person.identity_id, Match(person, float(distances[i])))
+            return list(matches.values())
 
     def _distances(self, q: np.ndarray, count: int) -> np.ndarray:
         dots = self._matrix[:count] @ q

@@ -66,3 +66,44 @@ def test_bad_embeddings_are_refused():
     with pytest.raises(ValueError):
         gallery.upsert(Person("x"), np.full(128, np.nan))
     assert len(gallery) == 0
+
+
+def test_a_person_with_several_faces_matches_by_the_best_one_and_reloads_with_all(tmp_path):
+    path = tmp_path / "g.sqlite3"
+    gallery = Gallery(path)
+    gallery.upsert(Person("a", groups=("staff",)), np.stack([vector(1), vector(2), vector(3)]))
+    gallery.upsert(Person("b", groups=("staff",)), vector(4))
+    assert len(gallery) == 2 and gallery.face_count == 4
+    for seed in (1, 2, 3):  # whichever of a's faces the probe is near, it is a, once
+        matches = gallery.search(vector(seed) + 0.001, k=5)
+        assert [m.person.identity_id for m in matches] == ["a", "b"] and matches[0].distance < 0.02
+    assert np.allclose(gallery.embedding("a"), vector(1)) and gallery.embeddings("a").shape == (3, 128)
+    gallery.set_groups("a", ("visitors",))
+    assert gallery.members("visitors") == ["a"] and gallery.members("staff") == ["b"]
+    assert gallery.search(vector(3), groups=["visitors"])[0].person.identity_id == "a"
+    gallery.upsert(Person("a", groups=("visitors",)), vector(5))  # replaced by one face: the others go
+    assert gallery.face_count == 2 and gallery.search(vector(2), k=1)[0].distance > 0.5
+    gallery.upsert(Person("a", groups=("visitors",)), np.stack([vector(5), vector(6)]))
+    gallery.close()
+    reopened = Gallery(path)
+    assert reopened.face_count == 3 and np.allclose(reopened.embeddings("a"), np.stack([vector(5), vector(6)]))
+    assert reopened.search(vector(6), k=1)[0].person.identity_id == "a"
+
+
+def test_several_faces_each_deleted_and_searched_as_brute_force_does():
+    rng = np.random.default_rng(1)
+    faces = {str(i): rng.normal(size=(1 + i % 5, 128)).astype(np.float32) for i in range(600)}
+    gallery = Gallery(":memory:")
+    gallery.upsert_many((Person(i, groups=(f"g{int(i) % 3}",)), v) for i, v in faces.items())
+    for i in rng.choice(600, size=200, replace=False).tolist():
+        gallery.delete(str(i))
+        del faces[str(i)]
+    assert gallery.face_count == sum(len(v) for v in faces.values())
+    for q in rng.normal(size=(20, 128)).astype(np.float32):
+        best = {i: float(np.linalg.norm(v - q, axis=1).min()) for i, v in faces.items()}
+        expected = sorted(best, key=best.get)[:5]
+        found = gallery.search(q, k=5)
+        assert [m.person.identity_id for m in found] == expected
+        assert np.allclose([m.distance for m in found], [best[i] for i in expected], atol=1e-3)
+        in_g2 = {i: d for i, d in best.items() if int(i) % 3 == 2}
+        assert gallery.search(q, k=1, groups=["g2"])[0].person.identity_id == min(in_g2, key=in_g2.get)
