@@ -27,6 +27,7 @@ from events.services import Label, relabel_events
 from users.models import Person, PersonPhoto
 from users.services import PhotoRejected, add_person_photo
 
+from .clustering import person_label
 from .models import MatchVerdict
 
 CONFIRM, REJECT, CORRECT = "confirm", "reject", "correct"
@@ -73,10 +74,6 @@ def reported_label(event: Event) -> Label:
     if first is None:
         return label_of(event)
     return Label(first.from_identity_id, first.from_identity_name, first.from_person_type)
-
-
-def person_label(person: Person) -> Label:
-    return Label(person.identity_id, person.name[:100], person.person_type)
 
 
 def _new_label(event: Event, verdict: str, person: Person | None) -> tuple[Label, str] | None:

@@ -228,3 +228,16 @@ def test_in_the_openapi_schema(client, admin_user):
     assert paths["/api/persons/{identity_id}/match-scores/"]["get"]["operationId"] == "persons_match_scores"
     assert "EventDetail" in str(paths["/api/events/{id}/"]["get"]["responses"])
     assert "relabels" in schema["components"]["schemas"]["EventDetail"]["properties"]
+
+
+def test_a_rejected_face_joins_the_unknown_visitors(client, admin_user, people, report, commit):
+    """Not this person makes the event a stranger's: the strangers' periodic pass (cluster_missing,
+    on beat) puts its face in a cluster like any stranger event's."""
+    from faces.tasks import cluster_missing
+
+    wrong = commit(report, "gate", "obama", 0.46, "probe/biden/1.jpg")
+    assert wrong.face.vector is not None
+    client.force_login(admin_user)
+    client.post(feedback_url(wrong.pk), {"verdict": "reject"}, content_type="application/json")
+    assert cluster_missing()["assigned"] == 1
+    assert Event.objects.get(pk=wrong.pk).stranger_sighting.cluster.state == "open"
