@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "channels",
     "axes",
     "accounts",
+    # django-auditlog records model changes (audit/): "audit" holds its entry model.
+    "auditlog",
+    "audit",
     "devices",
     "users",
     "distribution",
@@ -68,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The request's operator and address for the audit trail (audit/context.py).
+    "audit.context.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
@@ -147,6 +152,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The audit trail (audit/): django-auditlog writes its entries into audit.AuditEntry, changes as
+# JSON with related objects by name; secrets are masked whole (audit/masking.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
+AUDITLOG_MASK_CALLABLE = "audit.masking.mask_secret"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"

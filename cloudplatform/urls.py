@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.console import operator_required
 from attendance.api import AttendanceDayView, AttendanceSummaryView
+from audit.api import AuditEntryViewSet
 from cloudplatform.account import ChangeOwnPasswordView
 from devices.api import AreaViewSet, BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
@@ -26,6 +27,7 @@ router.register("persons", PersonViewSet, basename="api-person")
 router.register("groups", PermissionGroupViewSet, basename="api-group")
 router.register("commands", CommandViewSet, basename="api-command")
 router.register("events", EventViewSet, basename="api-event")
+router.register("audit", AuditEntryViewSet, basename="api-audit")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from audit.services import operation
 from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
 
@@ -49,17 +50,19 @@ def _unused_dev_sno() -> str:
 
 def disable_box(box: Box) -> None:
     """Refuse its logins and tokens, remove its broker user and drop its connections."""
-    with transaction.atomic():
-        Box.objects.filter(pk=box.pk).update(enabled=False, token_hash="")
-        broker_admin().revoke_box_access(box)
     box.refresh_from_db()
+    with transaction.atomic(), operation("box_disabled"):
+        box.enabled, box.token_hash = False, ""
+        box.save(update_fields=["enabled", "token_hash"])
+        broker_admin().revoke_box_access(box)
     logger.info("disabled box %s", box)
 
 
 def enable_box(box: Box) -> None:
-    with transaction.atomic():
-        Box.objects.filter(pk=box.pk).update(enabled=True)
-        box.refresh_from_db()
+    box.refresh_from_db()
+    with transaction.atomic(), operation("box_enabled"):
+        box.enabled = True
+        box.save(update_fields=["enabled"])
         broker_admin().ensure_box_identity(box)
     logger.info("enabled box %s", box)
 
@@ -104,14 +107,16 @@ def delete_area(area: Area) -> None:
 
 def release_binding(box: Box) -> None:
     """Let the next box to log in with this code bind its own MAC (a replaced box)."""
-    Box.objects.filter(pk=box.pk).update(hex_mac="")
     box.refresh_from_db()
+    with operation("binding_released"):
+        box.hex_mac = ""
+        box.save(update_fields=["hex_mac"])
     logger.info("released MAC binding of box %s", box)
 
 
 def rotate_credentials(box: Box) -> None:
     """New broker password, old token void, open connections dropped: the box must log in again."""
-    with transaction.atomic():
+    with transaction.atomic(), operation("credentials_rotated"):
         box.broker_password = _new_broker_password()
         box.token_hash = ""
         box.save(update_fields=["broker_password", "token_hash"])

@@ -8,6 +8,7 @@ published by Celery once the database transaction commits.
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
@@ -15,12 +16,13 @@ from celery import chain
 from django.conf import settings
 from django.db import transaction
 
+from audit.services import record_action
 from devices.models import Box
 from users.models import Person
 from users.photos import check_photo
 
 from .models import Command, Enrolment
-from .selectors import boxes_holding_or_serving, served_ids
+from .selectors import boxes_holding_or_serving, missing_ids, served_ids
 from .tasks import publish_command
 
 
@@ -138,6 +140,7 @@ def wipe_and_resend(box: Box) -> list[Command]:
     _mark(box, leaving, Enrolment.State.DELETING, wipe, {})
     commands = [wipe, *_add(box, sorted(served), publish=False)]
     publish_in_order(commands)  # the wipe first: the sends must reach the box after it
+    _record_sent(box, "wipe_and_resend", commands)
     return commands
 
 
@@ -148,20 +151,48 @@ def wipe_and_detach(box: Box) -> Command:
     wipe = wipe_box(box)
     _mark(box, list(Enrolment.objects.filter(box=box).values_list("identity_id", flat=True)),
           Enrolment.State.DELETING, wipe, {})
+    _record_sent(box, "wipe_and_detach", [wipe])
     return wipe
 
 
 def send_fiqa(box: Box, photo: bytes, level: str = "high") -> Command:
     """Ask a box for the face-quality report of a photo (upstream §5.3); checked here first."""
     check_photo(photo)
-    return queue_command(
+    command = queue_command(
         box,
         Command.Method.FIQA,
         {"info": {"image_base64_str": base64.b64encode(photo).decode(), "fiqa_level": level}},
     )
+    _record_sent(box, "photo_check", [command], photo_sha256=hashlib.sha256(photo).hexdigest(), fiqa_level=level)
+    return command
 
 
 def resync_box(box: Box) -> list[Command]:
     """Send the box everyone it serves again, and delete anyone it should not hold."""
     desired = served_ids(box)
-    return sync_box(box, refresh=desired)
+    commands = sync_box(box, refresh=desired)
+    _record_sent(box, "resync", commands)
+    return commands
+
+
+def send_missing(box: Box) -> list[Command]:
+    """Send the box the people it serves but was never asked to hold (after a wipe, say)."""
+    commands = sync_box(box, missing_ids(box))
+    _record_sent(box, "send_missing", commands)
+    return commands
+
+
+def send_person(person: Person) -> list[Command]:
+    """Send a person to every box that serves them but was not asked to hold them."""
+    commands = sync_people([person.identity_id])
+    _record_sent(person, "person_sent", commands)
+    return commands
+
+
+def _record_sent(target: Box | Person, operation: str, commands: list[Command], **details) -> None:
+    """The audit entry of an operator's action that sends commands: which ones, to which box."""
+    sent = [{"method": command.method, "message_id": str(command.message_id), "box": command.box.dev_sno}
+            for command in commands]
+    if "wipe_options" in (commands[0].payload if commands else {}):
+        details["wipe_options"] = commands[0].payload["wipe_options"]
+    record_action(target, operation, details={**details, "commands": sent})

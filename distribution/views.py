@@ -20,7 +20,6 @@ from . import services
 from .filters import CommandPageFilterSet
 from .forms import FiqaForm
 from .models import Command
-from .selectors import missing_ids
 
 
 class PersonSendView(AdminRequiredMixin, View):
@@ -30,7 +29,7 @@ class PersonSendView(AdminRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         person = get_object_or_404(Person, pk=pk)
         with transaction.atomic():
-            count = len(services.sync_people([person.identity_id]))
+            count = len(services.send_person(person))
         if count:
             done = ngettext("%(count)d command queued to send %(name)s.",
                             "%(count)d commands queued to send %(name)s.", count)
@@ -95,7 +94,7 @@ class BoxCommandView(AdminRequiredMixin, View):
                 messages.success(request, _("wipe_data sent and every permission group detached: "
                                             "the box serves nobody now."))
             elif action == "send-missing":
-                count = len(services.sync_box(box, missing_ids(box)))
+                count = len(services.send_missing(box))
                 done = ngettext("%(count)d command queued to send the people missing from the box.",
                                 "%(count)d commands queued to send the people missing from the box.", count)
                 messages.success(request, done % {"count": count})

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aibox_contract.people import STRANGER
+from audit.services import record_action
 from events.models import Event, Relabel
 from events.selectors import original_label
 from events.services import Label, relabel_events
@@ -149,9 +150,17 @@ def give_feedback(event: Event, verdict: str, person: Person | None = None,
     face = _face_for(event, verdict, person) if add_photo else None
     with transaction.atomic():
         event = Event.objects.select_for_update().get(pk=event.pk)
+        before = label_of(event)
         change = _new_label(event, verdict, person)  # again: another administrator may have just answered
         relabelled = bool(change) and relabel_events([event], change[0], change[1], by=who) > 0
         event.refresh_from_db()
         kept = record_verdict(event, who)
+        record_action(event, "event_feedback", changes={"label": [_shown(before), _shown(label_of(event))]},
+                      details={"verdict": verdict, "match": kept.verdict if kept else None})
     # After the relabelling is committed: the face's quality is judged outside its transaction.
     return Feedback(event, relabelled, kept, add_face(*face, who) if face else None)
+
+
+def _shown(label: Label) -> str:
+    """A label as the audit trail shows it: the name and identity_id, or nobody."""
+    return f"{label.identity_name} ({label.identity_id})" if label.identity_id else ""

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from aibox_contract.codes import ContractCodeError
+from audit.services import record_action
 from devices.models import Area, Box
 from devices.selectors import boxes_within
 
@@ -57,9 +58,12 @@ def choose_primary(person: Person) -> bool:
     path, digest, thumbnail = (best.path, best.sha256, best.thumbnail) if best else ("", "", "")
     if (person.photo, person.photo_sha256, person.thumbnail) == (path, digest, thumbnail):
         return False
+    before = {"photo": person.photo, "photo_sha256": person.photo_sha256}
     person.photo, person.photo_sha256, person.thumbnail = path, digest, thumbnail
     if person.pk:
         Person.objects.filter(pk=person.pk).update(photo=path, photo_sha256=digest, thumbnail=thumbnail)
+        record_action(person, "photo_changed", changes={"photo": [before["photo"], path],
+                                                        "photo_sha256": [before["photo_sha256"], digest]})
     return True
 
 

@@ -1,0 +1,90 @@
+"""Who is acting, and from where: the operator behind the changes being recorded.
+
+An entry is written only while an operator acts: a logged-in account's request (console,
+API by session or token, Django's admin), or work an operator started and a worker carries
+on (an import: `acting_as_creator_of`). Boxes' calls, the RabbitMQ consumers and the beat
+tasks run with no operator, so the status reports, events and command outcomes they write
+are not operator changes and leave no entry.
+
+The address is the one django-axes throttles logins by (`axes.helpers.get_client_ip_address`):
+one rule for "which address is the client". It is REMOTE_ADDR unless the deployment tells
+axes to trust a proxy (AXES_CLIENT_IP_CALLABLE, or django-ipware's AXES_IPWARE_* settings);
+a client's own X-Forwarded-For is never believed on its own word.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from axes.helpers import get_client_ip_address
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class Operator:
+    user: AbstractBaseUser
+    address: str | None
+
+
+_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+_operator: ContextVar[Operator | None] = ContextVar("audit_operator", default=None)
+_operation: ContextVar[str] = ContextVar("audit_operation", default="")
+
+
+def current_operator() -> Operator | None:
+    """The operator acting now, or None (then nothing is recorded). For a request the account is
+    read when the change happens: DRF authenticates a token only inside the view."""
+    explicit = _operator.get()
+    if explicit is not None:
+        return explicit
+    request = _request.get()
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return Operator(user=user, address=client_address(request))
+
+
+def client_address(request: HttpRequest) -> str | None:
+    return get_client_ip_address(request) or None
+
+
+def current_operation() -> str:
+    return _operation.get()
+
+
+@contextmanager
+def acting(operator: Operator | None) -> Iterator[None]:
+    """Record what happens inside as `operator`'s changes (None: as nobody's, i.e. not at all)."""
+    token = _operator.set(operator)
+    try:
+        yield
+    finally:
+        _operator.reset(token)
+
+
+@contextmanager
+def operation(name: str) -> Iterator[None]:
+    """Label the entries written inside (e.g. "credentials_rotated"): what the operator did,
+    beyond which fields changed."""
+    token = _operation.set(name)
+    try:
+        yield
+    finally:
+        _operation.reset(token)
+
+
+class AuditMiddleware:
+    """Makes the request the source of the operator for everything it changes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _request.reset(token)

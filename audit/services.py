@@ -1,0 +1,38 @@
+"""Recording what an operator did that is not a field change (a wipe sent, a photo checked by a
+box), and the labels of those operations. Field changes are recorded by themselves (registry.py)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .context import Operator, acting, operation
+from .models import AuditEntry
+from .operations import OPERATIONS
+
+__all__ = ["OPERATIONS", "acting_as_creator_of", "operation", "record_action"]
+
+
+def record_action(instance: models.Model, name: str, *, changes: dict[str, list] | None = None,
+                  details: dict[str, Any] | None = None) -> AuditEntry | None:
+    """An entry saying the operator did `name` to `instance` (an OPERATIONS key); `changes` as
+    field → [before, after] when there is a before and after, `details` for the rest (the
+    commands sent). Nothing is written when no operator acts."""
+    if name not in OPERATIONS:
+        raise ValueError(f"unknown audit operation {name!r}: add it to audit.services.OPERATIONS")
+    return AuditEntry.objects.log_create(instance, force_log=True, action=AuditEntry.Action.UPDATE,
+                                         changes=changes or {}, operation=name, additional_data=details or None)
+
+
+@contextmanager
+def acting_as_creator_of(instance: models.Model) -> Iterator[None]:
+    """Work a worker carries on for an operator (an import): recorded as the operator's, from the
+    address they started it from, as the entry of the object's creation says."""
+    created = AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(instance),
+                                        object_pk=str(instance.pk), action=AuditEntry.Action.CREATE).first()
+    starter = Operator(created.actor, created.remote_addr) if created and created.actor else None
+    with acting(starter):
+        yield
