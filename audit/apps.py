@@ -7,7 +7,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from . import receivers, registry
+        from . import registry
 
         registry.register_all()
-        receivers.connect()

@@ -19,8 +19,6 @@ OPERATIONS = {
     "send_missing": _("Missing people sent"),
     "person_sent": _("Sent to boxes"),
     "photo_check": _("Photo sent for a quality check"),
-    "api_token_created": _("API token created"),
-    "api_token_revoked": _("API token revoked"),
     "account_disabled": _("Account disabled"),
     "account_enabled": _("Account enabled"),
     "password_changed": _("Password changed"),

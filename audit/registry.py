@@ -48,6 +48,9 @@ AUDITED_MODELS: dict[str, dict[str, Any]] = {
     "auth.User": {"exclude_fields": ["last_login"], **_secrets("password")},
     # An operator's role and sites.
     "accounts.Operator": {},
+    # API tokens made and revoked: whose and which, never the key's prefix or digest; its use
+    # (last_used_at, written on every call) is no change.
+    "accounts.ApiToken": {"include_fields": ["user", "name", "expiry"]},
 }
 
 def _own_fields(model) -> list[str]:
