@@ -18,6 +18,7 @@ from distribution.box_api import PersonDetailsView, PhotoView, ResultView
 from events.api import EventViewSet
 from events.box_api import HistoryEventsView, RealtimeEventView
 from faces.api import BoxMatchScoresView, EventFeedbackView, FaceSearchView, PersonMatchScoresView
+from faces.strangers_api import StrangerViewSet
 from users.api import PermissionGroupViewSet, PersonViewSet
 
 router = DefaultRouter()
@@ -28,6 +29,7 @@ router.register("groups", PermissionGroupViewSet, basename="api-group")
 router.register("commands", CommandViewSet, basename="api-command")
 router.register("events", EventViewSet, basename="api-event")
 router.register("audit", AuditEntryViewSet, basename="api-audit")
+router.register("strangers", StrangerViewSet, basename="api-stranger")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),

@@ -19,16 +19,14 @@ from aibox_contract.people import BLACKLIST, VISITOR
 from events.models import Event, Relabel
 from events.services import relabel_events
 from users.models import FaceGroup, PermissionGroup, Person
-from users.services import create_person
+from users.services import MAX_PHOTOS_PER_PERSON, PhotoRejected, add_person_photo, create_person
 
 from .clustering import announce, next_revision, person_label, recentre, summarise
 from .engine import engine
 from .models import StrangerCluster, StrangerSighting
 
 ENROLABLE_TYPES = (VISITOR, BLACKLIST)
-# Photos given to the new person: one while a person has one photo (users.Person.photo); several
-# once people hold several (issue 15 item 1).
-PHOTOS_PER_PERSON = 1
+PHOTOS_PER_PERSON = MAX_PHOTOS_PER_PERSON  # the new person gets up to this many of the best pictures
 CANDIDATES = 12  # pictures tried, best first, for those that pass the boxes' gate
 GATE_LEVEL = "high"  # register_type 1 (a visitor or a blacklisted person): CONTRACT.md §3
 State = StrangerCluster.State
@@ -72,10 +70,11 @@ def _locked(cluster: StrangerCluster, allowed: Iterable[str]) -> tuple[StrangerC
 
 def enrol(cluster: StrangerCluster, *, name: str, person_type: int, permission_groups: Iterable[PermissionGroup] = (),
           face_groups: Iterable[FaceGroup] = (), identity_id: str = "", by=None) -> Person:
-    """The cluster becomes a person (a visitor or blacklisted) with its best photo, in
-    `permission_groups` and so sent to their boxes; its events show the person from now on
-    (each keeps the stranger label it had, events.Relabel). users.services.DuplicateIdentity when
-    identity_id is taken; StrangerActionRefused when no picture would pass a box's gate."""
+    """The cluster becomes a person (a visitor or blacklisted) with its best photos (up to five,
+    the best primary), in `permission_groups` and so sent to their boxes; its events show the
+    person from now on (each keeps the stranger label it had, events.Relabel).
+    users.services.DuplicateIdentity when identity_id is taken; StrangerActionRefused when no
+    picture would pass a box's gate."""
     if person_type not in ENROLABLE_TYPES:
         raise StrangerActionRefused(_("A stranger is enrolled as a visitor or as blacklisted."))
     if cluster.state not in (State.OPEN, State.DISMISSED):
@@ -87,8 +86,14 @@ def enrol(cluster: StrangerCluster, *, name: str, person_type: int, permission_g
                                       "add the person with a photo on the People page."))
     with transaction.atomic():
         cluster, revision = _locked(cluster, (State.OPEN, State.DISMISSED))
+        # Sent once, when this commits: the boxes then fetch the person with every photo.
         person = create_person(name=name, identity_id=identity_id, person_type=person_type, photo=photos[0],
                                permission_groups=permission_groups, face_groups=face_groups)
+        for photo in photos[1:]:
+            try:
+                add_person_photo(person, photo, by=by, require_gate=True, distribute=False)
+            except PhotoRejected:  # judged by the photos' own verdict; the person keeps the others
+                continue
         StrangerCluster.objects.filter(pk=cluster.pk).update(state=State.ENROLLED, person=person, revision=revision)
         relabel_events(Event.objects.filter(stranger_sighting__cluster=cluster), person_label(person),
                        Relabel.Reason.STRANGER_ENROLLED, by=by)

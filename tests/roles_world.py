@@ -19,6 +19,7 @@ from devices.models import Area, Box
 from distribution.models import Command
 from events.models import Event, QuarantinedEvent
 from events.services import intake_events
+from faces.models import StrangerCluster, StrangerSighting
 from users import services as people
 from users.models import PermissionGroup, Person
 
@@ -49,6 +50,8 @@ class World:
     manager: object
     viewer: object
     b_markers: list[str] = field(default_factory=list)
+    stranger_a: StrangerCluster | None = None
+    stranger_b: StrangerCluster | None = None
 
 
 def _events(box: Box, identity: str, name: str) -> tuple[Event, QuarantinedEvent]:
@@ -59,6 +62,15 @@ def _events(box: Box, identity: str, name: str) -> tuple[Event, QuarantinedEvent
     broken = {"identity_id": identity, "identity_name": name}  # no timestamp: quarantined
     intake_events(box, [passage, broken])
     return Event.objects.get(box=box), QuarantinedEvent.objects.get(box=box)
+
+
+def _stranger(event: Event) -> StrangerCluster:
+    """A stranger cluster seen once, at the event's box (its face's vector does not matter here)."""
+    cluster = StrangerCluster.objects.create(model="roles", centroid=bytes(512), sightings_count=1, box_count=1,
+                                             first_seen=event.occurred_at, last_seen=event.occurred_at)
+    StrangerSighting.objects.create(cluster=cluster, event=event, box=event.box, occurred_at=event.occurred_at,
+                                    score=1.0)
+    return cluster
 
 
 def build_world(make_box, site_areas, django_user_model) -> World:
@@ -85,4 +97,5 @@ def build_world(make_box, site_areas, django_user_model) -> World:
                  event_b=event_b, kept_a=kept_a, kept_b=kept_b,
                  command_a=Command.objects.filter(box=box_a).first(),
                  command_b=Command.objects.filter(box=box_b).first(), manager=manager, viewer=viewer,
-                 b_markers=["Bravo", "bravo-7", "Harbour", box_b.dev_sno])
+                 b_markers=["Bravo", "bravo-7", "Harbour", box_b.dev_sno],
+                 stranger_a=_stranger(event_a), stranger_b=_stranger(event_b))

@@ -37,6 +37,7 @@ def lookups(world, side: str) -> dict[str, dict]:
         "command": {"pk": (world.command_a, world.command_b)[pick].pk},
         "event": {"pk": (world.event_a, world.event_b)[pick].pk},
         "event-quarantined": {"kept_id": (world.kept_a, world.kept_b)[pick].pk},
+        "stranger": {"pk": (world.stranger_a, world.stranger_b)[pick].pk},
     }
 
 

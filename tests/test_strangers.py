@@ -106,6 +106,8 @@ def test_enrolling_makes_a_person_sent_to_the_groups_boxes_and_relabels_past_and
     group.boxes.set(boxes.values())
     person = strangers.enrol(cluster, name="Mr Visitor", person_type=2, permission_groups=[group], by=admin_user)
     assert person.photo and Person.objects.get(pk=person.pk).permission_groups.get() == group
+    # Both spot pictures pass the boxes' gate: the person gets both, the best one primary.
+    assert person.photos.count() == 2 and person.photos.filter(is_primary=True).count() == 1
     # Distributed like anyone: an add_users_plus for each box of the group.
     assert set(Command.objects.filter(method="add_users_plus").values_list("box__name", flat=True)) == set(boxes)
     cluster.refresh_from_db()
