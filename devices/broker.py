@@ -9,10 +9,19 @@ Layout (names in settings):
   and bind it to its own exchange (the contract lets it bind), and write nothing
   else, so it cannot publish anywhere there. In BOX_UPLOAD_VHOST it may only
   write to the default exchange, which routes to the upload queue(s) alone.
-Every call is idempotent, so `ensure_box_identity` doubles as repair.
+Every call is idempotent, so `ensure_box_identity` doubles as repair. A login needs not repeat
+them all: one snapshot of the broker (GET /api/definitions, shared by the logins waiting at the
+same moment) shows which parts are in place, and only the missing ones are made again.
 """
+import base64
+import hashlib
+import hmac
+import json
 import logging
 import re
+import threading
+import time
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -73,44 +82,52 @@ class BrokerAdmin:
         self.declare_queue(settings.BOX_UPLOAD_VHOST, settings.BOX_FIQA_UPLOAD_QUEUE)
 
     def declare_queue(self, vhost: str, name: str) -> None:
-        self._call(
-            "PUT",
-            f"queues/{_q(vhost)}/{_q(name)}",
-            json={"durable": True, "auto_delete": False, "arguments": {"x-queue-type": settings.BOX_QUEUE_TYPE}},
-        )
+        self._call("PUT", f"queues/{_q(vhost)}/{_q(name)}", json=self._queue_body())
 
     # --- per box -------------------------------------------------------------
-    def ensure_box_identity(self, box) -> None:
-        vhost = settings.BOX_VHOST
-        self._call(
-            "PUT", f"users/{_q(box.broker_username)}", json={"password": box.broker_password, "tags": ""}
-        )
-        self._call(
-            "PUT",
-            f"exchanges/{_q(vhost)}/{_q(box.exchange_name)}",
-            json={"type": "fanout", "durable": True, "auto_delete": False, "internal": False, "arguments": {}},
-        )
-        self.declare_queue(vhost, box.queue_name)
-        self.declare_queue(vhost, box.fiqa_queue_name)
-        self._call(
-            "POST",
-            f"bindings/{_q(vhost)}/e/{_q(box.exchange_name)}/q/{_q(box.queue_name)}",
-            json={"routing_key": box.queue_name, "arguments": {}},
-        )
-        self._call(
-            "PUT",
-            f"permissions/{_q(vhost)}/{_q(box.broker_username)}",
-            json={
-                "configure": _exactly(box.queue_name, box.fiqa_queue_name),
-                "write": _exactly(box.queue_name),
-                "read": _exactly(box.queue_name, box.fiqa_queue_name, box.exchange_name),
-            },
-        )
-        self._call(
-            "PUT",
-            f"permissions/{_q(settings.BOX_UPLOAD_VHOST)}/{_q(box.broker_username)}",
-            json={"configure": "^$", "write": r"^amq\.default$", "read": "^$"},
-        )
+    def box_identity(self, box) -> list["Provision"]:
+        """Every management call that makes the box's broker identity, in order: its user, its
+        exchange and queues, the binding, and its permissions in both vhosts."""
+        vhost, upload = settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST
+        user, queue, fiqa, exchange = box.broker_username, box.queue_name, box.fiqa_queue_name, box.exchange_name
+        return [
+            Provision("PUT", f"users/{_q(user)}", {"password": box.broker_password, "tags": ""},
+                      ("user", user, box.broker_password)),
+            Provision("PUT", f"exchanges/{_q(vhost)}/{_q(exchange)}",
+                      {"type": "fanout", "durable": True, "auto_delete": False, "internal": False, "arguments": {}},
+                      ("exchange", vhost, exchange)),
+            *(Provision("PUT", f"queues/{_q(vhost)}/{_q(name)}", self._queue_body(), ("queue", vhost, name))
+              for name in (queue, fiqa)),
+            Provision("POST", f"bindings/{_q(vhost)}/e/{_q(exchange)}/q/{_q(queue)}",
+                      {"routing_key": queue, "arguments": {}}, ("binding", vhost, exchange, queue, queue)),
+            self._permission(vhost, user, configure=_exactly(queue, fiqa), write=_exactly(queue),
+                             read=_exactly(queue, fiqa, exchange)),
+            self._permission(upload, user, configure="^$", write=r"^amq\.default$", read="^$"),
+        ]
+
+    @staticmethod
+    def _queue_body() -> dict:
+        return {"durable": True, "auto_delete": False, "arguments": {"x-queue-type": settings.BOX_QUEUE_TYPE}}
+
+    @staticmethod
+    def _permission(vhost: str, user: str, **rights: str) -> "Provision":
+        return Provision("PUT", f"permissions/{_q(vhost)}/{_q(user)}", rights,
+                         ("permission", vhost, user, rights["configure"], rights["write"], rights["read"]))
+
+    def ensure_box_identity(self, box) -> str:
+        """Create (or re-create) every part of the box's identity; its fingerprint (what the box
+        record keeps as `broker_provisioned`)."""
+        calls = self.box_identity(box)
+        self.provide(calls)
+        return fingerprint(calls)
+
+    def provide(self, calls: list["Provision"]) -> None:
+        for call in calls:
+            self._call(call.method, call.path, json=call.body)
+
+    def snapshot(self) -> "BrokerSnapshot":
+        """The broker's users, permissions, queues, exchanges and bindings, in one call."""
+        return BrokerSnapshot.of(self._call("GET", "definitions") or {})
 
     def revoke_box_access(self, box) -> None:
         """Delete the box's broker user (its queue keeps collecting commands) and drop its connections."""
@@ -138,3 +155,106 @@ class BrokerAdmin:
 
 def broker_admin() -> BrokerAdmin:
     return BrokerAdmin()
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One idempotent management call and what it leaves in the broker (`holds`: the key a
+    BrokerSnapshot finds it under)."""
+
+    method: str
+    path: str
+    body: dict
+    holds: tuple
+
+
+def fingerprint(calls: list[Provision]) -> str:
+    """What a box record keeps of its provisioning: which calls, with which password, vhosts,
+    rights and queue type. Any change (rotated credentials, a new layout) gives another."""
+    text = json.dumps([[c.method, c.path, c.body] for c in calls], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def password_matches(password: str, password_hash: str, algorithm: str) -> bool:
+    """RabbitMQ's stored hash (base64 of a 4-byte salt and hash(salt + password)) against a password."""
+    digest = {"rabbit_password_hashing_sha256": hashlib.sha256, "rabbit_password_hashing_sha512": hashlib.sha512,
+              "rabbit_password_hashing_md5": hashlib.md5}.get(algorithm)
+    try:
+        stored = base64.b64decode(password_hash or "", validate=True)
+    except ValueError:
+        return False
+    if digest is None or len(stored) < 5:
+        return False
+    salt = stored[:4]
+    return hmac.compare_digest(stored[4:], digest(salt + password.encode()).digest())
+
+
+@dataclass(frozen=True)
+class BrokerSnapshot:
+    """What the broker held when asked (GET /api/definitions), as Provision keys."""
+
+    users: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (password_hash, algorithm)
+    keys: frozenset = frozenset()
+
+    @classmethod
+    def of(cls, definitions: dict) -> "BrokerSnapshot":
+        keys = {("exchange", e["vhost"], e["name"]) for e in definitions.get("exchanges", [])}
+        keys |= {("queue", q["vhost"], q["name"]) for q in definitions.get("queues", [])}
+        keys |= {("binding", b["vhost"], b["source"], b["destination"], b["routing_key"])
+                 for b in definitions.get("bindings", []) if b.get("destination_type") == "queue"}
+        keys |= {("permission", p["vhost"], p["user"], p["configure"], p["write"], p["read"])
+                 for p in definitions.get("permissions", [])}
+        users = {u["name"]: (u.get("password_hash", ""), u.get("hashing_algorithm", ""))
+                 for u in definitions.get("users", [])}
+        return cls(users=users, keys=frozenset(keys))
+
+    def holds(self, call: Provision) -> bool:
+        if call.holds[0] == "user":
+            _, name, password = call.holds
+            return name in self.users and password_matches(password, *self.users[name])
+        return call.holds in self.keys
+
+    def missing(self, calls: list[Provision]) -> list[Provision]:
+        return [call for call in calls if not self.holds(call)]
+
+
+class SnapshotCoalescer:
+    """One definitions call for every login waiting at once (a whole site coming back).
+
+    A caller gets a snapshot whose fetch began after it asked, never an older one, so a user
+    deleted before a login is seen by that login; callers arriving while a fetch is under way
+    share the next one. Per process (each web worker has its own)."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._fetching = False
+        self._snapshot: BrokerSnapshot | None = None
+        self._taken_at = float("-inf")  # monotonic time its fetch began
+
+    def fresh(self, admin: BrokerAdmin) -> BrokerSnapshot:
+        asked_at = time.monotonic()
+        with self._ready:
+            while self._taken_at < asked_at:
+                if not self._fetching:
+                    self._fetching = True
+                    break
+                self._ready.wait()
+            else:
+                return self._snapshot
+        return self._fetch(admin)
+
+    def _fetch(self, admin: BrokerAdmin) -> BrokerSnapshot:
+        started = time.monotonic()
+        snapshot = None
+        try:
+            snapshot = admin.snapshot()
+            return snapshot
+        finally:
+            with self._ready:
+                self._fetching = False
+                if snapshot is not None:
+                    self._snapshot, self._taken_at = snapshot, started
+                self._ready.notify_all()
+
+
+snapshots = SnapshotCoalescer()

@@ -85,6 +85,10 @@ class Box(models.Model):
 
     # The box's own RabbitMQ account; the password is handed out at every login.
     broker_password = models.CharField(max_length=64, editable=False)
+    # The fingerprint (devices.broker.fingerprint) of the broker identity last made for this box
+    # with these credentials: while it matches, a login only checks that the parts are still
+    # there instead of making them all again; empty when never made or revoked.
+    broker_provisioned = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["name", "id"]

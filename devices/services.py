@@ -1,6 +1,7 @@
 """Writes that change a box: its record and its broker identity move together."""
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -11,7 +12,7 @@ from audit.services import operation
 from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
 
-from .broker import BrokerAdminError, broker_admin
+from .broker import BrokerAdmin, BrokerAdminError, BrokerSnapshot, broker_admin, fingerprint, snapshots
 from .codes import generate_dev_sno, normalise_mac
 from .models import Area, Box, hash_token
 from .selectors import boxes_within, within
@@ -35,7 +36,7 @@ def create_box(*, name: str, record_upload_period: int | None = None, device_mon
     with transaction.atomic():
         box.dev_sno = _unused_dev_sno()
         box.save()
-        broker_admin().ensure_box_identity(box)
+        provision_box(box)
         announce_boxes_moved([box] if area else [])
     logger.info("created box %s", box)
     return box
@@ -52,8 +53,8 @@ def disable_box(box: Box) -> None:
     """Refuse its logins and tokens, remove its broker user and drop its connections."""
     box.refresh_from_db()
     with transaction.atomic(), operation("box_disabled"):
-        box.enabled, box.token_hash = False, ""
-        box.save(update_fields=["enabled", "token_hash"])
+        box.enabled, box.token_hash, box.broker_provisioned = False, "", ""
+        box.save(update_fields=["enabled", "token_hash", "broker_provisioned"])
         broker_admin().revoke_box_access(box)
     logger.info("disabled box %s", box)
 
@@ -63,7 +64,7 @@ def enable_box(box: Box) -> None:
     with transaction.atomic(), operation("box_enabled"):
         box.enabled = True
         box.save(update_fields=["enabled"])
-        broker_admin().ensure_box_identity(box)
+        provision_box(box)
     logger.info("enabled box %s", box)
 
 
@@ -122,7 +123,7 @@ def rotate_credentials(box: Box) -> None:
         box.save(update_fields=["broker_password", "token_hash"])
         admin = broker_admin()
         if box.enabled:
-            admin.ensure_box_identity(box)
+            provision_box(box, admin)
         admin.close_connections(box.broker_username)
     logger.info("rotated credentials of box %s", box)
 
@@ -140,28 +141,27 @@ class LoginGrant:
 
 
 def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGrant:
-    """Upstream §4 login. Refusals raise ContractError and change nothing."""
+    """Upstream §4 login. Refusals raise ContractError and change nothing.
+
+    The broker is checked before the box's row is locked: no database lock (SQLite's is the
+    whole database) is held while RabbitMQ answers. The row is then checked again under the
+    lock, since the box may have been disabled or bound meanwhile."""
     mac = normalise_mac(hex_mac)
     if mac is None:
         raise ContractError(PARAM_ERROR, gettext("hex_mac must be a MAC address such as 0xe0a50900062b."))
+    box = _admitted(Box.objects.filter(dev_sno=dev_sno).first(), mac)
+    try:
+        provide_for_login(box)
+    except BrokerAdminError as exc:
+        logger.error("login of %s: broker provisioning failed: %s", dev_sno, exc)
+        raise ContractError(SERVER_PROCESS_FAILED, gettext("Message broker unavailable; retry later."),
+                            503) from exc
     with transaction.atomic():
         box = Box.objects.select_for_update().filter(dev_sno=dev_sno).first()
-        if box is None:
-            raise ContractError(ID_NOT_FOUND, gettext("Unknown dev_sno."), 404)
-        if not box.enabled:
-            raise ContractError(BAD_REQUEST, gettext("This box is disabled on the platform."), 403)
-        if box.hex_mac and box.hex_mac != mac:
-            raise ContractError(
-                BAD_REQUEST,
-                gettext("This dev_sno is bound to another box; an administrator must release the binding first."),
-                403,
-            )
-        try:
-            broker_admin().ensure_box_identity(box)
-        except BrokerAdminError as exc:
-            logger.error("login of %s: broker provisioning failed: %s", dev_sno, exc)
-            raise ContractError(SERVER_PROCESS_FAILED, gettext("Message broker unavailable; retry later."),
-                                503) from exc
+        if box is not None and not box.enabled:
+            # Disabled while its identity was checked: whatever the check made again goes.
+            _revoke_quietly(box)
+        box = _admitted(box, mac)
         token = secrets.token_urlsafe(32)
         now = timezone.now()
         box.hex_mac = mac
@@ -173,6 +173,56 @@ def login_box(*, dev_sno: str, hex_mac: str, client_ip: str | None) -> LoginGran
         mark_seen(box, now)
     logger.info("box %s logged in from %s (%s)", dev_sno, client_ip, mac)
     return LoginGrant(box=box, token=token)
+
+
+def _admitted(box: Box | None, mac: str) -> Box:
+    """The box, when it may log in with this MAC; else the contract's refusal."""
+    if box is None:
+        raise ContractError(ID_NOT_FOUND, gettext("Unknown dev_sno."), 404)
+    if not box.enabled:
+        raise ContractError(BAD_REQUEST, gettext("This box is disabled on the platform."), 403)
+    if box.hex_mac and box.hex_mac != mac:
+        raise ContractError(
+            BAD_REQUEST,
+            gettext("This dev_sno is bound to another box; an administrator must release the binding first."),
+            403,
+        )
+    return box
+
+
+def _revoke_quietly(box: Box) -> None:
+    try:
+        broker_admin().revoke_box_access(box)
+    except BrokerAdminError as exc:  # beat's reconcile_broker_identities removes it then
+        logger.error("could not revoke the broker user of disabled box %s: %s", box, exc)
+
+
+def provision_box(box: Box, admin: BrokerAdmin | None = None) -> None:
+    """Make every part of the box's broker identity and remember what was made (its fingerprint)."""
+    box.broker_provisioned = (admin or broker_admin()).ensure_box_identity(box)
+    Box.objects.filter(pk=box.pk).update(broker_provisioned=box.broker_provisioned)
+
+
+def provide_for_login(box: Box) -> int:
+    """The box's broker identity at a login, without making it all again each time (see
+    repair_broker_identity); the snapshot is shared by the logins of that moment."""
+    admin = broker_admin()
+    return repair_broker_identity(box, admin, lambda: snapshots.fresh(admin))
+
+
+def repair_broker_identity(box: Box, admin: BrokerAdmin, snapshot: Callable[[], BrokerSnapshot]) -> int:
+    """Made whole when the record says it never was with these credentials, else checked
+    against a snapshot of the broker and only the missing parts made again (a broker reset, a
+    user or permission deleted by hand). How many parts were made."""
+    calls = admin.box_identity(box)
+    if box.broker_provisioned != fingerprint(calls):
+        provision_box(box, admin)
+        return len(calls)
+    missing = snapshot().missing(calls)
+    if missing:
+        logger.warning("box %s: broker identity repaired (%s)", box.dev_sno, ", ".join(c.path for c in missing))
+        admin.provide(missing)
+    return len(missing)
 
 
 def box_state(box: Box) -> dict:

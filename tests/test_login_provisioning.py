@@ -1,0 +1,159 @@
+"""Logins check the box's broker identity instead of making it again (issue 17 item 2), against
+the real broker: a second login costs at most one management call; whatever is missing (a user
+deleted, a permission or queue gone, a password changed behind the platform's back) is made
+again on the next login, and only that; logins arriving together share one snapshot."""
+import threading
+from urllib.parse import quote
+
+import pytest
+from pika.exceptions import ProbableAuthenticationError
+
+from devices.broker import BrokerAdmin
+from devices.services import provide_for_login, rotate_credentials
+
+from .conftest import amqp_connect
+
+MAC = "0xe0a50900062b"
+
+
+@pytest.fixture
+def management_calls(monkeypatch) -> list[tuple[str, str]]:
+    """Every management API call the platform makes from now on (method, path); the real
+    broker still answers each."""
+    made = []
+    real = BrokerAdmin._call
+
+    def counted(self, method, path, json=None, ok_missing=False):
+        made.append((method, path))
+        return real(self, method, path, json=json, ok_missing=ok_missing)
+
+    monkeypatch.setattr(BrokerAdmin, "_call", counted)
+    return made
+
+
+def login(client, box) -> dict:
+    response = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": MAC})
+    assert response.status_code == 200, response.content
+    return response.json()["rabbitmq"]
+
+
+def assert_box_can_use(mq: dict) -> None:
+    """The credentials work, the box reads its queue through its exchange and writes the upload queue."""
+    connection = amqp_connect(mq)
+    channel = connection.channel()
+    channel.exchange_declare(mq["exchange"]["name"], "fanout", passive=True)
+    channel.queue_bind(mq["queue"], mq["exchange"]["name"], routing_key=mq["queue"])
+    channel.queue_declare(mq["queue"], passive=True)
+    connection.close()
+    amqp_connect(mq, vhost_key="uploadVHost").close()
+
+
+def q(name: str) -> str:
+    return quote(name, safe="")
+
+
+def test_a_second_login_makes_at_most_one_management_call(client, make_box, management_calls):
+    box = make_box()
+    login(client, box)
+    management_calls.clear()
+    mq = login(client, box)
+    assert management_calls == [("GET", "definitions")]
+    assert_box_can_use(mq)
+
+
+def test_a_deleted_broker_user_is_made_again_on_the_next_login(client, make_box, broker_admin, management_calls):
+    box = make_box()
+    before = login(client, box)
+    broker_admin._call("DELETE", f"users/{q(box.broker_username)}")  # also takes its permissions
+    with pytest.raises(ProbableAuthenticationError):
+        amqp_connect(before)
+    management_calls.clear()
+    mq = login(client, box)
+    assert_box_can_use(mq)
+    # Only the missing parts: the user and its two permissions, after one look.
+    assert [m for m, _ in management_calls] == ["GET", "PUT", "PUT", "PUT"]
+    assert [p.split("/")[0] for _, p in management_calls[1:]] == ["users", "permissions", "permissions"]
+
+
+def test_a_deleted_permission_or_queue_is_made_again_on_the_next_login(client, make_box, broker_admin,
+                                                                      management_calls, settings):
+    box = make_box()
+    login(client, box)
+    broker_admin._call("DELETE", f"permissions/{q(settings.BOX_UPLOAD_VHOST)}/{q(box.broker_username)}")
+    broker_admin._call("DELETE", f"queues/{q(settings.BOX_VHOST)}/{q(box.queue_name)}")  # its binding goes too
+    management_calls.clear()
+    mq = login(client, box)
+    assert_box_can_use(mq)
+    assert [p.split("/")[0] for _, p in management_calls] == ["definitions", "queues", "bindings", "permissions"]
+
+
+def test_a_password_changed_behind_the_platform_is_set_back(client, make_box, broker_admin, management_calls):
+    box = make_box()
+    login(client, box)
+    broker_admin._call("PUT", f"users/{q(box.broker_username)}", json={"password": "not-the-box-s", "tags": ""})
+    management_calls.clear()
+    mq = login(client, box)
+    assert_box_can_use(mq)
+    assert [p.split("/")[0] for _, p in management_calls] == ["definitions", "users"]
+
+
+def test_rotated_credentials_are_made_whole_and_then_only_checked(client, make_box, management_calls):
+    box = make_box()
+    old = login(client, box)
+    rotate_credentials(box)
+    management_calls.clear()
+    mq = login(client, box)
+    assert mq["password"] != old["password"]
+    assert management_calls == [("GET", "definitions")]  # rotation itself made the new identity
+    assert_box_can_use(mq)
+    with pytest.raises(ProbableAuthenticationError):
+        amqp_connect(old)
+
+
+def test_a_box_never_provisioned_with_its_credentials_is_made_whole(client, make_box, management_calls):
+    box = make_box()
+    type(box).objects.filter(pk=box.pk).update(broker_provisioned="")  # e.g. a box from before the record
+    management_calls.clear()
+    assert_box_can_use(login(client, box))
+    assert "definitions" not in {p for _, p in management_calls} and len(management_calls) == 7
+    management_calls.clear()
+    login(client, box)
+    assert management_calls == [("GET", "definitions")]
+
+
+def test_logins_arriving_together_share_snapshots(make_box, management_calls):
+    boxes = [make_box(f"b{i}") for i in range(16)]
+    management_calls.clear()
+    start = threading.Barrier(len(boxes))
+    made, errors = [], []
+
+    def log_in(box):
+        start.wait()
+        try:
+            made.append(provide_for_login(box))
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=log_in, args=(box,)) for box in boxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and made == [0] * len(boxes)
+    snapshots = [p for _, p in management_calls if p == "definitions"]
+    assert management_calls == [("GET", "definitions")] * len(snapshots)
+    assert 1 <= len(snapshots) <= 3, f"{len(snapshots)} snapshots for {len(boxes)} logins"
+
+
+def test_reconciling_looks_once_and_repairs_only_what_is_missing(make_box, broker_admin, management_calls):
+    from devices.tasks import reconcile_broker_identities
+
+    lost, kept = make_box("lost"), make_box("kept")
+    broker_admin._call("DELETE", f"users/{q(lost.broker_username)}")
+    management_calls.clear()
+    assert reconcile_broker_identities() == {"repaired": 1, "revoked": 0, "failed": 0}
+    box_calls = [(m, p) for m, p in management_calls if lost.slug in p or kept.slug in p]
+    assert broker_admin.user_exists(lost.broker_username)
+    assert [p.split("/")[0] for _, p in box_calls] == ["users", "permissions", "permissions"]
+    assert all(lost.slug in p for _, p in box_calls)
+    assert [p for _, p in management_calls].count("definitions") == 1
