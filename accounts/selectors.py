@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import ApiToken, Role
+from .models import ApiToken, Operator, Role
 from .scope import ADMINISTRATOR, Scope
 
 _CACHE = "_aibox_scope"
@@ -32,17 +32,45 @@ def fresh_scope(user_id: int) -> Scope | None:
 
 
 def _read_scope(user) -> Scope | None:
-    if user.is_superuser:
+    role = role_of(user)
+    if role is None:
+        return None
+    if role == Role.ADMINISTRATOR:
         return ADMINISTRATOR
-    try:
-        operator = user.operator
-    except ObjectDoesNotExist:
-        return ADMINISTRATOR if user.is_staff else None
-    if operator.role == Role.SITE_MANAGER:
-        return Scope(Role.SITE_MANAGER, frozenset(operator.sites.values_list("pk", flat=True)))
-    return Scope(operator.role, None)
+    if role == Role.SITE_MANAGER:
+        return Scope(Role.SITE_MANAGER, frozenset(user.operator.sites.values_list("pk", flat=True)))
+    return Scope(role, None)
 
 
 def api_tokens_of(operator: AbstractBaseUser) -> QuerySet[ApiToken]:
     """The operator's API tokens, newest first."""
     return ApiToken.objects.filter(user=operator).order_by("-created")
+
+
+def role_of(user) -> str | None:
+    """The account's role whether it is enabled or not (None: no console at all). accounts.models
+    says how accounts without a profile count."""
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    try:
+        return user.operator.role
+    except ObjectDoesNotExist:
+        return Role.ADMINISTRATOR if user.is_staff else None
+
+
+def operators() -> QuerySet:
+    """Every account, with its profile, sites and API token count, by username."""
+    return (get_user_model().objects.select_related("operator").prefetch_related("operator__sites")
+            .annotate(token_count=Count("auth_token_set")).order_by("username"))
+
+
+def active_administrators() -> QuerySet:
+    """The enabled accounts whose role is administrator (role_of's rule, as a query)."""
+    return get_user_model().objects.filter(is_active=True).filter(
+        Q(is_superuser=True) | Q(operator__role=Role.ADMINISTRATOR) | Q(is_staff=True, operator__isnull=True))
+
+
+def sites() -> QuerySet:
+    """The sites (root areas) an operator can be given; devices.Area named through the relation,
+    as accounts sits below devices."""
+    return Operator.sites.field.related_model.objects.filter(parent__isnull=True).order_by("name")

@@ -158,6 +158,9 @@ AUDITLOG_LOGENTRY_MODEL = "audit.AuditEntry"
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 AUDITLOG_MASK_CALLABLE = "audit.masking.mask_secret"
+# An invited or reset operator's one-time link to choose a password (accounts: Django's password-reset
+# token) works this many days: sites are often offline, and the link is handed over by hand.
+PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_DAYS", default=7) * 24 * 3600
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"

@@ -7,7 +7,9 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import OperatorViewSet
 from accounts.console import operator_required
+from accounts.urls import account_urls, operator_urls
 from attendance.api import AttendanceDayView, AttendanceSummaryView
 from audit.api import AuditEntryViewSet
 from cloudplatform.account import ChangeOwnPasswordView
@@ -30,6 +32,7 @@ router.register("commands", CommandViewSet, basename="api-command")
 router.register("events", EventViewSet, basename="api-event")
 router.register("audit", AuditEntryViewSet, basename="api-audit")
 router.register("strangers", StrangerViewSet, basename="api-stranger")
+router.register("operators", OperatorViewSet, basename="api-operator")
 
 box_urls = [
     path("login", BoxLoginView.as_view(), name="box-login"),
@@ -53,7 +56,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", ChangeOwnPasswordView.as_view(), name="password-change"),
-    path("account/", include("accounts.urls")),
+    path("account/", include(account_urls)),
+    path("operators/", include(operator_urls)),
     # The language menu posts to set_language; console scripts get their strings from the catalog
     # as a script file (the CSP runs no inline script).
     path("i18n/", include("django.conf.urls.i18n")),

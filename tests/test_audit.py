@@ -62,11 +62,17 @@ ROUND_TRIPS = {
 }
 
 
+# Audited models whose API deletes nothing, with a round trip of their own.
+ROUND_TRIPS_ELSEWHERE = {
+    "auth.User": "tests/test_accounts_operators.py: operators are disabled, never deleted",
+}
+
+
 def test_every_audited_model_with_a_writable_api_has_a_round_trip():
     """A new API endpoint for an audited model must join ROUND_TRIPS (and so be checked)."""
     writable = {viewset.serializer_class.Meta.model._meta.label
                 for _prefix, viewset, _basename in router.registry if hasattr(viewset, "create")}
-    assert {label for label in writable if label in AUDITED_MODELS} == set(ROUND_TRIPS)
+    assert {label for label in writable if label in AUDITED_MODELS} == set(ROUND_TRIPS) | set(ROUND_TRIPS_ELSEWHERE)
 
 
 @pytest.mark.parametrize("label", sorted(ROUND_TRIPS))

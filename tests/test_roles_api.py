@@ -15,7 +15,8 @@ UNSCOPED = {
     "api-docs": "the API's documentation page (no data)",
 }
 # Routes for administrators only: a site manager and a viewer are refused them whole.
-ADMINISTRATORS_ONLY = {"api-audit-list", "api-audit-detail"}
+ADMINISTRATORS_ONLY = {"api-audit-list", "api-audit-detail", "api-operator-list", "api-operator-detail",
+                       "api-operator-disable", "api-operator-enable", "api-operator-reset"}
 # Routes that read through POST (checked by their own tests below).
 READ_BY_POST = {"api-search-face"}
 
