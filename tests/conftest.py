@@ -3,6 +3,7 @@ import pika
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.utils import translation
 
 from cloudplatform.amqp import connection_parameters
 from devices import services
@@ -62,6 +63,15 @@ def broker_admin() -> BrokerAdmin:
 def _platform_vhosts(broker_admin) -> None:
     """Before any test: the vhosts exist, Celery's (named by the suite's BROKER_URL) included,
     as `manage.py setup_broker` leaves them; live updates, for one, travel in Celery's vhost."""
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in Chinese leaves its language active
+    in the thread (LocaleMiddleware activates, nothing deactivates), and text made outside a
+    request (a photo's quality reason) would be Chinese in the next test."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
