@@ -34,6 +34,9 @@ def lookups(world, side: str) -> dict[str, dict]:
         "box": {"pk": (world.box_a, world.box_b)[pick].pk},
         "area": {"pk": (world.floor, world.pier)[pick].pk},
         "person": {"identity_id": (world.person_a, world.person_b)[pick].identity_id},
+        **{f"person-photo-{what}": {"identity_id": (world.person_a, world.person_b)[pick].identity_id,
+                                     "photo_id": (world.person_a, world.person_b)[pick].photos.get().pk}
+           for what in ("detail", "primary", "image")},
         "group": {"pk": (world.group_a, world.group_b)[pick].pk},
         "command": {"pk": (world.command_a, world.command_b)[pick].pk},
         "event": {"pk": (world.event_a, world.event_b)[pick].pk},

@@ -62,6 +62,12 @@ class PersonForm(RefusesOversizedUploads, forms.ModelForm):
         return value
 
 
+class PersonPhotoForm(RefusesOversizedUploads, forms.Form):
+    photo = forms.FileField(label=_("Add a photo"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    anyway = forms.BooleanField(required=False, label=_("Add it even if the boxes would refuse it"))
+    primary = forms.BooleanField(required=False, label=_("Make it the primary photo"))
+
+
 class PermissionGroupForm(forms.ModelForm):
     boxes = forms.ModelMultipleChoiceField(Box.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
                                            label=_("Boxes"), help_text=_("Boxes that let this group's people through."))

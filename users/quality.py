@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cloudplatform.face_engine import engine
 
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 # Strictest first, as the engine's levels (aibox_contract.fiqa.FIQA_LEVELS).
 LEVEL_ORDER = ("high", "middle", "custom", "low", "no")
+# The FIQA levels (contract values) as the console names them.
+LEVEL_LABELS = {"high": gettext_lazy("high"), "middle": gettext_lazy("middle"), "custom": gettext_lazy("custom"),
+                "low": gettext_lazy("low"), "no": gettext_lazy("no check")}
 # The platform's advice, not the box's gate: margins above the high level's bounds (80 px,
 # clarity 0.5, 25° of yaw or pitch) under which the photo is accepted but matches less well.
 WARN_FACE_SIZE = 100
@@ -101,7 +105,11 @@ def badge(photo, level: str) -> Badge:
     warnings = _warnings(photo)
     if warnings:
         return Badge("warn", _("Accepted, but: %(warnings)s") % {"warnings": " ".join(warnings)})
-    return Badge("pass", _("Good: passes the boxes' %(level)s quality level.") % {"level": level})
+    return Badge("pass", _("Good: passes the boxes' %(level)s quality level.") % {"level": level_label(level)})
+
+
+def level_label(level: str) -> str:
+    return str(LEVEL_LABELS.get(level, level))
 
 
 def _failures(photo, fails: list[str]) -> str:

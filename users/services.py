@@ -16,7 +16,7 @@ from devices.models import Area, Box
 from devices.selectors import boxes_within
 
 from .models import FaceGroup, PermissionGroup, Person, PersonPhoto
-from .photos import photo_file, store_photo
+from .photos import check_photo, photo_file, store_photo
 from .quality import assess_photo, badge
 from .selectors import boxes_serving
 from .signals import announce_people_changed, announce_service_changed
@@ -45,10 +45,26 @@ def _new_photo(person: Person, data: bytes, by=None) -> PersonPhoto:
                        uploaded_by=by if by is not None and by.is_authenticated else None, **verdict.fields())
 
 
+def photos_of(person: Person):
+    """The person's photos, read now: never a prefetched (maybe stale) list."""
+    return PersonPhoto.objects.filter(person_id=person.pk)
+
+
+def judge_photo(person: Person, image_bytes: bytes) -> PersonPhoto:
+    """The photo as add_person_photo would judge it for `person`, neither stored nor added (an
+    unsaved PersonPhoto): the console's check before saving. PhotoRejected when it cannot be read."""
+    try:
+        check_photo(image_bytes)
+    except ContractCodeError as exc:
+        raise PhotoRejected(exc.message, exc.code) from exc
+    return PersonPhoto(person=person, sha256=hashlib.sha256(image_bytes).hexdigest(),
+                       **assess_photo(image_bytes).fields())
+
+
 def choose_primary(person: Person) -> bool:
     """Make the pinned photo, else the best (highest quality score, passing the person's gate
     first), the primary one and the person's `photo`; True when the primary photo changed."""
-    photos = list(person.photos.all()) or _adopt_legacy_photo(person)
+    photos = list(photos_of(person)) or _adopt_legacy_photo(person)
     level = person.gate_level
     best = max(photos, key=lambda p: (p.pinned, p.passes(level), p.score, -p.position), default=None)
     for photo in photos:
@@ -100,7 +116,7 @@ def add_person_photo(person: Person, image_bytes: bytes, *, by=None, require_gat
     with transaction.atomic():
         Person.objects.select_for_update().filter(pk=person.pk).first()  # one writer of a person's photos at a time
         choose_primary(person)  # a person's photo set directly becomes a PersonPhoto first
-        existing = person.photos.all()
+        existing = photos_of(person)
         if existing.filter(sha256=photo.sha256).exists():
             raise PhotoRejected(_("%(name)s already has this photo.") % {"name": person.name})
         if existing.count() >= MAX_PHOTOS_PER_PERSON:
@@ -122,7 +138,7 @@ def remove_person_photo(photo: PersonPhoto, *, distribute: bool = True) -> None:
     """Remove one photo; the best of the rest becomes primary (none left: the person is held
     back from boxes, upstream §6.1 requires a photo). The stored file stays: content-addressed,
     another person or an event may use the same picture."""
-    person = photo.person
+    person = Person.objects.get(pk=photo.person_id)
     with transaction.atomic():
         photo.delete()
         _forget_primary(person)
@@ -133,9 +149,9 @@ def remove_person_photo(photo: PersonPhoto, *, distribute: bool = True) -> None:
 
 def make_primary_photo(photo: PersonPhoto, *, distribute: bool = True) -> None:
     """Pin `photo` as the person's primary one: what a stock box gets."""
-    person = photo.person
+    person = Person.objects.get(pk=photo.person_id)
     with transaction.atomic():
-        person.photos.exclude(pk=photo.pk).update(pinned=False)
+        photos_of(person).exclude(pk=photo.pk).update(pinned=False)
         PersonPhoto.objects.filter(pk=photo.pk).update(pinned=True)
         if choose_primary(person) and distribute:
             announce_people_changed([person.identity_id], refresh=True)
@@ -148,7 +164,7 @@ def replace_person_photos(person: Person, photos: list[bytes], *, by=None, distr
     if len(photos) > MAX_PHOTOS_PER_PERSON:
         raise PhotoRejected(_("%(count)s photos: a person can have at most %(most)s.")
                             % {"count": len(photos), "most": MAX_PHOTOS_PER_PERSON})
-    kept = {p.sha256: p for p in person.photos.all()}
+    kept = {p.sha256: p for p in photos_of(person)}
     wanted, new = [], []
     for data in photos:
         digest = hashlib.sha256(data).hexdigest()
@@ -163,12 +179,12 @@ def replace_person_photos(person: Person, photos: list[bytes], *, by=None, distr
     with transaction.atomic():
         choose_primary(person)  # a person's photo set directly becomes a PersonPhoto first
         before = person.photo_sha256
-        removed = person.photos.exclude(sha256__in=wanted).delete()[0]
+        removed = photos_of(person).exclude(sha256__in=wanted).delete()[0]
         _forget_primary(person)
         for photo in new:
             photo.save()
         for position, digest in enumerate(wanted):
-            person.photos.filter(sha256=digest).update(position=position, pinned=position == 0)
+            photos_of(person).filter(sha256=digest).update(position=position, pinned=position == 0)
         choose_primary(person)
         changed = bool(removed or new) or person.photo_sha256 != before
         if distribute and changed:
@@ -191,9 +207,9 @@ def _save_primary(person: Person, new: PersonPhoto | None, pin: bool = True) -> 
     if new is None:
         return False
     choose_primary(person)  # a person's photo set directly becomes a PersonPhoto first
-    person.photos.filter(is_primary=True).delete()
-    person.photos.update(pinned=False)
-    same = person.photos.filter(sha256=new.sha256).first()
+    photos_of(person).filter(is_primary=True).delete()
+    photos_of(person).update(pinned=False)
+    same = photos_of(person).filter(sha256=new.sha256).first()
     if same is not None:
         PersonPhoto.objects.filter(pk=same.pk).update(pinned=pin)
     else:

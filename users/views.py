@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
@@ -23,9 +24,19 @@ from events.selectors import with_devices
 
 from . import services
 from .filters import PersonPageFilterSet
-from .forms import AreaGroupsForm, FaceGroupForm, ImportForm, PermissionGroupForm, PersonForm, photo_refusal
-from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonType
+from .forms import (
+    PHOTO_REFUSALS,
+    AreaGroupsForm,
+    FaceGroupForm,
+    ImportForm,
+    PermissionGroupForm,
+    PersonForm,
+    PersonPhotoForm,
+    photo_refusal,
+)
+from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonPhoto, PersonType
 from .photos import photo_file
+from .quality import badge, level_label
 from .selectors import boxes_serving
 from .tasks import import_people
 
@@ -125,6 +136,11 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         context["needs_photo"] = not person.photo
         # Boxes that serve the person but hold no enrolment (a wipe, say): the page offers to send.
         context["unsent"] = 0 if not person.photo else sum(1 for _box, e in context["placements"] if e is None)
+        context["photos"] = [(photo, badge(photo, person.gate_level))
+                             for photo in sorted(person.photos.all(), key=lambda p: (not p.is_primary, p.position))]
+        context["max_photos"] = services.MAX_PHOTOS_PER_PERSON
+        context["gate_label"] = level_label(person.gate_level)
+        context["photo_form"] = PersonPhotoForm()
         context["outcomes"] = person_outcomes(person)
         context["passages"] = with_devices(Event.objects.filter(identity_id=person.identity_id)
                                            .select_related("box"))[:20]
@@ -147,6 +163,68 @@ class PersonPhotoView(AdminRequiredMixin, View):
         if not relative or not photo_file(relative).exists():
             raise Http404("no photo")
         return FileResponse(photo_file(relative).open("rb"))
+
+
+def photos_of_person(pk: int) -> str:
+    return reverse("person-detail", args=[pk]) + "#photos"
+
+
+class PersonPhotoFileView(AdminRequiredMixin, View):
+    """One of the person's photos (or its thumbnail)."""
+
+    def get(self, request: HttpRequest, pk: int, photo_id: int, kind: str) -> FileResponse:
+        photo = get_object_or_404(PersonPhoto, pk=photo_id, person_id=pk)
+        relative = photo.thumbnail if kind == "thumbnail" and photo.thumbnail else photo.path
+        if not photo_file(relative).exists():
+            raise Http404("no photo")
+        return FileResponse(photo_file(relative).open("rb"))
+
+
+class PersonPhotoAddView(AdminRequiredMixin, View):
+    """Add a photo from the person's page. One the boxes would refuse is not added unless the
+    administrator ticks "add it anyway" (the page's check showed why before sending)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
+        person = get_object_or_404(Person, pk=pk)
+        form = PersonPhotoForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(photos_of_person(person.pk))
+        data = form.cleaned_data
+        try:
+            services.add_person_photo(person, data["photo"].read(), by=request.user, primary=data["primary"],
+                                      require_gate=not data["anyway"])
+        except services.PhotoRejected as exc:
+            messages.error(request, readable_refusal(exc))
+            return redirect(photos_of_person(person.pk))
+        messages.success(request, _("Photo added; the boxes that hold %(name)s get it.") % {"name": person.name})
+        return redirect(photos_of_person(person.pk))
+
+
+def readable_refusal(exc: services.PhotoRejected) -> str:
+    """A refused photo's reason: the image checker's codes in the console's words, the rest as said."""
+    if exc.code in PHOTO_REFUSALS:
+        return photo_refusal(ContractCodeError(exc.code, exc.message))
+    if exc.code:  # the gate: the badge's reason, and how to add it all the same
+        return _("%(reason)s Tick \"Add it even if the boxes would refuse it\" to keep it anyway.") % {
+            "reason": exc.message}
+    return exc.message
+
+
+class PersonPhotoActionView(AdminRequiredMixin, View):
+    """Remove a photo, or make it the primary one (what a stock box gets)."""
+
+    def post(self, request: HttpRequest, pk: int, photo_id: int, action: str) -> HttpResponseRedirect:
+        photo = get_object_or_404(PersonPhoto, pk=photo_id, person_id=pk)
+        if action == "remove":
+            services.remove_person_photo(photo)
+            messages.success(request, _("Photo removed."))
+        elif action == "primary":
+            services.make_primary_photo(photo)
+            messages.success(request, _("Primary photo changed; stock boxes get this one."))
+        else:
+            raise Http404("no such action")
+        return redirect(photos_of_person(pk))
 
 
 class GroupListView(AdminRequiredMixin, ListView):
