@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from smtplib import SMTPException
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -102,6 +105,21 @@ def reset_operator(user, *, by) -> str:
     user.save(update_fields=["password"])
     revoke_all_api_tokens(user)
     return set_password_path(user)
+
+
+def email_set_password_link(user, link: str) -> str | None:
+    """Also send the link to the operator's e-mail address when a mail server is configured
+    (EMAIL_URL). Returns None when nothing was to be sent, "" when sent, else why it failed."""
+    if not settings.EMAIL_URL or not user.email:
+        return None
+    body = _("Hello %(name)s,\n\nchoose your password for the AIBOX platform console here (the link works "
+             "once):\n\n%(link)s\n\nThen log in with your username, %(username)s.") % {
+        "name": user.get_full_name() or user.get_username(), "link": link, "username": user.get_username()}
+    try:
+        send_mail(_("Your AIBOX platform account"), body, None, [user.email])
+    except (OSError, SMTPException) as failure:
+        return str(failure) or type(failure).__name__
+    return ""
 
 
 def set_password_path(user) -> str:

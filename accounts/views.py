@@ -81,7 +81,7 @@ class OperatorCreateView(AdministratorRequiredMixin, FormView):
             form.add_service_errors(refused)
             return self.form_invalid(form)
         messages.success(self.request, _("Created operator %(name)s.") % {"name": operator.get_username()})
-        return operator_page(self.request, operator, set_password_link=self.request.build_absolute_uri(path))
+        return hand_over_link(self.request, operator, path)
 
 
 class OperatorDetailView(AdministratorRequiredMixin, View):
@@ -134,7 +134,7 @@ class OperatorActionView(AdministratorRequiredMixin, View):
                 path = services.reset_operator(operator, by=request.user)
                 messages.success(request, _("Reset %(name)s: their password, sessions and API tokens no longer "
                                             "work.") % {"name": name})
-                return operator_page(request, operator, set_password_link=request.build_absolute_uri(path))
+                return hand_over_link(request, operator, path)
             else:
                 raise Http404
         except services.OperatorError as refused:
@@ -149,6 +149,18 @@ class OperatorTokenRevokeView(AdministratorRequiredMixin, View):
         services.revoke_api_token(token)
         messages.success(request, _("Revoked API token “%(name)s”: it no longer works.") % {"name": token.name})
         return redirect("operator-detail", operator.pk)
+
+
+def hand_over_link(request: HttpRequest, operator, path: str) -> HttpResponse:
+    """The operator's page showing their new one-time link, also e-mailed when a mail server is set up."""
+    link = request.build_absolute_uri(path)
+    failure = services.email_set_password_link(operator, link)
+    if failure == "":
+        messages.info(request, _("The link was also e-mailed to %(email)s.") % {"email": operator.email})
+    elif failure:
+        messages.warning(request, _("The link could not be e-mailed (%(reason)s): hand it over yourself.")
+                         % {"reason": failure})
+    return operator_page(request, operator, set_password_link=link)
 
 
 def operator_page(request: HttpRequest, operator, **extra) -> HttpResponse:

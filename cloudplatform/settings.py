@@ -161,6 +161,12 @@ AUDITLOG_MASK_CALLABLE = "audit.masking.mask_secret"
 # An invited or reset operator's one-time link to choose a password (accounts: Django's password-reset
 # token) works this many days: sites are often offline, and the link is handed over by hand.
 PASSWORD_RESET_TIMEOUT = env.int("SET_PASSWORD_LINK_DAYS", default=7) * 24 * 3600
+# A mail server (e.g. smtp+tls://user:password@mail.example.org:587): the link is then also e-mailed to
+# an operator who has an address. Without one the console shows it, to be handed over by hand.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    globals().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="aibox-platform@localhost")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console-home"
 LOGOUT_REDIRECT_URL = "login"

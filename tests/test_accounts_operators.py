@@ -233,3 +233,21 @@ def test_the_audit_trail_records_invite_edit_disable_and_reset(admin_user, commi
     assert [str(value) for value in entries[2].changes["is_active"]] == ["True", "False"]
     assert "password" in entries[3].changes
     assert "!" not in json.dumps(entries[3].changes) and "md5$" not in json.dumps(entries[3].changes)
+
+
+def test_with_a_mail_server_the_link_is_also_emailed(admin, settings, mailoutbox):
+    settings.EMAIL_URL = "smtp://mail.example.org"  # configured; the test backend keeps the mail
+    path = invite(admin, "mei", email="mei@example.org")
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["mei@example.org"]
+    assert "http://testserver" + path in mailoutbox[0].body
+    invite(admin, "bo")  # no address: nothing to send
+    assert len(mailoutbox) == 1
+
+
+def test_a_mail_server_that_does_not_answer_leaves_the_link_on_the_page(admin, settings):
+    settings.EMAIL_URL = "smtp://127.0.0.1:9"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    page = admin.post("/operators/new/", {"username": "mei", "email": "mei@example.org", "role": Role.VIEWER})
+    assert LINK.search(page.content.decode())
+    assert "could not be e-mailed" in page.content.decode()
