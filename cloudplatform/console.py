@@ -9,7 +9,7 @@ NAV_SECTIONS = [
     ("group-", "groups"), ("facegroup-", "groups"), ("command-", "commands"), ("fiqa", "fiqa"),
     ("face-", "faces"),
     ("attendance-", "attendance"),
-    ("account-", "account"), ("operator-", "account"), ("password-", "account"),
+    ("account-", "account"), ("operator-", "account"), ("password-", "account"), ("audit-", "account"),
 ]
 
 

@@ -67,6 +67,7 @@ urlpatterns = [
     path("events/", include("events.urls")),
     path("faces/", include("faces.urls")),
     path("attendance/", include("attendance.urls")),
+    path("audit/", include("audit.urls")),
     path("", include("users.urls")),
     path("", include("distribution.urls")),
     path("box/", include(box_urls)),
