@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from axes.helpers import get_client_ip_address
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
 
 
@@ -45,6 +46,15 @@ def current_operator() -> Operator | None:
     if user is None or not user.is_authenticated:
         return None
     return Operator(user=user, address=client_address(request))
+
+
+def account_owner_acting(instance) -> Operator | None:
+    """A password chosen through a one-time link (Django's password-reset confirmation, which
+    the operators' invitations and resets use): nobody is logged in, the account's owner acts."""
+    request = _request.get()
+    if request is None or not getattr(request, "_audit_owner_acts", False):
+        return None
+    return Operator(user=instance, address=client_address(request)) if isinstance(instance, AbstractBaseUser) else None
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -81,6 +91,10 @@ class AuditMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
+        view_class = getattr(view, "view_class", None)
+        request._audit_owner_acts = isinstance(view_class, type) and issubclass(view_class, PasswordResetConfirmView)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request.set(request)

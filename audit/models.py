@@ -8,7 +8,7 @@ from auditlog.models import AbstractLogEntry, LogEntryManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .context import current_operation, current_operator
+from .context import account_owner_acting, current_operation, current_operator
 from .operations import operation_of
 
 UPDATE = AbstractLogEntry.Action.UPDATE
@@ -19,7 +19,7 @@ class AuditEntryManager(LogEntryManager):
     carries who, from where and what they were doing."""
 
     def log_create(self, instance, force_log: bool = False, **kwargs):
-        operator = current_operator()
+        operator = current_operator() or account_owner_acting(instance)
         if operator is None:
             return None
         if "operation" not in kwargs:

@@ -21,6 +21,7 @@ from events.services import intake_events
 from users.models import FaceGroup, ImportJob, PermissionGroup, Person
 
 from .face.conftest import FACES
+from .test_accounts_operators import LINK
 from .test_audit import assert_entry, assert_no_secret_anywhere, entries_of
 from .test_event_intake import event
 
@@ -248,13 +249,13 @@ def test_the_csv_export_has_a_row_per_entry_and_plain_text_cells(trail):
 
 
 def test_the_audit_trail_is_for_administrators_and_in_their_menu(trail, client, django_user_model):
-    assert 'href="/audit/"' in trail.get("/boxes/").content.decode()
+    assert 'id="audit-link"' in trail.get("/boxes/").content.decode()
     viewer = django_user_model.objects.create_user("vera")
     set_role(viewer, "viewer")
     client.force_login(viewer)
     assert client.get("/audit/").status_code == 403
     assert client.get("/audit/export.csv").status_code == 403
-    assert 'href="/audit/"' not in client.get("/boxes/").content.decode()
+    assert 'id="audit-link"' not in client.get("/boxes/").content.decode()
 
 
 def test_nothing_in_the_trail_can_be_changed_in_django_s_admin(trail):
@@ -266,3 +267,32 @@ def test_nothing_in_the_trail_can_be_changed_in_django_s_admin(trail):
     bulk = trail.post("/admin/audit/auditentry/", {"action": "delete_selected", "_selected_action": [entry.pk]})
     assert bulk.status_code in (200, 302, 403)
     assert AuditEntry.objects.filter(pk=entry.pk, object_repr=entry.object_repr).exists()
+
+
+def test_operator_accounts_invited_changed_disabled_and_reset_in_the_console(console, commit, django_user_model,
+                                                                              site_areas):
+    campus = site_areas[0]
+    page = commit(console.post, "/operators/new/", {"username": "mei", "name": "Li Mei", "email": "", "role": "viewer"})
+    link = LINK.search(page.content.decode()).group(1)
+    mei = django_user_model.objects.get(username="mei")
+    assert_entry(entries_of("auth.user", mei.pk)[0], "create", {"username": (None, "mei")}, address=ADDRESS)
+    operator = mei.operator
+    assert entries_of("accounts.operator", operator.pk)[0].changes["role"] == [None, "viewer"]
+    # Mei chooses her password from the link: nobody is logged in, she is the one acting.
+    owner = Client(REMOTE_ADDR="198.51.100.5")
+    opened = owner.get(link)
+    chosen = "a fresh long phrase 42"
+    owner.post(opened["Location"], {"new_password1": chosen, "new_password2": chosen})
+    assert_entry(last("auth.user", mei.pk), "password_changed", {"password": ("••••••", "••••••")}, actor="mei",
+                 address="198.51.100.5")
+    commit(console.post, f"/operators/{mei.pk}/edit/", {"name": "Li Mei", "email": "mei@example.org",
+                                                         "role": "site_manager", "sites": [campus.pk]})
+    assert {"role": ["viewer", "site_manager"]} in [entry.changes for entry in entries_of("accounts.operator",
+                                                                                           operator.pk)]
+    assert last("accounts.operator", operator.pk).changes == {"sites": [[], ["Campus"]]}
+    for action in ("disable", "enable", "reset"):
+        commit(console.post, f"/operators/{mei.pk}/{action}/")
+    assert whats("auth.user", mei.pk)[-3:] == ["account_disabled", "account_enabled", "password_changed"]
+    assert last("auth.user", mei.pk).changes["password"][1] == "••••••"
+    mei.refresh_from_db()
+    assert_no_secret_anywhere([mei.password])
