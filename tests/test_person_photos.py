@@ -131,14 +131,14 @@ def test_create_and_update_keep_the_primary_photo_in_step(db):
     assert person.photos.get(is_primary=True).sha256 == person.photo_sha256 == person.photos.get(pinned=True).sha256
 
 
-def test_replace_photos_sets_exactly_those_the_first_primary(person):
+def test_replace_photos_sets_exactly_those_the_best_primary(person):
     services.add_person_photo(person, read("probe/obama/5.jpg"), distribute=False)
-    changed = services.replace_person_photos(person, [read("probe/obama/1.jpg"), read("enroll/obama/1.jpg")],
+    changed = services.replace_person_photos(person, [blurred("probe/obama/1.jpg"), read("enroll/obama/1.jpg")],
                                              distribute=False)
     person.refresh_from_db()
     assert changed and person.photos.count() == 2
-    assert person.photos.get(is_primary=True).position == 0
-    assert not services.replace_person_photos(person, [read("probe/obama/1.jpg"), read("enroll/obama/1.jpg")],
+    assert person.photos.get(is_primary=True).position == 1  # the sharp one, not the first listed
+    assert not services.replace_person_photos(person, [blurred("probe/obama/1.jpg"), read("enroll/obama/1.jpg")],
                                               distribute=False)
     with pytest.raises(services.PhotoRejected):
         services.replace_person_photos(person, [read(f"probe/obama/{i}.jpg") for i in range(1, 6)]

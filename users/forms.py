@@ -100,7 +100,7 @@ class ImportForm(RefusesOversizedUploads, forms.Form):
     csv_file = forms.FileField(label=_("CSV of people"),
                                help_text=_("Columns: identity_id, name, type, groups, photo."))
     photos = forms.FileField(label=_("Photos (.zip)"), required=False,
-                              help_text=_("The files the photo column names."))
+                              help_text=_("The files the photo column names (several per person: see below)."))
 
     def clean_photos(self):
         photos = self.cleaned_data.get("photos")

@@ -5,14 +5,20 @@ CSV columns (header row; only `name` is required):
   name
   type         – 1..5 or staff / visitor / blacklist / stranger / VIP (default staff)
   groups       – permission group names separated by ';' or '|' (created when missing)
-  photo        – file name inside the photo folder or zip
-Each row succeeds or fails alone; the report says why. People are sent to their boxes
-in batches once the whole file is in.
+  photo        – the person's photos (at most 5) inside the photo folder or zip: file names
+                 separated by ';' or '|', or a folder holding them; empty: the files named after
+                 the identity_id, <identity_id>.jpg, <identity_id>_2.jpg ... <identity_id>_5.jpg
+                 (any image extension)
+Each row succeeds or fails alone; the report says why, and which photos a box would refuse
+(each photo is judged by the boxes' face engine; the best one becomes primary). The photos
+named replace the person's photos. People are sent to their boxes in batches once the whole
+file is in.
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -30,25 +36,71 @@ TYPE_NAMES = {label.lower(): value for value, label in PersonType.choices}
 PROGRESS_EVERY = 10
 
 
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+NUMBERED = re.compile(r"^(?P<stem>.+?)(?:_(?P<number>[2-9]))?$")
+
+
 class PhotoSource:
+    """The photos of an import: a folder or a zip. Names are paths inside it (`a/b.jpg`), or bare
+    file names found anywhere in it (as before folders per person existed)."""
+
     def __init__(self, path: str) -> None:
         self.path = Path(path) if path else None
         self.zip = zipfile.ZipFile(self.path) if self.path and self.path.suffix.lower() == ".zip" else None
-        self.zip_names = {PurePosixPath(n).name: n for n in self.zip.namelist()} if self.zip else {}
+        if self.zip is not None:
+            files = [n for n in self.zip.namelist() if not n.endswith("/")]
+        elif self.path is not None and self.path.is_dir():
+            files = [p.relative_to(self.path).as_posix() for p in sorted(self.path.rglob("*")) if p.is_file()]
+        else:
+            files = []
+        self.files = {PurePosixPath(n).as_posix(): n for n in files}  # relative path -> member
+        self.by_name = {PurePosixPath(n).name: n for n in reversed(files)}  # bare name -> first member
+
+    def _member(self, name: str) -> str:
+        clean = PurePosixPath(name.replace("\\", "/").strip("/"))
+        if ".." in clean.parts:  # never leave the folder
+            raise LookupError(f"photo {name!r} is outside the photos")
+        found = self.files.get(clean.as_posix()) or self.by_name.get(clean.name)
+        if found is None:
+            raise LookupError(f"photo {name!r} not found" if self.zip is None else f"photo {name!r} is not in the zip")
+        return found
 
     def read(self, name: str) -> bytes:
         if not name:
             raise LookupError("no photo named in the row")
-        safe = PurePosixPath(name.replace("\\", "/")).name  # never leave the folder
+        member = self._member(name)
         if self.zip is not None:
-            if safe not in self.zip_names:
-                raise LookupError(f"photo {name!r} is not in the zip")
-            return self._read_zipped(self.zip_names[safe])
-        if self.path is None or not (self.path / safe).is_file():
-            raise LookupError(f"photo {name!r} not found")
-        if (self.path / safe).stat().st_size > settings.PHOTO_MAX_BYTES:
+            return self._read_zipped(member)
+        target = self.path / member
+        if target.stat().st_size > settings.PHOTO_MAX_BYTES:
             raise ValueError(f"photo {name!r} is larger than {settings.PHOTO_MAX_BYTES} bytes")
-        return (self.path / safe).read_bytes()
+        return target.read_bytes()
+
+    def names_for(self, value: str, identity_id: str) -> list[str]:
+        """The photos a row names: files separated by ';' or '|', a folder (its images), or,
+        when it names none, those named after the identity_id (<id>.jpg, <id>_2.jpg ...)."""
+        names = []
+        for item in (n.strip() for n in (value or "").replace("|", ";").split(";")):
+            if not item:
+                continue
+            folder = PurePosixPath(item.replace("\\", "/").strip("/")).as_posix() + "/"
+            inside = sorted(path for path in self.files if path.startswith(folder) and self._is_image(path))
+            names += inside or [item]
+        if not names and identity_id:
+            names = self._named_after(identity_id)
+        return names
+
+    @staticmethod
+    def _is_image(path: str) -> bool:
+        return PurePosixPath(path).suffix.lower() in IMAGE_SUFFIXES
+
+    def _named_after(self, identity_id: str) -> list[str]:
+        found = []
+        for path in self.files:
+            match = NUMBERED.match(PurePosixPath(path).stem)
+            if self._is_image(path) and match and match["stem"] == identity_id:
+                found.append((int(match["number"] or 1), path))
+        return [path for _, path in sorted(found)]
 
     def _read_zipped(self, member: str) -> bytes:
         """The entry's bytes, refused before reading when its stated size or ratio is a bomb's,
@@ -97,18 +149,38 @@ def import_row(row: dict, photos: PhotoSource) -> tuple[str, str, bool]:
         raise ValueError("name is empty")
     identity_id = (row.get("identity_id") or "").strip()
     person_type = parse_type(row.get("type", ""))
-    photo_name = (row.get("photo") or "").strip()
     existing = Person.objects.filter(identity_id=identity_id).first() if identity_id else None
-    photo = photos.read(photo_name) if (photo_name or existing is None) else None
+    names = photos.names_for(row.get("photo") or "", identity_id)
+    if not names and existing is None:
+        raise LookupError("no photo named in the row" + (f" nor named {identity_id}.jpg" if identity_id else ""))
+    if len(names) > services.MAX_PHOTOS_PER_PERSON:
+        raise ValueError(f"{len(names)} photos: a person can have at most {services.MAX_PHOTOS_PER_PERSON}")
+    images = [photos.read(photo) for photo in names]
     with transaction.atomic():
         groups = parse_groups(row.get("groups", ""))
         if existing:
-            services.update_person(existing, photo=photo, permission_groups=groups, name=name,
-                                   person_type=person_type, distribute=False)
-            return existing.identity_id, "updated", False
-        person = services.create_person(name=name, identity_id=identity_id, person_type=person_type, photo=photo,
-                                         permission_groups=groups, distribute=False)
-        return person.identity_id, "created", True
+            person = services.update_person(existing, permission_groups=groups, name=name, person_type=person_type,
+                                            distribute=False)
+            outcome, created = "updated", False
+        else:
+            person = services.create_person(name=name, identity_id=identity_id, person_type=person_type,
+                                             permission_groups=groups, distribute=False)
+            outcome, created = "created", True
+        if images:
+            services.replace_person_photos(person, images, distribute=False)
+        return person.identity_id, outcome + photo_summary(person), created
+
+
+def photo_summary(person: Person) -> str:
+    """What the report says of a person's photos: how many, and those a box would refuse, why."""
+    photos = list(services.photos_of(person))
+    refused = [(number, photo) for number, photo in enumerate(photos, start=1) if photo.assessed
+               and not photo.passes(person.gate_level)]
+    summary = f" ({len(photos)} photo{'s' if len(photos) != 1 else ''}"
+    for number, photo in refused:
+        fails = ", ".join(photo.levels[person.gate_level]["fails"])
+        summary += f"; photo {number} would be refused by boxes: {fails}"
+    return summary + ")"
 
 
 def run_import(job: ImportJob) -> ImportJob:
@@ -156,8 +228,9 @@ def _import_rows(job: ImportJob) -> ImportJob:
             (created if is_new else updated).append(identity_id)
             entry.update(identity_id=identity_id, ok=True, message=outcome)
             job.succeeded += 1
-        except ContractCodeError as exc:
-            entry.update(ok=False, message=f"photo refused: {exc.message} (code {exc.code})")
+        except (ContractCodeError, services.PhotoRejected) as exc:
+            code = f" (code {exc.code})" if exc.code else ""
+            entry.update(ok=False, message=f"photo refused: {exc.message}{code}")
             job.failed += 1
         except (ValueError, LookupError, services.DuplicateIdentity) as exc:
             entry.update(ok=False, message=str(exc))

@@ -158,9 +158,10 @@ def make_primary_photo(photo: PersonPhoto, *, distribute: bool = True) -> None:
 
 
 def replace_person_photos(person: Person, photos: list[bytes], *, by=None, distribute: bool = True) -> bool:
-    """Make `photos` (at most MAX_PHOTOS_PER_PERSON, the first pinned as primary) exactly the
-    person's photos, keeping the verdicts of those already there; True when anything changed.
-    Bulk import's "these are the person's photos". Raises PhotoRejected (nothing changed)."""
+    """Make `photos` (at most MAX_PHOTOS_PER_PERSON, in this order) exactly the person's photos,
+    keeping the verdicts (and a pin) of those already there; the best becomes primary unless one
+    kept is pinned. True when anything changed. Bulk import's "these are the person's photos".
+    Raises PhotoRejected (nothing changed)."""
     if len(photos) > MAX_PHOTOS_PER_PERSON:
         raise PhotoRejected(_("%(count)s photos: a person can have at most %(most)s.")
                             % {"count": len(photos), "most": MAX_PHOTOS_PER_PERSON})
@@ -184,7 +185,7 @@ def replace_person_photos(person: Person, photos: list[bytes], *, by=None, distr
         for photo in new:
             photo.save()
         for position, digest in enumerate(wanted):
-            photos_of(person).filter(sha256=digest).update(position=position, pinned=position == 0)
+            photos_of(person).filter(sha256=digest).update(position=position)
         choose_primary(person)
         changed = bool(removed or new) or person.photo_sha256 != before
         if distribute and changed:
