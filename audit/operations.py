@@ -24,6 +24,10 @@ OPERATIONS = {
     "password_changed": _("Password changed"),
     "event_feedback": _("Event feedback"),
     "photo_changed": _("Face photo changed"),
+    "stranger_enrolled": _("Stranger enrolled"),
+    "strangers_merged": _("Strangers merged"),
+    "stranger_split": _("Stranger split"),
+    "stranger_dismissed": _("Stranger dismissed"),
 }
 
 

@@ -59,6 +59,11 @@ def _own_fields(model) -> list[str]:
     return [field.name for field in model._meta.concrete_fields if not field.primary_key]
 
 
+# Models whose entries come only from the services that act on them (record_action), not from
+# their saves: an event's feedback (its box and the platform write it otherwise), a stranger
+# enrolled, merged, split or dismissed (the clustering worker updates it as events arrive).
+ACTION_TARGETS = ["events.Event", "faces.StrangerCluster"]
+
 # "app.Model.field" of the many-to-many fields whose memberships are recorded (memberships.py).
 AUDITED_MEMBERSHIPS = [
     "users.PermissionGroup.boxes",

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from .models import AuditEntry
 from .operations import OPERATIONS
-from .registry import AUDITED_MODELS
+from .registry import ACTION_TARGETS, AUDITED_MODELS
 
 ACTION_LABELS = {"create": pgettext_lazy("audit action", "Created"), "update": pgettext_lazy("audit action", "Updated"),
                  "delete": pgettext_lazy("audit action", "Deleted")}
@@ -26,7 +26,7 @@ def entries() -> QuerySet[AuditEntry]:
 def kinds() -> list[tuple[str, str]]:
     """("app_label.model", its name) of every audited model, by name."""
     found = []
-    for label in AUDITED_MODELS:
+    for label in [*AUDITED_MODELS, *ACTION_TARGETS]:
         model = apps.get_model(label)
         found.append((f"{model._meta.app_label}.{model._meta.model_name}", str(model._meta.verbose_name)))
     return sorted(found, key=lambda kind: kind[1].lower())

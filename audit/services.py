@@ -12,6 +12,7 @@ from django.db import models
 from .context import Operator, acting, operation
 from .models import AuditEntry
 from .operations import OPERATIONS
+from .registry import ACTION_TARGETS, AUDITED_MODELS
 
 __all__ = ["OPERATIONS", "acting_as_creator_of", "operation", "record_action"]
 
@@ -22,7 +23,9 @@ def record_action(instance: models.Model, name: str, *, changes: dict[str, list]
     field → [before, after] when there is a before and after, `details` for the rest (the
     commands sent). Nothing is written when no operator acts."""
     if name not in OPERATIONS:
-        raise ValueError(f"unknown audit operation {name!r}: add it to audit.services.OPERATIONS")
+        raise ValueError(f"unknown audit operation {name!r}: add it to audit.operations.OPERATIONS")
+    if instance._meta.label not in AUDITED_MODELS and instance._meta.label not in ACTION_TARGETS:
+        raise ValueError(f"{instance._meta.label} is not in audit.registry (AUDITED_MODELS or ACTION_TARGETS)")
     return AuditEntry.objects.log_create(instance, force_log=True, action=AuditEntry.Action.UPDATE,
                                          changes=changes or {}, operation=name, additional_data=details or None)
 

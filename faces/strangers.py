@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from aibox_contract.codes import ContractCodeError
 from aibox_contract.people import BLACKLIST, VISITOR
+from audit.services import record_action
 from events.models import Event, Relabel
 from events.services import relabel_events
 from users.models import FaceGroup, PermissionGroup, Person
@@ -95,8 +96,11 @@ def enrol(cluster: StrangerCluster, *, name: str, person_type: int, permission_g
             except PhotoRejected:  # judged by the photos' own verdict; the person keeps the others
                 continue
         StrangerCluster.objects.filter(pk=cluster.pk).update(state=State.ENROLLED, person=person, revision=revision)
-        relabel_events(Event.objects.filter(stranger_sighting__cluster=cluster), person_label(person),
-                       Relabel.Reason.STRANGER_ENROLLED, by=by)
+        relabelled = relabel_events(Event.objects.filter(stranger_sighting__cluster=cluster), person_label(person),
+                                    Relabel.Reason.STRANGER_ENROLLED, by=by)
+        record_action(cluster, "stranger_enrolled", changes={"state": [cluster.state, State.ENROLLED],
+                                                             "person": ["", str(person)]},
+                      details={"events_relabelled": relabelled})
         announce({cluster.pk})
     return person
 
@@ -125,6 +129,7 @@ def merge(target: StrangerCluster, others: Iterable[StrangerCluster]) -> Strange
             StrangerCluster.objects.filter(pk=target.pk).update(state=State.OPEN)
         recentre([target.pk])
         summarise([target.pk, *other_ids], revision)
+        record_action(target, "strangers_merged", details={"merged": sorted(other_ids), "events_moved": len(moved)})
         if target.state == State.ENROLLED and target.person is not None:
             relabel_events(Event.objects.filter(pk__in=moved), person_label(target.person),
                            Relabel.Reason.STRANGER_ENROLLED)
@@ -146,6 +151,7 @@ def split(cluster: StrangerCluster, event_ids: Iterable[int]) -> StrangerCluster
         StrangerSighting.objects.filter(cluster=cluster, event_id__in=chosen).update(cluster=new)
         recentre([cluster.pk, new.pk])
         summarise([cluster.pk, new.pk], revision)
+        record_action(cluster, "stranger_split", details={"new_stranger": new.pk, "events": sorted(chosen)})
         announce({cluster.pk, new.pk})
     return StrangerCluster.objects.get(pk=new.pk)
 
@@ -156,5 +162,6 @@ def dismiss(cluster: StrangerCluster) -> StrangerCluster:
     with transaction.atomic():
         cluster, revision = _locked(cluster, (State.OPEN,))
         StrangerCluster.objects.filter(pk=cluster.pk).update(state=State.DISMISSED, revision=revision)
+        record_action(cluster, "stranger_dismissed", changes={"state": [cluster.state, State.DISMISSED]})
         announce({cluster.pk})
     return StrangerCluster.objects.get(pk=cluster.pk)

@@ -16,11 +16,14 @@ from audit.registry import AUDITED_MODELS
 from cloudplatform.urls import router
 from devices.models import Box
 from events.services import intake_events
+from users.models import Person
 
 from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
 from .test_box_reports import STATUS
 from .test_event_intake import event
+from .test_strangers import boxes, cluster_of, report  # noqa: F401  (fixtures)
+from .test_strangers_api import seen  # noqa: F401  (fixture)
 
 ADDRESS = "198.51.100.23"
 
@@ -231,3 +234,32 @@ def test_what_boxes_write_leaves_no_entry(api, client, make_box, commit):
     fake.answer_mq(fake.result(command, success=["A-1"]))
     assert drain_results() == 1
     assert AuditEntry.objects.count() == before
+
+
+def test_strangers_enrolled_split_merged_and_dismissed_are_recorded(client, admin_user, seen):  # noqa: F811
+    """Strangers' clusters are the clustering worker's to update; what an operator does with one
+    is recorded by the service that does it."""
+    client.defaults["REMOTE_ADDR"] = ADDRESS
+    client.force_login(admin_user)
+    url = "/api/strangers/"
+    obama, other = cluster_of(seen["obama"][0]), cluster_of(seen["stranger"][0])
+    part = client.post(f"{url}{obama.pk}/split/", {"events": [seen["obama"][2].pk]},
+                       content_type="application/json").json()["id"]
+    client.post(f"{url}{obama.pk}/merge/", {"others": [part]}, content_type="application/json")
+    client.post(f"{url}{other.pk}/dismiss/")
+    enrolled = client.post(f"{url}{obama.pk}/enrol/", {"name": "Barack", "person_type": 2},
+                           content_type="application/json")
+    assert enrolled.status_code == 201, enrolled.content
+    split, merge, enrol = entries_of("faces.strangercluster", obama.pk)
+    assert_entry(split, "stranger_split", {})
+    assert split.additional_data == {"new_stranger": part, "events": [seen["obama"][2].pk]}
+    assert merge.what == "strangers_merged" and merge.additional_data == {"merged": [part], "events_moved": 1}
+    assert_entry(enrol, "stranger_enrolled", {"state": ("open", "enrolled"),
+                                              "person": ("", f"Barack ({enrolled.json()['identity_id']})")})
+    assert enrol.additional_data == {"events_relabelled": 3}
+    (dismissed,) = entries_of("faces.strangercluster", other.pk)
+    assert_entry(dismissed, "stranger_dismissed", {"state": ("open", "dismissed")})
+    person = Person.objects.get(name="Barack")
+    assert entries_of("users.person", person.pk)[0].what == "create"
+    kinds = client.get("/api/audit/", {"kind": "faces.strangercluster"}).json()
+    assert kinds["count"] == 4
