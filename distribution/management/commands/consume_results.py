@@ -1,8 +1,11 @@
 """Long-running consumer of box results from the upload queues (started by `make run`).
 
-Acks a message only after its result is stored; a malformed one is stored with the
-reason and acked (it would never get better); a database failure nacks it back to
-the queue. Reconnects by itself after broker restarts.
+Results are stored in bursts: every delivery that has arrived (up to the prefetch) is stored in
+one transaction with bulk writes (distribution.results.record_results), and acknowledged only
+once that transaction has committed: a crash before it leaves them all in the queue, and a
+result delivered again finds its command finished and changes nothing. A malformed one is
+stored with the reason and acked (it would never get better); a database failure nacks the
+burst back to the queue. Reconnects by itself after broker restarts.
 """
 import logging
 import signal
@@ -14,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from cloudplatform.amqp import connection_parameters, describe
-from distribution.results import record_result
+from distribution.results import record_results
 
 logger = logging.getLogger("distribution.consumer")
 
@@ -55,23 +58,35 @@ class Command(BaseCommand):
             channel.queue_declare(queue, durable=True, arguments={"x-queue-type": settings.BOX_QUEUE_TYPE})
             channel.basic_consume(queue, self._on_message)
         logger.info("consuming results from %s in %s", ", ".join(queues), describe(settings.BOX_UPLOAD_VHOST))
+        self.burst: list[tuple[int, bytes]] = []
         try:
             while not self.stopping:
-                # Between batches, as Django does between requests: drop stale or broken DB connections.
+                # Between bursts, as Django does between requests: drop stale or broken DB connections.
                 close_old_connections()
                 connection.process_data_events(time_limit=1)
+                if self.burst:
+                    connection.process_data_events(time_limit=0)  # whatever else has already arrived
+                    burst, self.burst = self.burst, []
+                    self.store(channel, burst)
         finally:
             if connection.is_open:
                 connection.close()
 
     def _on_message(self, channel, method, properties, body: bytes) -> None:
+        self.burst.append((method.delivery_tag, body))
+
+    def store(self, channel, burst: list[tuple[int, bytes]]) -> None:
+        """Store a burst of deliveries (in delivery order), then acknowledge all of them at once;
+        on a database failure, return them all to the queue."""
+        last_tag = burst[-1][0]
         try:
-            received = record_result(body, "mq")
+            received = record_results([body for _, body in burst], "mq")
         except DatabaseError as exc:
-            logger.error("could not store a result (%s); it goes back to the queue", exc)
-            channel.basic_nack(method.delivery_tag, requeue=True)
+            logger.error("could not store %d result(s) (%s); they go back to the queue", len(burst), exc)
+            channel.basic_nack(last_tag, multiple=True, requeue=True)
             time.sleep(1)
             return
-        channel.basic_ack(method.delivery_tag)
-        if received.error:
-            logger.warning("kept an unusable result (%s): %s", received.pk, received.error)
+        channel.basic_ack(last_tag, multiple=True)
+        for result in received:
+            if result.error:
+                logger.warning("kept an unusable result (%s): %s", result.pk, result.error)
