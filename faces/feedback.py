@@ -30,6 +30,7 @@ from users.services import PhotoRejected, add_person_photo
 
 from .clustering import person_label
 from .models import MatchVerdict
+from .strangers import release_events
 
 CONFIRM, REJECT, CORRECT = "confirm", "reject", "correct"
 VERDICTS = (CONFIRM, REJECT, CORRECT)
@@ -153,6 +154,8 @@ def give_feedback(event: Event, verdict: str, person: Person | None = None,
         before = label_of(event)
         change = _new_label(event, verdict, person)  # again: another administrator may have just answered
         relabelled = bool(change) and relabel_events([event], change[0], change[1], by=who) > 0
+        if verdict == CORRECT:
+            release_events([event.pk])  # someone now: not a stranger's sighting to enrol as another
         event.refresh_from_db()
         kept = record_verdict(event, who)
         record_action(event, "event_feedback", changes={"label": [_shown(before), _shown(label_of(event))]},

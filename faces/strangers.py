@@ -165,3 +165,23 @@ def dismiss(cluster: StrangerCluster) -> StrangerCluster:
         record_action(cluster, "stranger_dismissed", changes={"state": [cluster.state, State.DISMISSED]})
         announce({cluster.pk})
     return StrangerCluster.objects.get(pk=cluster.pk)
+
+
+def release_events(event_ids: Iterable[int]) -> set[int]:
+    """Events an administrator said are someone ("This is …", faces/feedback.py) are no stranger's
+    sightings any more: they leave their clusters, whose counts, best picture and centroids follow.
+    An open or dismissed cluster left with none is dismissed (it holds no face: it attracts none).
+    The clusters changed."""
+    with transaction.atomic():
+        revision = next_revision()  # first: the worker's assignments wait for this write
+        sightings = StrangerSighting.objects.filter(event_id__in=list(event_ids))
+        clusters = set(sightings.values_list("cluster_id", flat=True))
+        if not clusters:
+            return set()
+        sightings.delete()
+        recentre(clusters)
+        summarise(clusters, revision)
+        StrangerCluster.objects.filter(pk__in=clusters, sightings_count=0,
+                                       state__in=(State.OPEN, State.DISMISSED)).update(state=State.DISMISSED)
+        announce(clusters)
+    return clusters

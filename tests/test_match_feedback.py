@@ -241,3 +241,27 @@ def test_a_rejected_face_joins_the_unknown_visitors(client, admin_user, people, 
     client.post(feedback_url(wrong.pk), {"verdict": "reject"}, content_type="application/json")
     assert cluster_missing()["assigned"] == 1
     assert Event.objects.get(pk=wrong.pk).stranger_sighting.cluster.state == "open"
+
+
+def test_a_stranger_named_by_an_administrator_leaves_the_unknown_visitors(client, admin_user, people, report,
+                                                                          commit):
+    """"This is Biden" on a stranger's event takes it out of its stranger cluster: enrolling that
+    cluster as someone else later must not relabel an event an administrator named."""
+    from faces.models import StrangerCluster
+
+    seen = [commit(report, "gate", "", 0.3, picture, person_type=STRANGER)
+            for picture in ("probe/biden/1.jpg", "enroll/biden/1.jpg")]
+    cluster = Event.objects.get(pk=seen[0].pk).stranger_sighting.cluster
+    assert Event.objects.get(pk=seen[1].pk).stranger_sighting.cluster == cluster
+    assert StrangerCluster.objects.get(pk=cluster.pk).sightings_count == 2
+
+    client.force_login(admin_user)
+    answer = client.post(feedback_url(seen[0].pk), {"verdict": "correct", "person": "biden"},
+                         content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    cluster.refresh_from_db()
+    assert (cluster.sightings_count, cluster.state) == (1, "open")
+    assert not hasattr(Event.objects.get(pk=seen[0].pk), "stranger_sighting")
+    client.post(feedback_url(seen[1].pk), {"verdict": "correct", "person": "biden"}, content_type="application/json")
+    cluster.refresh_from_db()
+    assert (cluster.sightings_count, cluster.state) == (0, "dismissed")  # holds no face: off the open list

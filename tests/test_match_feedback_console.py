@@ -75,7 +75,7 @@ def test_the_match_scores_pages_show_the_thresholds(client, admin_user, people, 
         assert (chart["threshold"], chart["suggested"]) == (0.4, 0.55)
         assert sum(chart["histogram"]["confirmed"]) == 3 and chart["histogram"]["rejected"][11] == 1
         summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page.split('id="suggestion">')[1].split("</p>")[0]))
-        assert summary == ("At a threshold of 0.55 the rejected match would not have happened; 1 of the 3 "
+        assert summary == ("At a threshold of 0.55 the rejected match would not have happened. 1 of the 3 "
                            "confirmed matches would have been missed.")
         assert "chart.umd.min." in page and "js/match_scores." in page
         chinese = client.get(url, **CHINESE).content.decode()
