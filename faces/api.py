@@ -108,4 +108,5 @@ class PersonMatchScoresView(ScopedViewMixin, APIView):
         """The scores of the matches of this person (as the boxes matched them) that administrators
         confirmed or rejected, the current threshold and the one that would have avoided the rejected."""
         person = get_object_or_404(visible_people(self.scope), identity_id=identity_id)
-        return scores_response(match_scores(identity_id=person.identity_id))
+        boxes = None if self.scope.everything else visible_boxes(self.scope)  # their matches elsewhere stay out
+        return scores_response(match_scores(identity_id=person.identity_id, boxes=boxes))

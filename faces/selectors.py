@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from .engine import engine, similarity
 from .models import MatchVerdict
 
@@ -55,10 +57,14 @@ class ScoreDistribution:
                 "confirmed": counts(self.confirmed), "rejected": counts(self.rejected)}
 
 
-def match_scores(*, box_id: int | None = None, identity_id: str | None = None) -> ScoreDistribution:
+def match_scores(*, box_id: int | None = None, identity_id: str | None = None,
+                 boxes: QuerySet | None = None) -> ScoreDistribution:
     """The verdicts' scores of one box's or one person's matches (the person the box matched),
-    each list sorted, with the current threshold and the suggested one."""
+    each list sorted, with the current threshold and the suggested one; `boxes` narrows them to
+    those boxes' matches (an operator's scope)."""
     verdicts = MatchVerdict.objects.all()
+    if boxes is not None:
+        verdicts = verdicts.filter(box__in=boxes)
     if box_id is not None:
         verdicts = verdicts.filter(box_id=box_id)
     if identity_id is not None:

@@ -265,3 +265,17 @@ def test_a_stranger_named_by_an_administrator_leaves_the_unknown_visitors(client
     client.post(feedback_url(seen[1].pk), {"verdict": "correct", "person": "biden"}, content_type="application/json")
     cluster.refresh_from_db()
     assert (cluster.sightings_count, cluster.state) == (0, "dismissed")  # holds no face: off the open list
+
+
+def test_a_site_managers_person_scores_count_only_their_sites_boxes(client, admin_user, world):
+    """A person matched at another site's box: that match's verdict stays out of the scores a
+    site manager sees (their events elsewhere are not theirs to see)."""
+    elsewhere = Event.objects.create(box=world.box_b, dedup_key="alpha-at-bravo", occurred_at=world.event_b.occurred_at,
+                                     timestamp_ms=1, identity_id="alpha-1", identity_name="Alice Alpha", score=0.44)
+    client.force_login(admin_user)
+    for pk in (world.event_a.pk, elsewhere.pk):
+        assert client.post(feedback_url(pk), {"verdict": "reject"}, content_type="application/json").status_code == 200
+    assert len(client.get("/api/persons/alpha-1/match-scores/").json()["rejected"]) == 2
+    client.force_login(world.manager)
+    assert client.get("/api/persons/alpha-1/match-scores/").json()["rejected"] == [world.event_a.score]
+    assert client.get(f"/api/boxes/{world.box_b.pk}/match-scores/").status_code == 404
