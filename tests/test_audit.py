@@ -263,3 +263,21 @@ def test_strangers_enrolled_split_merged_and_dismissed_are_recorded(client, admi
     assert entries_of("users.person", person.pk)[0].what == "create"
     kinds = client.get("/api/audit/", {"kind": "faces.strangercluster"}).json()
     assert kinds["count"] == 4
+
+
+def test_a_person_s_photos_added_made_primary_and_removed_are_recorded(api, commit):
+    created = commit(api.post, "/api/persons/", {"identity_id": "P-2", "name": "Pia",
+                                                 "photo_base64": photo_base64("enroll/biden/1.jpg")}, format="json")
+    first = created.json()["photo_sha256"]
+    added = commit(api.post, "/api/persons/P-2/photos/", {"photo_base64": photo_base64("enroll/obama/1.jpg")},
+                   format="json")
+    assert added.status_code == 201, added.content
+    second = added.json()
+    commit(api.post, f"/api/persons/P-2/photos/{second['id']}/primary/")
+    commit(api.delete, f"/api/persons/P-2/photos/{second['id']}/")
+    photo_entries = entries_of("users.personphoto", second["id"])
+    assert [entry.what for entry in photo_entries] == ["create", "delete"]
+    assert_entry(photo_entries[0], "create", {"sha256": (None, second["sha256"])})
+    primaries = [entry.changes["photo_sha256"] for entry in entries_of("users.person", created.json()["id"])
+                 if entry.what == "photo_changed"]
+    assert primaries == [["", first], [first, second["sha256"]], [second["sha256"], first]]

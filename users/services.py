@@ -72,14 +72,15 @@ def choose_primary(person: Person) -> bool:
             PersonPhoto.objects.filter(pk=photo.pk).update(is_primary=photo is best)
             photo.is_primary = photo is best
     path, digest, thumbnail = (best.path, best.sha256, best.thumbnail) if best else ("", "", "")
+    before = person.__dict__.pop(_PRIMARY_BEFORE, None) or (person.photo, person.photo_sha256)
     if (person.photo, person.photo_sha256, person.thumbnail) == (path, digest, thumbnail):
         return False
-    before = {"photo": person.photo, "photo_sha256": person.photo_sha256}
     person.photo, person.photo_sha256, person.thumbnail = path, digest, thumbnail
     if person.pk:
         Person.objects.filter(pk=person.pk).update(photo=path, photo_sha256=digest, thumbnail=thumbnail)
-        record_action(person, "photo_changed", changes={"photo": [before["photo"], path],
-                                                        "photo_sha256": [before["photo_sha256"], digest]})
+        if before[1] != digest:  # the audit trail's before/after of the primary photo
+            record_action(person, "photo_changed", changes={"photo": [before[0], path],
+                                                            "photo_sha256": [before[1], digest]})
     return True
 
 
@@ -92,8 +93,13 @@ def _adopt_legacy_photo(person: Person) -> list[PersonPhoto]:
                                        thumbnail=person.thumbnail)]
 
 
+# What the person's primary photo was before _forget_primary, for choose_primary's audit entry.
+_PRIMARY_BEFORE = "_primary_photo_before"
+
+
 def _forget_primary(person: Person) -> None:
     """Clear the person's primary photo fields before choosing again among what is left."""
+    person.__dict__.setdefault(_PRIMARY_BEFORE, (person.photo, person.photo_sha256))
     person.photo = person.photo_sha256 = person.thumbnail = ""
     Person.objects.filter(pk=person.pk).update(photo="", photo_sha256="", thumbnail="")
 
