@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .scope import Scope
@@ -20,6 +21,8 @@ NO_CONSOLE = _("This console is for operators. Your account is not one: ask an a
                "or log in with another account.")
 READ_ONLY = _("Your role lets you look but not change anything: ask an administrator if you need to.")
 ADMINISTRATORS_ONLY = _("Only administrators can open this page.")
+BEYOND_SCOPE = _("This serves boxes outside your sites too: only an administrator can change it.")
+ADMINISTRATORS_CHANGE = _("Only administrators can change this.")
 
 
 class OperatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -58,6 +61,17 @@ class WriterRequiredMixin(OperatorRequiredMixin):
         return False
 
 
+class AdministratorWritesMixin(OperatorRequiredMixin):
+    """Every operator reads the page; only administrators change what it shows (what all sites
+    share: shifts, holidays)."""
+
+    def allowed(self, scope: Scope) -> bool:
+        if self.request.method in READING_METHODS or scope.is_administrator:
+            return True
+        self.permission_denied_message = ADMINISTRATORS_CHANGE
+        return False
+
+
 class AdministratorRequiredMixin(OperatorRequiredMixin):
     def allowed(self, scope: Scope) -> bool:
         if scope.is_administrator:
@@ -74,3 +88,11 @@ def operator_required(view):
             raise PermissionDenied(NO_CONSOLE)
         return view(request, *args, **kwargs)
     return checked
+
+
+def require_writable(obj, writable: QuerySet, why: str = BEYOND_SCOPE) -> None:
+    """The 403 page for an object the operator sees (it was found in their scope) but may not
+    change: it reaches beyond their sites."""
+    if not writable.filter(pk=obj.pk).exists():
+        raise PermissionDenied(why)
+

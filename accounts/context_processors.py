@@ -1,4 +1,5 @@
-"""What the console's frame needs to know of the request's role (templates/base.html's user menu)."""
+"""What the console's pages need to know of the request's role (templates/base.html's menus, and
+the buttons a page hides from a role that cannot use them)."""
 from __future__ import annotations
 
 from django.http import HttpRequest
@@ -7,9 +8,9 @@ from .selectors import scope_for
 
 
 def role(request: HttpRequest) -> dict:
-    """`is_administrator`: the account may open the administrators' pages (operators, audit trail)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"is_administrator": False}
-    scope = scope_for(user)
-    return {"is_administrator": scope is not None and scope.is_administrator}
+    """`operator_scope`: the account's scope (None: no console); `can_write`: it may change
+    something (a viewer may not); `is_administrator`: it may open the administrators' pages
+    (operators, audit trail)."""
+    scope = scope_for(getattr(request, "user", None))
+    return {"operator_scope": scope, "can_write": bool(scope and scope.can_write),
+            "is_administrator": bool(scope and scope.is_administrator)}

@@ -4,15 +4,12 @@ get_queryset through the apps' selectors; an object outside the scope is a 404 t
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
-from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .console import ADMINISTRATORS_ONLY, NO_CONSOLE, READ_ONLY
+from .console import ADMINISTRATORS_ONLY, BEYOND_SCOPE, NO_CONSOLE, READ_ONLY
 from .scope import NOTHING, Scope
 from .selectors import scope_for
-
-BEYOND_SCOPE = _("This serves boxes outside your sites too: only an administrator can change it.")
 
 
 class OperatorPermission(BasePermission):

@@ -28,7 +28,7 @@ def _valid(form):
 
 
 def _whose(view: ScopedViewMixin, form) -> Scope:
-    return Scope(**form.scope(), among=visible_people(view.scope))
+    return Scope(**form.scope(), among=None if view.scope.everything else visible_people(view.scope))
 
 
 class AttendanceDayView(ScopedViewMixin, GenericAPIView):

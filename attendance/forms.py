@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -114,8 +115,13 @@ class CorrectionForm(forms.ModelForm):
                    "first_in": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "last_out": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
+    def __init__(self, *args, people: QuerySet[Person], **kwargs) -> None:
+        """`people`: those the operator may correct (users.selectors.writable_people)."""
+        super().__init__(*args, **kwargs)
+        self.people = people
+
     def clean_identity_id(self) -> Person:
-        person = Person.objects.filter(identity_id=self.cleaned_data["identity_id"].strip()).first()
+        person = self.people.filter(identity_id=self.cleaned_data["identity_id"].strip()).first()
         if person is None:
             raise forms.ValidationError(_("No person has this identity_id."))
         return person

@@ -4,57 +4,69 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from cloudplatform.console import AdminRequiredMixin
-from users.models import PermissionGroup
+from accounts.console import (
+    AdministratorRequiredMixin,
+    AdministratorWritesMixin,
+    OperatorRequiredMixin,
+    require_writable,
+)
+from users.selectors import visible_groups, visible_people, writable_people
 
 from . import exports, services
 from .forms import CorrectionForm, DailyFilterForm, HolidayForm, MonthFilterForm, ShiftForm
-from .models import WEEKDAYS, Correction, Holiday, Shift
+from .models import WEEKDAYS, Correction, Holiday, Shift, ShiftAssignment
 from .selectors import Scope, attendance_days, month_summaries
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report_context(request: HttpRequest, form, rows: list) -> dict:
+def _whose(view: OperatorRequiredMixin, form) -> Scope:
+    """The form's filters, within the people the operator sees."""
+    return Scope(**form.scope(), among=None if view.scope.everything else visible_people(view.scope))
+
+
+def _report_context(view: OperatorRequiredMixin, form, rows: list) -> dict:
+    request = view.request
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"form": form, "groups": PermissionGroup.objects.all(), "query": query.urlencode(),
+    return {"form": form, "groups": visible_groups(view.scope), "query": query.urlencode(),
             "page_obj": page, "is_paginated": page.has_other_pages(), "rows": page.object_list,
             "filtered": any(value for key, value in query.items())}
 
 
-class DailyReportView(AdminRequiredMixin, View):
+class DailyReportView(OperatorRequiredMixin, View):
     """Each tracked person's days between two dates (today by default)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = DailyFilterForm(request.GET)
         if not form.is_valid():
-            return render(request, "attendance/daily.html", _report_context(request, form, []), status=400)
-        rows = attendance_days(*form.days(), Scope(**form.scope()))
-        return render(request, "attendance/daily.html", _report_context(request, form, rows))
+            return render(request, "attendance/daily.html", _report_context(self, form, []), status=400)
+        rows = attendance_days(*form.days(), _whose(self, form))
+        return render(request, "attendance/daily.html", _report_context(self, form, rows))
 
 
-class MonthlyReportView(AdminRequiredMixin, View):
+class MonthlyReportView(OperatorRequiredMixin, View):
     """Per person, a month's totals (this month by default)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         form = MonthFilterForm(request.GET)
         if not form.is_valid():
-            return render(request, "attendance/monthly.html", _report_context(request, form, []), status=400)
+            return render(request, "attendance/monthly.html", _report_context(self, form, []), status=400)
         first, last = form.days()
-        context = _report_context(request, form, month_summaries(first, last, Scope(**form.scope())))
+        context = _report_context(self, form, month_summaries(first, last, _whose(self, form)))
         context.update(month=first, first=first, last=last)
         return render(request, "attendance/monthly.html", context)
 
 
-class ExportView(AdminRequiredMixin, View):
+class ExportView(OperatorRequiredMixin, View):
     """A report as CSV or XLSX, with the page's filters (all rows, not one page)."""
 
     def get(self, request: HttpRequest, report: str, fmt: str) -> HttpResponse:
@@ -63,7 +75,7 @@ class ExportView(AdminRequiredMixin, View):
             page = DailyReportView if report == "daily" else MonthlyReportView
             return page.as_view()(request)
         first, last = form.days()
-        scope = Scope(**form.scope())
+        scope = _whose(self, form)
         if report == "daily":
             header, rows = exports.DAY_COLUMNS, [exports.day_cells(row) for row in attendance_days(first, last, scope)]
             name = f"attendance-{first:%Y%m%d}-{last:%Y%m%d}"
@@ -79,14 +91,21 @@ class ExportView(AdminRequiredMixin, View):
         return response
 
 
-class ShiftListView(AdminRequiredMixin, View):
+class ShiftListView(OperatorRequiredMixin, View):
+    """Every shift (shared by all sites), with whom the operator sees working it."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
-        shifts = Shift.objects.prefetch_related("assignments__group", "assignments__person")
+        assigned = ShiftAssignment.objects.select_related("group", "person")
+        if not self.scope.everything:
+            scope = self.scope
+            assigned = assigned.filter(Q(group__in=visible_groups(scope)) | Q(person__in=visible_people(scope)))
+        shifts = Shift.objects.prefetch_related(Prefetch("assignments", queryset=assigned))
         return render(request, "attendance/shift_list.html", {"shifts": shifts, "weekdays": WEEKDAYS})
 
 
-class ShiftEditView(AdminRequiredMixin, View):
-    """A new shift, or one to change (pk), with the groups and people who work it."""
+class ShiftEditView(AdministratorRequiredMixin, View):
+    """A new shift, or one to change (pk), with the groups and people who work it (shifts are
+    shared by every site: the administrators')."""
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         shift = get_object_or_404(Shift, pk=pk) if pk else None
@@ -109,7 +128,7 @@ class ShiftEditView(AdminRequiredMixin, View):
         return redirect("attendance-shifts")
 
 
-class ShiftDeleteView(AdminRequiredMixin, View):
+class ShiftDeleteView(AdministratorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         shift = get_object_or_404(Shift, pk=pk)
         services.delete_shift(shift)
@@ -117,7 +136,9 @@ class ShiftDeleteView(AdminRequiredMixin, View):
         return redirect("attendance-shifts")
 
 
-class HolidayListView(AdminRequiredMixin, View):
+class HolidayListView(AdministratorWritesMixin, View):
+    """Holidays, for every site: everyone reads them, administrators add them."""
+
     def get(self, request: HttpRequest, form: HolidayForm | None = None, status: int = 200) -> HttpResponse:
         return render(request, "attendance/holidays.html",
                       {"form": form or HolidayForm(), "holidays": Holiday.objects.all()}, status=status)
@@ -131,24 +152,26 @@ class HolidayListView(AdminRequiredMixin, View):
         return redirect("attendance-holidays")
 
 
-class HolidayDeleteView(AdminRequiredMixin, View):
+class HolidayDeleteView(AdministratorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         services.delete_holiday(get_object_or_404(Holiday, pk=pk))
         return redirect("attendance-holidays")
 
 
-class CorrectionListView(AdminRequiredMixin, View):
-    """Corrections, newest day first, and the form to add one (prefilled from a report's row)."""
+class CorrectionListView(OperatorRequiredMixin, View):
+    """Corrections of the people the operator sees, newest day first, and the form to add one
+    (prefilled from a report's row) for those they may change."""
 
     def get(self, request: HttpRequest, form: CorrectionForm | None = None, status: int = 200) -> HttpResponse:
         form = form or CorrectionForm(initial={key: request.GET[key] for key in ("identity_id", "day")
-                                               if key in request.GET})
-        page = Paginator(Correction.objects.select_related("person"), PAGE_SIZE).get_page(request.GET.get("page"))
+                                               if key in request.GET}, people=writable_people(self.scope))
+        corrections = Correction.objects.filter(person__in=visible_people(self.scope)).select_related("person")
+        page = Paginator(corrections, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "attendance/corrections.html",
                       {"form": form, "page_obj": page, "is_paginated": page.has_other_pages()}, status=status)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CorrectionForm(request.POST)
+        form = CorrectionForm(request.POST, people=writable_people(self.scope))
         if not form.is_valid():
             return self.get(request, form, status=400)
         data = form.cleaned_data
@@ -158,7 +181,9 @@ class CorrectionListView(AdminRequiredMixin, View):
         return redirect("attendance-corrections")
 
 
-class CorrectionDeleteView(AdminRequiredMixin, View):
+class CorrectionDeleteView(OperatorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        services.delete_correction(get_object_or_404(Correction, pk=pk))
+        correction = get_object_or_404(Correction.objects.filter(person__in=visible_people(self.scope)), pk=pk)
+        require_writable(correction.person, writable_people(self.scope))
+        services.delete_correction(correction)
         return redirect("attendance-corrections")

@@ -1,7 +1,5 @@
-"""What every console page shares."""
-from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+"""What every console page shares (who may open one: accounts.console)."""
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
 
 # URL names by the navigation item they belong to (the first matching prefix wins).
 NAV_SECTIONS = [
@@ -11,19 +9,6 @@ NAV_SECTIONS = [
     ("attendance-", "attendance"),
     ("account-", "account"), ("operator-", "account"), ("password-", "account"), ("audit-", "account"),
 ]
-
-
-class AdminRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Console pages are for administrators (staff). Visitors who are not logged in go to the
-    login page; a logged-in account without staff status gets the 403 page saying why."""
-
-    permission_denied_message = _(
-        "This console is for administrators. Your account is not one: ask an administrator to give it "
-        "staff status, or log in with another account."
-    )
-
-    def test_func(self) -> bool:
-        return self.request.user.is_staff
 
 
 def navigation(request: HttpRequest) -> dict:

@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView, UpdateView
 from django.views.generic.edit import FormView
 
-from cloudplatform.console import AdminRequiredMixin
+from accounts.console import OperatorRequiredMixin, WriterRequiredMixin, require_writable
 from cloudplatform.params import as_int
 from distribution.selectors import missing_ids
 from events.selectors import with_devices
@@ -21,17 +21,18 @@ from .box_api import public_root
 from .broker import BrokerAdminError
 from .filters import BoxFilterSet
 from .forms import AreaForm, BoxForm
-from .models import Area, Box
-from .selectors import area_tree, group_by_site
+from .models import Area
+from .selectors import area_tree, editable_areas, group_by_site, visible_areas, visible_boxes, visible_tree
+
+SITE_IS_ADMINISTRATORS = gettext_lazy("Only an administrator can change a site.")
 
 
-class BoxListView(AdminRequiredMixin, ListView):
-    model = Box
+class BoxListView(OperatorRequiredMixin, ListView):
     paginate_by = 100
     template_name = "devices/box_list.html"
 
     def get_queryset(self):
-        return BoxFilterSet(self.request.GET, queryset=super().get_queryset()).qs
+        return BoxFilterSet(self.request.GET, queryset=visible_boxes(self.scope)).qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -39,9 +40,12 @@ class BoxListView(AdminRequiredMixin, ListView):
         return context
 
 
-class BoxCreateView(AdminRequiredMixin, FormView):
+class BoxCreateView(WriterRequiredMixin, FormView):
     form_class = BoxForm
     template_name = "devices/box_form.html"
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "scope": self.scope}
 
     def form_valid(self, form: BoxForm) -> HttpResponse:
         try:
@@ -54,21 +58,28 @@ class BoxCreateView(AdminRequiredMixin, FormView):
         return redirect("box-detail", pk=box.pk)
 
 
-class BoxUpdateView(AdminRequiredMixin, UpdateView):
-    model = Box
+class BoxUpdateView(WriterRequiredMixin, UpdateView):
     form_class = BoxForm
     template_name = "devices/box_form.html"
 
+    def get_queryset(self):
+        return visible_boxes(self.scope)
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "scope": self.scope}
+
     def form_valid(self, form: BoxForm) -> HttpResponse:
         fields = {name: form.cleaned_data[name] for name in form.changed_data}
-        self.object = services.update_box(Box.objects.get(pk=self.object.pk), **fields)
+        self.object = services.update_box(self.get_queryset().get(pk=self.object.pk), **fields)
         messages.success(self.request, _("Saved. The box gets the new periods at its next login."))
         return redirect("box-detail", pk=self.object.pk)
 
 
-class BoxDetailView(AdminRequiredMixin, DetailView):
-    model = Box
+class BoxDetailView(OperatorRequiredMixin, DetailView):
     template_name = "devices/box_detail.html"
+
+    def get_queryset(self):
+        return visible_boxes(self.scope)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -86,7 +97,7 @@ class BoxDetailView(AdminRequiredMixin, DetailView):
         return context
 
 
-class BoxActionView(AdminRequiredMixin, View):
+class BoxActionView(OperatorRequiredMixin, View):
     """POST-only actions on one box; each one says what it did."""
 
     actions = {
@@ -101,7 +112,7 @@ class BoxActionView(AdminRequiredMixin, View):
     }
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
-        box = get_object_or_404(Box, pk=pk)
+        box = get_object_or_404(visible_boxes(self.scope), pk=pk)
         if action not in self.actions:
             messages.error(request, _("Unknown action “%(action)s”.") % {"action": action})
             return redirect("box-detail", pk=pk)
@@ -116,32 +127,37 @@ class BoxActionView(AdminRequiredMixin, View):
         return redirect("box-list") if action == "delete" else redirect("box-detail", pk=pk)
 
 
-class AreaListView(AdminRequiredMixin, TemplateView):
+class AreaListView(OperatorRequiredMixin, TemplateView):
     """The sites and areas tree: how many boxes stand in each, and the groups attached to it."""
 
     template_name = "devices/area_list.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = area_tree()
-        counts = dict(Area.objects.annotate(n=Count("boxes")).values_list("pk", "n"))
+        rows = visible_tree(self.scope)
+        areas = visible_areas(self.scope)
+        counts = dict(areas.annotate(n=Count("boxes")).values_list("pk", "n"))
         groups = {}
-        for area in Area.objects.prefetch_related("permission_groups"):
+        for area in areas.prefetch_related("permission_groups"):
             groups[area.pk] = list(area.permission_groups.all())
         context["rows"] = [(row, counts.get(row.area.pk, 0), groups.get(row.area.pk, [])) for row in rows]
         return context
 
 
-class AreaFormView(AdminRequiredMixin, FormView):
-    """Create an area (`?parent=` preselects where), or rename and move one."""
+class AreaFormView(WriterRequiredMixin, FormView):
+    """Create an area (`?parent=` preselects where), or rename and move one (a site manager:
+    those inside their sites)."""
 
     form_class = AreaForm
     template_name = "devices/area_form.html"
 
     def get_form_kwargs(self) -> dict:
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = get_object_or_404(Area, pk=self.kwargs["pk"]) if "pk" in self.kwargs else Area()
-        if "pk" not in self.kwargs:
+        kwargs = {**super().get_form_kwargs(), "scope": self.scope}
+        if "pk" in self.kwargs:
+            kwargs["instance"] = get_object_or_404(visible_areas(self.scope), pk=self.kwargs["pk"])
+            require_writable(kwargs["instance"], editable_areas(self.scope), SITE_IS_ADMINISTRATORS)
+        else:
+            kwargs["instance"] = Area()
             kwargs["initial"] = {"parent": as_int(self.request.GET.get("parent"))}
         return kwargs
 
@@ -156,9 +172,10 @@ class AreaFormView(AdminRequiredMixin, FormView):
         return redirect("area-list")
 
 
-class AreaDeleteView(AdminRequiredMixin, View):
+class AreaDeleteView(OperatorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        area = get_object_or_404(Area, pk=pk)
+        area = get_object_or_404(visible_areas(self.scope), pk=pk)
+        require_writable(area, editable_areas(self.scope), SITE_IS_ADMINISTRATORS)
         try:
             services.delete_area(area)
         except services.AreaError as exc:

@@ -54,10 +54,13 @@ def boxes_holding_or_serving(identity_ids: Iterable[str]) -> list[Box]:
     return list(serving | holding)
 
 
-def person_outcomes(person: Person) -> QuerySet[CommandOutcome]:
-    """What boxes answered about `person`, latest first (their page shows the last 20)."""
-    return CommandOutcome.objects.filter(identity_id=person.identity_id).select_related("command__box").order_by(
-        "-command__created_at")[:20]
+def person_outcomes(person: Person, boxes: QuerySet[Box] | None = None) -> QuerySet[CommandOutcome]:
+    """What boxes (all, or those of `boxes`) answered about `person`, latest first (their page
+    shows the last 20)."""
+    outcomes = CommandOutcome.objects.filter(identity_id=person.identity_id)
+    if boxes is not None:
+        outcomes = outcomes.filter(command__box__in=boxes)
+    return outcomes.select_related("command__box").order_by("-command__created_at")[:20]
 
 
 def visible_commands(scope: Scope) -> QuerySet[Command]:

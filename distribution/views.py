@@ -12,22 +12,25 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
-from cloudplatform.console import AdminRequiredMixin
-from devices.models import Box
+from accounts.console import OperatorRequiredMixin, WriterRequiredMixin, require_writable
+from devices.selectors import visible_boxes
 from users.models import Person
+from users.selectors import visible_people, writable_people
 
 from . import services
 from .filters import CommandPageFilterSet
 from .forms import FiqaForm
 from .models import Command
+from .selectors import visible_commands
 
 
-class PersonSendView(AdminRequiredMixin, View):
+class PersonSendView(OperatorRequiredMixin, View):
     """Send a person to every box that serves them but was not asked to hold them (after a
     wipe, for one): the "not sent" state's way out."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        person = get_object_or_404(Person, pk=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
+        require_writable(person, writable_people(self.scope))  # it may send to other sites' boxes
         with transaction.atomic():
             count = len(services.send_person(person))
         if count:
@@ -39,28 +42,30 @@ class PersonSendView(AdminRequiredMixin, View):
         return redirect("person-detail", pk=pk)
 
 
-class CommandListView(AdminRequiredMixin, ListView):
+class CommandListView(OperatorRequiredMixin, ListView):
     template_name = "distribution/command_list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        commands = Command.objects.select_related("box").annotate(
+        commands = visible_commands(self.scope).select_related("box").annotate(
             people=Count("outcomes"), failures=Count("outcomes", filter=Q(outcomes__success=False))
         )
         return CommandPageFilterSet(self.request.GET, queryset=commands).qs.order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(boxes=Box.objects.all(), states=Command.State.choices, methods=Command.Method.choices)
+        context.update(boxes=visible_boxes(self.scope), states=Command.State.choices, methods=Command.Method.choices)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()
         return context
 
 
-class CommandDetailView(AdminRequiredMixin, DetailView):
-    model = Command
+class CommandDetailView(OperatorRequiredMixin, DetailView):
     template_name = "distribution/command_detail.html"
+
+    def get_queryset(self):
+        return visible_commands(self.scope)
 
     def get_context_data(self, **kwargs):
         """Outcomes, or the people sent while none came back, each with the person's name."""
@@ -76,13 +81,13 @@ class CommandDetailView(AdminRequiredMixin, DetailView):
         return context
 
 
-class BoxCommandView(AdminRequiredMixin, View):
+class BoxCommandView(OperatorRequiredMixin, View):
     """Console actions that send a box commands. A wipe is one of two clear actions: "wipe and
     send again" (its groups stay; everyone it serves is sent anew) or "wipe and detach all
     groups" (it serves nobody afterwards). "wipe", the older name, is the first."""
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponseRedirect:
-        box = get_object_or_404(Box, pk=pk)
+        box = get_object_or_404(visible_boxes(self.scope), pk=pk)
         with transaction.atomic():
             if action in ("wipe-resend", "wipe"):
                 sends = len(services.wipe_and_resend(box)) - 1
@@ -108,9 +113,12 @@ class BoxCommandView(AdminRequiredMixin, View):
         return redirect("box-detail", pk=pk)
 
 
-class FiqaView(AdminRequiredMixin, FormView):
+class FiqaView(WriterRequiredMixin, FormView):
     form_class = FiqaForm
     template_name = "distribution/fiqa_form.html"
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "scope": self.scope}
 
     def form_valid(self, form: FiqaForm) -> HttpResponse:
         with transaction.atomic():

@@ -13,17 +13,17 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.console import OperatorRequiredMixin
+from accounts.selectors import scope_for
 from aibox_contract.people import PERSON_TYPES, person_type
 from cloudplatform.api_auth import ApiTokenAuthentication
-from cloudplatform.console import AdminRequiredMixin
 from cloudplatform.spreadsheet import csv_lines
-from devices.models import Box, SubDevice
-from devices.selectors import area_tree
-from users.models import Person
+from devices.models import SubDevice
+from devices.selectors import visible_boxes, visible_tree
+from users.selectors import visible_people
 
 from .filters import EventFilterSet
-from .models import Event, QuarantinedEvent
-from .selectors import counts_per_box, hourly_counts, with_devices
+from .selectors import counts_per_box, hourly_counts, visible_events, visible_quarantine, with_devices
 from .templatetags.console import device_type_label
 
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
@@ -31,14 +31,15 @@ CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_ty
                "device_type_name"]
 
 
-class EventListView(AdminRequiredMixin, ListView):
-    """Filters that do not parse are shown as form errors (status 400), with no events."""
+class EventListView(OperatorRequiredMixin, ListView):
+    """Filters that do not parse are shown as form errors (status 400), with no events; the
+    operator's events only, their boxes and areas in the filters, their counts in the chart."""
 
     template_name = "events/event_list.html"
     paginate_by = 50
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.filters = EventFilterSet(request.GET, queryset=Event.objects.all())
+        self.filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
         self.form = self.filters.form
         response = super().get(request, *args, **kwargs)
         if not self.form.is_valid():
@@ -46,19 +47,20 @@ class EventListView(AdminRequiredMixin, ListView):
         return response
 
     def get_queryset(self):
-        events = self.filters.qs if self.form.is_valid() else Event.objects.none()
+        events = self.filters.qs if self.form.is_valid() else visible_events(self.scope).none()
         return with_devices(events.select_related("box"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        hours = hourly_counts(24)
+        seen = visible_events(self.scope)
+        hours = hourly_counts(24, seen)
         valid = self.form.is_valid()
         page = context.get("page_obj")
         context.update(
-            form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=Box.objects.all(),
-            areas=area_tree(),
+            form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=visible_boxes(self.scope),
+            areas=visible_tree(self.scope),
             types=[(value, kind.label) for value, kind in sorted(PERSON_TYPES.items())],
             # Live rows join the first page when they match the filters (checked in events.js).
             live=valid and (page is None or page.number == 1),
@@ -66,28 +68,29 @@ class EventListView(AdminRequiredMixin, ListView):
             chart={"labels": [timezone.localtime(hour).strftime("%H:00") for hour, _ in hours],
                    "starts": [hour.isoformat() for hour, _ in hours],
                    "counts": [count for _, count in hours]},
-            per_box=counts_per_box(24), quarantined=QuarantinedEvent.objects.count(),
+            per_box=counts_per_box(24, seen), quarantined=visible_quarantine(self.scope).count(),
         )
         return context
 
 
-class EventDetailView(AdminRequiredMixin, DetailView):
+class EventDetailView(OperatorRequiredMixin, DetailView):
     """One event: both pictures, the score and quality figures, where and when, and who."""
 
     template_name = "events/event_detail.html"
     context_object_name = "event"
 
     def get_queryset(self):
-        return with_devices(Event.objects.select_related("box"))
+        return with_devices(visible_events(self.scope).select_related("box"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
-        others = Event.objects.none()
+        others = visible_events(self.scope).none()
         if event.identity_id:
-            others = Event.objects.filter(identity_id=event.identity_id).exclude(pk=event.pk)
+            others = visible_events(self.scope).filter(identity_id=event.identity_id).exclude(pk=event.pk)
+        people = visible_people(self.scope)
         context.update(
-            person=Person.objects.filter(identity_id=event.identity_id).first() if event.identity_id else None,
+            person=people.filter(identity_id=event.identity_id).first() if event.identity_id else None,
             camera=SubDevice.objects.filter(box=event.box_id, ep_id=event.ep_id).first() if event.ep_id else None,
             other_count=others.count(),
             others=with_devices(others.select_related("box"))[:10],
@@ -96,7 +99,7 @@ class EventDetailView(AdminRequiredMixin, DetailView):
         return context
 
 
-class QuarantineListView(AdminRequiredMixin, ListView):
+class QuarantineListView(OperatorRequiredMixin, ListView):
     """Reported events that could not be stored, for the administrator to see and fix at the source."""
 
     template_name = "events/quarantine.html"
@@ -104,11 +107,11 @@ class QuarantineListView(AdminRequiredMixin, ListView):
     context_object_name = "kept"
 
     def get_queryset(self):
-        return QuarantinedEvent.objects.select_related("box").defer("raw")
+        return visible_quarantine(self.scope).select_related("box").defer("raw")
 
 
-class TokenOrSessionAdminMixin(AdminRequiredMixin):
-    """Console files that the REST API links to: an administrator's session (a browser is sent to
+class TokenOrSessionAdminMixin(OperatorRequiredMixin):
+    """Console files that the REST API links to: an operator's session (a browser is sent to
     the login page without one) or, as the API accepts, an API token (`Authorization: Token <key>`)."""
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -117,8 +120,8 @@ class TokenOrSessionAdminMixin(AdminRequiredMixin):
         except AuthenticationFailed as exc:
             return JsonResponse({"detail": str(exc.detail)}, status=401, headers={"WWW-Authenticate": "Token"})
         if found is not None:
-            if not found[0].is_staff:
-                return JsonResponse({"detail": "Administrators only."}, status=403)
+            if scope_for(found[0]) is None:
+                return JsonResponse({"detail": "Operators only."}, status=403)
             request.user = found[0]
         return super().dispatch(request, *args, **kwargs)
 
@@ -127,17 +130,18 @@ class QuarantinedRawView(TokenOrSessionAdminMixin, View):
     """A quarantined event's raw JSON as it arrived."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        kept = get_object_or_404(QuarantinedEvent, pk=pk)
+        kept = get_object_or_404(visible_quarantine(self.scope), pk=pk)
         response = HttpResponse(kept.raw, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="quarantined-event-{kept.pk}.json"'
         return response
 
 
 class EventPictureView(TokenOrSessionAdminMixin, View):
-    """An event's spot or registration picture (files under MEDIA_ROOT, only for administrators)."""
+    """An event's spot or registration picture (files under MEDIA_ROOT, only for the operators
+    who see the event)."""
 
     def get(self, request: HttpRequest, pk: int, which: str) -> FileResponse:
-        event = get_object_or_404(Event, pk=pk)
+        event = get_object_or_404(visible_events(self.scope), pk=pk)
         relative = {"spot": event.spot_pic, "reg": event.reg_pic}.get(which)
         if not relative:
             raise Http404("No such picture.")
@@ -149,12 +153,12 @@ class EventPictureView(TokenOrSessionAdminMixin, View):
         return response
 
 
-class EventExportView(AdminRequiredMixin, View):
+class EventExportView(OperatorRequiredMixin, View):
     """The filtered events as CSV, streamed (no size limit, constant memory). Times are in the
     site's zone with their offset (ISO 8601), as the pages show them."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filters = EventFilterSet(request.GET, queryset=Event.objects.all())
+        filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
         if not filters.is_valid():  # the events page, with the filters' errors (400)
             return EventListView.as_view()(request)
         events = with_devices(filters.qs.select_related("box")).order_by("occurred_at", "id")

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from cloudplatform.console import AdminRequiredMixin
+from accounts.console import OperatorRequiredMixin, require_writable
 from cloudplatform.params import as_int
-from devices.models import Box
+from devices.selectors import visible_boxes
 from events.models import Event
-from users.models import Person
+from events.selectors import visible_events
+from users.selectors import visible_people, writable_people
 
 from .feedback import CONFIRM, REJECT, Feedback, FeedbackRefused, give_feedback
 from .forms import FaceSearchForm, FeedbackForm
@@ -25,13 +26,17 @@ from .selectors import match_scores
 TEMPLATE = "faces/search.html"
 
 
-class FaceSearchView(AdminRequiredMixin, View):
+class FaceSearchView(OperatorRequiredMixin, View):
+    """Among the events the operator sees; a search reads, so a viewer may post a photo."""
+
+    reads_by_post = True
+
     def get(self, request: HttpRequest) -> HttpResponse:
         event_id = as_int(request.GET.get("event"))
         form = FaceSearchForm(request.GET if "min_score" in request.GET else None)
         if event_id is None:
             return render(request, TEMPLATE, {"form": form})
-        event = get_object_or_404(Event.objects.select_related("box"), pk=event_id)
+        event = get_object_or_404(visible_events(self.scope).select_related("box"), pk=event_id)
         min_score = form.cleaned_data.get("min_score") if form.is_bound and form.is_valid() else None
         try:
             probe = probe_from_event(event)
@@ -55,16 +60,18 @@ class FaceSearchView(AdminRequiredMixin, View):
     def _results(self, request: HttpRequest, form: FaceSearchForm, probe, min_score: float | None,
                  probe_event: Event | None = None) -> HttpResponse:
         cutoff = default_min_score() if min_score is None else min_score
-        found = search_by_face(probe, cutoff, exclude=probe_event.pk if probe_event else None)
+        among = None if self.scope.everything else visible_events(self.scope)
+        found = search_by_face(probe, cutoff, exclude=probe_event.pk if probe_event else None, among=among)
         return render(request, TEMPLATE, {"form": form, "probe_event": probe_event, "found": found,
                                           "min_score": cutoff})
 
 
-class EventFeedbackView(AdminRequiredMixin, View):
-    """The event page's feedback buttons: the answer is a message on the event page."""
+class EventFeedbackView(OperatorRequiredMixin, View):
+    """The event page's feedback buttons: the answer is a message on the event page (of an
+    event the operator sees, naming a person they see; adding the face needs one they may change)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        event = get_object_or_404(Event, pk=pk)
+        event = get_object_or_404(visible_events(self.scope), pk=pk)
         back = redirect(reverse("event-detail", args=[pk]) + "#match-feedback")
         form = FeedbackForm(request.POST)
         if not form.is_valid():
@@ -72,10 +79,12 @@ class EventFeedbackView(AdminRequiredMixin, View):
             return back
         data, person = form.cleaned_data, None
         if data["person"]:
-            person = Person.objects.filter(identity_id=data["person"].strip()).first()
+            person = visible_people(self.scope).filter(identity_id=data["person"].strip()).first()
             if person is None:
                 messages.error(request, _("No person has identity_id %(id)s.") % {"id": data["person"]})
                 return back
+            if data["add_photo"]:  # their photos go to every box serving them
+                require_writable(person, writable_people(self.scope))
         try:
             done = give_feedback(event, data["verdict"], person, by=request.user, add_photo=data["add_photo"])
         except FeedbackRefused as exc:
@@ -115,15 +124,18 @@ def _scores_page(request: HttpRequest, context: dict, verdicts) -> HttpResponse:
                                              "total": len(distribution.confirmed) + len(distribution.rejected)})
 
 
-class BoxMatchScoresView(AdminRequiredMixin, View):
+class BoxMatchScoresView(OperatorRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        box = get_object_or_404(Box, pk=pk)
+        box = get_object_or_404(visible_boxes(self.scope), pk=pk)
         return _scores_page(request, {"box": box, "distribution": match_scores(box_id=box.pk)},
                             MatchVerdict.objects.filter(box=box))
 
 
-class PersonMatchScoresView(AdminRequiredMixin, View):
+class PersonMatchScoresView(OperatorRequiredMixin, View):
+    """A person's verdicts at the boxes the operator sees (the distribution counts them all)."""
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        person = get_object_or_404(Person, pk=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
+        verdicts = MatchVerdict.objects.filter(identity_id=person.identity_id, box__in=visible_boxes(self.scope))
         return _scores_page(request, {"person": person, "distribution": match_scores(identity_id=person.identity_id)},
-                            MatchVerdict.objects.filter(identity_id=person.identity_id))
+                            verdicts)

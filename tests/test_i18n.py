@@ -216,7 +216,7 @@ def test_a_non_staff_account_is_told_why_in_the_console_frame(client, django_use
     response = client.get("/boxes/", **headers)
     assert response.status_code == 403
     page = response.content.decode()
-    reason = "此控制台仅供管理员使用" if headers else "This console is for administrators"
+    reason = "此控制台仅供操作员使用" if headers else "This console is for operators"
     assert reason in page and 'id="refusal-reason"' in page
     assert 'class="navbar' in page and "guard" in page  # the frame, and who is logged in
     assert 'href="/people/"' not in page  # no sections they cannot open

@@ -4,11 +4,14 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import Scope
 from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 from cloudplatform.uploads import RefusesOversizedUploads
 from devices.models import Box
+from devices.selectors import visible_boxes
 
 from .models import FaceGroup, PermissionGroup, Person
+from .selectors import writable_groups
 
 # Why a photo is refused, in the console's language; the checker's own words (English, from the
 # edge package, which runs without Django) follow as the detail.
@@ -42,9 +45,12 @@ class PersonForm(RefusesOversizedUploads, forms.ModelForm):
                   "permission_groups": _("Permission groups"), "face_groups": _("Face groups")}
         help_texts = {"identity_id": _("Leave empty to generate one. Cannot change later.")}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["identity_id"].required = False
+        # A site manager's people are in one of their groups at least (else they would lose sight of them).
+        self.fields["permission_groups"].queryset = writable_groups(scope)
+        self.fields["permission_groups"].required = not scope.everything
         if self.instance.pk:
             self.fields["identity_id"].disabled = True
             self.initial["info_json"] = json.dumps(self.instance.info, ensure_ascii=False) if self.instance.info else ""
@@ -77,16 +83,30 @@ class PermissionGroupForm(forms.ModelForm):
         fields = ["name", "description"]
         labels = {"name": _("Name"), "description": _("Description")}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["boxes"].queryset = visible_boxes(scope)
         if self.instance.pk:
             self.initial["boxes"] = list(self.instance.boxes.all())
+
+    def clean_boxes(self):
+        """A site manager's group serves one of their boxes or areas (else they would lose sight of it)."""
+        boxes = self.cleaned_data["boxes"]
+        has_areas = self.instance.pk and self.instance.areas.exists()
+        if not self.scope.everything and not boxes and not has_areas:
+            raise forms.ValidationError(_("Attach one of your boxes or areas."))
+        return boxes
 
 
 class AreaGroupsForm(forms.Form):
     groups = forms.ModelMultipleChoiceField(
         PermissionGroup.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Groups"),
         help_text=_("Their people are served to every box in this area and in the areas below it."))
+
+    def __init__(self, *args, scope: Scope, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = writable_groups(scope)
 
 
 class FaceGroupForm(forms.ModelForm):

@@ -5,22 +5,27 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, ListView
 from django.views.generic.edit import FormView
 
+from accounts.console import (
+    AdministratorRequiredMixin,
+    OperatorRequiredMixin,
+    WriterRequiredMixin,
+    require_writable,
+)
 from aibox_contract.codes import ContractCodeError
-from cloudplatform.console import AdminRequiredMixin
-from devices.models import Area
+from devices.selectors import visible_areas, visible_boxes
 from distribution.models import Enrolment
 from distribution.selectors import person_outcomes
-from events.models import Event
-from events.selectors import with_devices
+from events.selectors import visible_events, with_devices
 
 from . import services
 from .filters import PersonPageFilterSet
@@ -34,19 +39,27 @@ from .forms import (
     PersonPhotoForm,
     photo_refusal,
 )
-from .models import FaceGroup, ImportJob, PermissionGroup, Person, PersonPhoto, PersonType
+from .models import FaceGroup, ImportJob, PersonPhoto, PersonType
 from .photos import photo_file
 from .quality import badge, level_label
-from .selectors import boxes_serving
+from .selectors import (
+    groups_out_of_sight,
+    visible_groups,
+    visible_people,
+    visible_serving,
+    writable_groups,
+    writable_people,
+)
 from .tasks import import_people
 
 
-class PersonListView(AdminRequiredMixin, ListView):
+class PersonListView(OperatorRequiredMixin, ListView):
     template_name = "users/person_list.html"
     paginate_by = 50
 
     def get_queryset(self):
-        people = Person.objects.prefetch_related("permission_groups").annotate(
+        people = visible_people(self.scope).prefetch_related(
+            Prefetch("permission_groups", queryset=visible_groups(self.scope))).annotate(
             enrolled=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.ENROLLED)),
             failed=Count("enrolments", filter=Q(enrolments__state=Enrolment.State.FAILED)),
             pending=Count("enrolments", filter=Q(enrolments__state__in=["pending", "deleting"])),
@@ -60,26 +73,32 @@ class PersonListView(AdminRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["types"] = PersonType.choices
-        context["groups"] = PermissionGroup.objects.all()
+        context["groups"] = visible_groups(self.scope)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()
         return context
 
 
-class CreateOrEditMixin(AdminRequiredMixin):
+class CreateOrEditMixin(WriterRequiredMixin):
     """One form view for both: with a pk in the URL it edits that object, else it creates one.
-    The object (or None) is `self.instance` and, in the template, `context_name`."""
+    The object (or None) is `self.instance` and, in the template, `context_name`: found among
+    those the operator sees (`visible`: else 404), refused unless they may change it (`writable`)."""
 
-    model = None
+    visible = None  # scope -> the objects the operator sees
+    writable = None  # scope -> those they may change
     context_name = ""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.instance = get_object_or_404(self.model, pk=kwargs["pk"]) if "pk" in kwargs else None
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def instance(self):
+        if "pk" not in self.kwargs:
+            return None
+        found = get_object_or_404(type(self).visible(self.scope), pk=self.kwargs["pk"])
+        require_writable(found, type(self).writable(self.scope))
+        return found
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.instance}
+        return {**super().get_form_kwargs(), "instance": self.instance, "scope": self.scope}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), self.context_name: self.instance}
@@ -88,7 +107,7 @@ class CreateOrEditMixin(AdminRequiredMixin):
 class PersonFormView(CreateOrEditMixin, FormView):
     form_class = PersonForm
     template_name = "users/person_form.html"
-    model = Person
+    visible, writable = visible_people, writable_people
     context_name = "person"
 
     def form_valid(self, form: PersonForm) -> HttpResponse:
@@ -105,10 +124,10 @@ class PersonFormView(CreateOrEditMixin, FormView):
                     identity_id=data.get("identity_id") or "", photo=photo,
                     permission_groups=data["permission_groups"], face_groups=data["face_groups"], **fields,
                 )
-            else:
+            else:  # the groups the operator does not see stay as they were
+                groups = [*data["permission_groups"], *groups_out_of_sight(self.instance, self.scope)]
                 person = services.update_person(
-                    self.instance, photo=photo, permission_groups=data["permission_groups"],
-                    face_groups=data["face_groups"], **fields,
+                    self.instance, photo=photo, permission_groups=groups, face_groups=data["face_groups"], **fields,
                 )
         except ContractCodeError as exc:
             form.add_error("photo_file", photo_refusal(exc))
@@ -121,16 +140,23 @@ class PersonFormView(CreateOrEditMixin, FormView):
         return redirect("person-detail", pk=person.pk)
 
 
-class PersonDetailView(AdminRequiredMixin, DetailView):
-    model = Person
+class PersonDetailView(OperatorRequiredMixin, DetailView):
+    """A person, where they are enrolled and passed: at the boxes the operator sees."""
+
     template_name = "users/person_detail.html"
+
+    def get_queryset(self):
+        return visible_people(self.scope)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         person = self.object
-        enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id)
+        context["writable"] = writable_people(self.scope).filter(pk=person.pk).exists()
+        context["groups"] = visible_groups(self.scope).filter(people=person)
+        boxes_seen = visible_boxes(self.scope)
+        enrolments = {e.box_id: e for e in Enrolment.objects.filter(identity_id=person.identity_id, box__in=boxes_seen)
                       .select_related("box", "command")}
-        serving = boxes_serving(person.permission_groups.all())
+        serving = visible_serving(person.permission_groups.all(), self.scope)
         boxes = {box.pk: box for box in serving} | {e.box_id: e.box for e in enrolments.values()}
         context["placements"] = [(box, enrolments.get(pk)) for pk, box in sorted(boxes.items())]
         context["needs_photo"] = not person.photo
@@ -141,24 +167,25 @@ class PersonDetailView(AdminRequiredMixin, DetailView):
         context["max_photos"] = services.MAX_PHOTOS_PER_PERSON
         context["gate_label"] = level_label(person.gate_level)
         context["photo_form"] = PersonPhotoForm()
-        context["outcomes"] = person_outcomes(person)
-        context["passages"] = with_devices(Event.objects.filter(identity_id=person.identity_id)
+        context["outcomes"] = person_outcomes(person, boxes_seen)
+        context["passages"] = with_devices(visible_events(self.scope).filter(identity_id=person.identity_id)
                                            .select_related("box"))[:20]
         return context
 
 
-class PersonDeleteView(AdminRequiredMixin, View):
+class PersonDeleteView(OperatorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        person = get_object_or_404(Person, pk=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
+        require_writable(person, writable_people(self.scope))
         services.delete_person(person)
         messages.success(request, _("Deleted %(name)s; the boxes holding them are told to delete them.") % {
             "name": person.name})
         return redirect("person-list")
 
 
-class PersonPhotoView(AdminRequiredMixin, View):
+class PersonPhotoView(OperatorRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int, kind: str) -> FileResponse:
-        person = get_object_or_404(Person, pk=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
         relative = person.thumbnail if kind == "thumbnail" else person.photo
         if not relative or not photo_file(relative).exists():
             raise Http404("no photo")
@@ -169,23 +196,24 @@ def photos_of_person(pk: int) -> str:
     return reverse("person-detail", args=[pk]) + "#photos"
 
 
-class PersonPhotoFileView(AdminRequiredMixin, View):
+class PersonPhotoFileView(OperatorRequiredMixin, View):
     """One of the person's photos (or its thumbnail)."""
 
     def get(self, request: HttpRequest, pk: int, photo_id: int, kind: str) -> FileResponse:
-        photo = get_object_or_404(PersonPhoto, pk=photo_id, person_id=pk)
+        photo = get_object_or_404(PersonPhoto, pk=photo_id, person__in=visible_people(self.scope), person_id=pk)
         relative = photo.thumbnail if kind == "thumbnail" and photo.thumbnail else photo.path
         if not photo_file(relative).exists():
             raise Http404("no photo")
         return FileResponse(photo_file(relative).open("rb"))
 
 
-class PersonPhotoAddView(AdminRequiredMixin, View):
+class PersonPhotoAddView(OperatorRequiredMixin, View):
     """Add a photo from the person's page. One the boxes would refuse is not added unless the
     administrator ticks "add it anyway" (the page's check showed why before sending)."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        person = get_object_or_404(Person, pk=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
+        require_writable(person, writable_people(self.scope))
         form = PersonPhotoForm(request.POST, request.FILES)
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
@@ -211,11 +239,13 @@ def readable_refusal(exc: services.PhotoRejected) -> str:
     return exc.message
 
 
-class PersonPhotoActionView(AdminRequiredMixin, View):
+class PersonPhotoActionView(OperatorRequiredMixin, View):
     """Remove a photo, or make it the primary one (what a stock box gets)."""
 
     def post(self, request: HttpRequest, pk: int, photo_id: int, action: str) -> HttpResponseRedirect:
-        photo = get_object_or_404(PersonPhoto, pk=photo_id, person_id=pk)
+        person = get_object_or_404(visible_people(self.scope), pk=pk)
+        require_writable(person, writable_people(self.scope))
+        photo = get_object_or_404(PersonPhoto, pk=photo_id, person=person)
         if action == "remove":
             services.remove_person_photo(photo)
             messages.success(request, _("Photo removed."))
@@ -227,14 +257,16 @@ class PersonPhotoActionView(AdminRequiredMixin, View):
         return redirect(photos_of_person(pk))
 
 
-class GroupListView(AdminRequiredMixin, ListView):
+class GroupListView(OperatorRequiredMixin, ListView):
     template_name = "users/group_list.html"
 
     def get_queryset(self):
-        return PermissionGroup.objects.annotate(members=Count("people", distinct=True)).prefetch_related("boxes")
+        return visible_groups(self.scope).annotate(members=Count("people", distinct=True)).prefetch_related(
+            Prefetch("boxes", queryset=visible_boxes(self.scope)))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
+                "writable": set(writable_groups(self.scope).values_list("pk", flat=True)),
                 "face_groups": FaceGroup.objects.annotate(members=Count("people")),
                 "face_group_form": FaceGroupForm()}
 
@@ -242,7 +274,7 @@ class GroupListView(AdminRequiredMixin, ListView):
 class GroupFormView(CreateOrEditMixin, FormView):
     form_class = PermissionGroupForm
     template_name = "users/group_form.html"
-    model = PermissionGroup
+    visible, writable = visible_groups, writable_groups
     context_name = "group"
 
     def form_valid(self, form: PermissionGroupForm) -> HttpResponse:
@@ -251,15 +283,16 @@ class GroupFormView(CreateOrEditMixin, FormView):
         return redirect("group-list")
 
 
-class GroupDeleteView(AdminRequiredMixin, View):
+class GroupDeleteView(OperatorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
-        group = get_object_or_404(PermissionGroup, pk=pk)
+        group = get_object_or_404(visible_groups(self.scope), pk=pk)
+        require_writable(group, writable_groups(self.scope))
         services.delete_group(group)
         messages.success(request, _("Deleted group %(name)s.") % {"name": group.name})
         return redirect("group-list")
 
 
-class FaceGroupCreateView(AdminRequiredMixin, View):
+class FaceGroupCreateView(OperatorRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponseRedirect:
         form = FaceGroupForm(request.POST)
         if form.is_valid():
@@ -270,7 +303,9 @@ class FaceGroupCreateView(AdminRequiredMixin, View):
         return redirect("group-list")
 
 
-class ImportCreateView(AdminRequiredMixin, FormView):
+class ImportCreateView(AdministratorRequiredMixin, FormView):
+    """Bulk imports are the administrators': a file's rows may name any group."""
+
     form_class = ImportForm
     template_name = "users/import_form.html"
 
@@ -294,13 +329,13 @@ class ImportCreateView(AdminRequiredMixin, FormView):
         return redirect("import-detail", pk=job.pk)
 
 
-class ImportDetailView(AdminRequiredMixin, DetailView):
+class ImportDetailView(AdministratorRequiredMixin, DetailView):
     model = ImportJob
     template_name = "users/import_detail.html"
     context_object_name = "job"
 
 
-class ImportStatusView(AdminRequiredMixin, View):
+class ImportStatusView(AdministratorRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> JsonResponse:
         job = get_object_or_404(ImportJob, pk=pk)
         return JsonResponse({"state": job.state, "total": job.total, "processed": job.processed,
@@ -308,16 +343,20 @@ class ImportStatusView(AdminRequiredMixin, View):
                              "error": job.error})
 
 
-class AreaGroupsView(AdminRequiredMixin, FormView):
+class AreaGroupsView(WriterRequiredMixin, FormView):
     """Attach permission groups to an area (a page of the areas tree, here because groups are
-    the registry's): their people are served to every box in it and below it."""
+    the registry's): their people are served to every box in it and below it. A site manager
+    attaches their own groups to their areas; the others attached there stay."""
 
     form_class = AreaGroupsForm
     template_name = "users/area_groups.html"
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.area = get_object_or_404(Area, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def area(self):
+        return get_object_or_404(visible_areas(self.scope), pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "scope": self.scope}
 
     def get_initial(self) -> dict:
         return {"groups": list(self.area.permission_groups.all())}
@@ -326,7 +365,8 @@ class AreaGroupsView(AdminRequiredMixin, FormView):
         return super().get_context_data(area=self.area, **kwargs)
 
     def form_valid(self, form: AreaGroupsForm) -> HttpResponse:
-        services.set_area_groups(self.area, form.cleaned_data["groups"])
+        kept = self.area.permission_groups.exclude(pk__in=writable_groups(self.scope).values("pk"))
+        services.set_area_groups(self.area, [*form.cleaned_data["groups"], *kept])
         messages.success(self.request, _("Saved the groups of %(name)s; its boxes are being updated.") % {
             "name": self.area.name})
         return redirect("area-list")

@@ -187,7 +187,7 @@ def test_a_non_staff_account_sees_why_in_the_console(browser, asgi_server, djang
     page.fill("#id_password", PASSWORD)
     page.click("main button[type=submit]")
     page.goto(asgi_server.url + "/boxes/")
-    assert "此控制台仅供管理员使用" in page.inner_text("#refusal-reason")
+    assert "此控制台仅供操作员使用" in page.inner_text("#refusal-reason")
     assert sideways_overflow(page) <= 0
     page.screenshot(path=str(SHOTS / "zh-hans-light-390-403.png"), full_page=True)
     assert Event.objects.count() == 0  # nothing of the site was needed to say why
