@@ -23,6 +23,7 @@ READ_ONLY = _("Your role lets you look but not change anything: ask an administr
 ADMINISTRATORS_ONLY = _("Only administrators can open this page.")
 BEYOND_SCOPE = _("This serves boxes outside your sites too: only an administrator can change it.")
 ADMINISTRATORS_CHANGE = _("Only administrators can change this.")
+EVERY_SITE = _("This page spans every site: it is for administrators and viewers.")
 
 
 class OperatorRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
@@ -70,6 +71,17 @@ class AdministratorWritesMixin(OperatorRequiredMixin):
             return True
         self.permission_denied_message = ADMINISTRATORS_CHANGE
         return False
+
+
+class AllSitesRequiredMixin(OperatorRequiredMixin):
+    """A page about every site at once, not narrowed to a site manager's yet (the strangers seen
+    across boxes): administrators and viewers read it, administrators change it."""
+
+    def allowed(self, scope: Scope) -> bool:
+        if not scope.everything:
+            self.permission_denied_message = EVERY_SITE
+            return False
+        return super().allowed(scope)
 
 
 class AdministratorRequiredMixin(OperatorRequiredMixin):

@@ -1,5 +1,7 @@
 """The console's Strangers pages (a tab of the Faces section): unknown faces grouped across
-boxes, each with its events, and the actions on them: enrol, merge, split, dismiss."""
+boxes, each with its events, and the actions on them: enrol, merge, split, dismiss. A site
+manager sees the strangers seen at their boxes, and of each only their boxes and events; a
+stranger may span sites, so changing one is for operators who see every site (as in the API)."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -12,21 +14,22 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
-from cloudplatform.console import AdminRequiredMixin
+from accounts.console import AllSitesRequiredMixin, OperatorRequiredMixin
 from cloudplatform.params import as_int
+from devices.selectors import scope_area_ids
 from users.services import DuplicateIdentity
 
 from . import strangers
 from .forms import StrangerEnrolForm
 from .models import StrangerCluster
-from .stranger_selectors import boxes_seen, cluster_events, stranger_clusters, thumbnails
+from .stranger_selectors import ANY, boxes_seen, cluster_events, thumbnails, visible_clusters
 
 State = StrangerCluster.State
 SHOWN_STATES = (State.OPEN, State.DISMISSED, State.ENROLLED)
 EVENTS_SHOWN = 200
 
 
-class StrangerListView(AdminRequiredMixin, ListView):
+class StrangerListView(OperatorRequiredMixin, ListView):
     template_name = "faces/strangers.html"
     context_object_name = "clusters"
     paginate_by = 48
@@ -36,39 +39,41 @@ class StrangerListView(AdminRequiredMixin, ListView):
         return asked if asked in SHOWN_STATES else State.OPEN
 
     def get_queryset(self):
-        return stranger_clusters(self.state())
+        return visible_clusters(self.scope, self.state())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        ids = [cluster.pk for cluster in context["clusters"]]
-        thumbs, boxes = thumbnails(ids), boxes_seen(ids)
+        ids, areas = [cluster.pk for cluster in context["clusters"]], scope_area_ids(self.scope)
+        thumbs, boxes = thumbnails(ids, areas=areas), boxes_seen(ids, areas)
         for cluster in context["clusters"]:
             cluster.thumbs, cluster.seen_at = thumbs.get(cluster.pk, []), boxes.get(cluster.pk, [])
-        counts = dict(StrangerCluster.objects.values_list("state").annotate(n=Count("id")).order_by())
+        counts = dict(visible_clusters(self.scope, ANY).values_list("state").annotate(n=Count("id")).order_by())
         context.update(state=self.state(),
                        states=[(state, State(state).label, counts.get(state, 0)) for state in SHOWN_STATES],
                        query=f"state={self.state()}")
         return context
 
 
-def _detail(request: HttpRequest, cluster: StrangerCluster, form: StrangerEnrolForm | None = None,
+def _detail(view: OperatorRequiredMixin, cluster: StrangerCluster, form: StrangerEnrolForm | None = None,
             status: int = 200) -> HttpResponse:
-    return render(request, "faces/stranger_detail.html", {
-        "cluster": cluster, "events": cluster_events(cluster, EVENTS_SHOWN),
-        "thumbnails": thumbnails([cluster.pk], 8).get(cluster.pk, []),
-        "boxes": boxes_seen([cluster.pk]).get(cluster.pk, []),
+    """A stranger's page: its events, pictures and boxes among those the operator sees."""
+    areas = scope_area_ids(view.scope)
+    return render(view.request, "faces/stranger_detail.html", {
+        "cluster": cluster, "events": cluster_events(cluster, EVENTS_SHOWN, areas),
+        "thumbnails": thumbnails([cluster.pk], 8, areas=areas).get(cluster.pk, []),
+        "boxes": boxes_seen([cluster.pk], areas).get(cluster.pk, []),
         "form": form or StrangerEnrolForm(), "EVENTS_SHOWN": EVENTS_SHOWN}, status=status)
 
 
-class StrangerDetailView(AdminRequiredMixin, View):
+class StrangerDetailView(OperatorRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        cluster = get_object_or_404(StrangerCluster.objects.select_related("person", "merged_into"), pk=pk)
-        return _detail(request, cluster)
+        cluster = get_object_or_404(visible_clusters(self.scope, ANY).select_related("person", "merged_into"), pk=pk)
+        return _detail(self, cluster)
 
 
-class StrangerEnrolView(AdminRequiredMixin, View):
+class StrangerEnrolView(AllSitesRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        cluster = get_object_or_404(StrangerCluster, pk=pk)
+        cluster = get_object_or_404(visible_clusters(self.scope, ANY), pk=pk)
         form = StrangerEnrolForm(request.POST)
         if form.is_valid():
             try:
@@ -83,14 +88,14 @@ class StrangerEnrolView(AdminRequiredMixin, View):
                       "seen so far now name them."),
                     link=format_html('<a href="{}">{}</a>', reverse("person-detail", args=[person.pk]), person.name)))
                 return HttpResponseRedirect(reverse("face-stranger-detail", args=[cluster.pk]))
-        return _detail(request, cluster, form, status=400)
+        return _detail(self, cluster, form, status=400)
 
 
-class _StrangerAction(AdminRequiredMixin, View):
+class _StrangerAction(AllSitesRequiredMixin, View):
     """A POST that changes a cluster and goes where the change leads, or back with why not."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        cluster = get_object_or_404(StrangerCluster, pk=pk)
+        cluster = get_object_or_404(visible_clusters(self.scope, ANY), pk=pk)
         try:
             return self.act(request, cluster)
         except strangers.StrangerActionRefused as exc:
@@ -117,7 +122,7 @@ class StrangerDismissView(_StrangerAction):
         return HttpResponseRedirect(reverse("face-strangers"))
 
 
-class StrangerMergeView(AdminRequiredMixin, View):
+class StrangerMergeView(AllSitesRequiredMixin, View):
     """From the list: the chosen strangers become one, kept under the one seen most (an enrolled one first)."""
 
     def post(self, request: HttpRequest) -> HttpResponse:

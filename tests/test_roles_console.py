@@ -20,10 +20,17 @@ UNSCOPED = {
     "password-change": "one's own password",
     "set_language": "the language menu",
     "javascript-catalog": "the console scripts' strings",
+    "account-tokens": "one's own API tokens",
+    "account-token-revoke": "one's own API token (another's is not found: accounts' tests)",
+    "operator-set-password": "an invitation's link (its token is the check)",
 }
-# Administrators' pages: everyone else gets 403 whatever object they name.
+# Administrators' pages, and changes to what spans every site: anyone else gets 403 whatever
+# object they name (so the object's existence is not told either).
 ADMINISTRATORS_ONLY = {"attendance-shift-create", "attendance-shift-edit", "attendance-shift-delete",
-                       "attendance-holiday-delete", "import-create", "import-detail", "import-status"}
+                       "attendance-holiday-delete", "import-create", "import-detail", "import-status",
+                       "operator-list", "operator-create", "operator-detail", "operator-edit", "operator-token-revoke",
+                       "operator-action", "face-strangers-merge", "face-stranger-enrol", "face-stranger-split",
+                       "face-stranger-dismiss"}
 # Pages a viewer may post to: they read (a search by photo) or concern only the viewer.
 VIEWER_POSTS = {"face-search", "login", "logout", "set_language", "password-change"}
 
@@ -53,6 +60,12 @@ def objects(world, side: str) -> dict[str, dict]:
         "attendance-shift-edit": {"pk": shift}, "attendance-shift-delete": {"pk": shift},
         "attendance-holiday-delete": {"pk": holiday},
         "import-detail": {"pk": job}, "import-status": {"pk": job},
+        "operator-detail": {"pk": world.viewer.pk}, "operator-edit": {"pk": world.viewer.pk},
+        "operator-token-revoke": {"pk": world.viewer.pk, "token_pk": 1},
+        "operator-action": {"pk": world.viewer.pk, "action": "disable"},
+        "event-feedback": {"pk": event}, "box-match-scores": {"pk": box}, "person-match-scores": {"pk": person.pk},
+        **{name: {"pk": (world.stranger_a, world.stranger_b)[pick].pk}
+           for name in ("face-stranger-detail", "face-stranger-enrol", "face-stranger-split", "face-stranger-dismiss")},
     }
 
 
