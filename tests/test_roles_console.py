@@ -8,7 +8,7 @@ import openpyxl
 from django.urls import reverse
 
 from attendance.models import Correction, Holiday, Shift
-from users.models import ImportJob
+from users.models import ImportJob, PersonPhoto
 
 from .roles_routes import console_routes
 
@@ -30,7 +30,7 @@ ADMINISTRATORS_ONLY = {"attendance-shift-create", "attendance-shift-edit", "atte
                        "attendance-holiday-delete", "import-create", "import-detail", "import-status",
                        "operator-list", "operator-create", "operator-detail", "operator-edit", "operator-token-revoke",
                        "operator-action", "face-strangers-merge", "face-stranger-enrol", "face-stranger-split",
-                       "face-stranger-dismiss"}
+                       "face-stranger-dismiss", "audit-list", "audit-export"}
 # Pages a viewer may post to: they read (a search by photo) or concern only the viewer.
 VIEWER_POSTS = {"face-search", "login", "logout", "set_language", "password-change"}
 
@@ -45,6 +45,7 @@ def objects(world, side: str) -> dict[str, dict]:
     shift = Shift.objects.get().pk
     holiday = Holiday.objects.get_or_create(day="2030-01-01", defaults={"name": "New year"})[0].pk
     job = ImportJob.objects.get_or_create(csv_path="/nonexistent.csv")[0].pk
+    photo = PersonPhoto.objects.filter(person=person).first().pk
     return {
         "box-detail": {"pk": box}, "box-edit": {"pk": box}, "box-action": {"pk": box, "action": "release-binding"},
         "box-command": {"pk": box, "action": "resync"},
@@ -63,6 +64,9 @@ def objects(world, side: str) -> dict[str, dict]:
         "operator-detail": {"pk": world.viewer.pk}, "operator-edit": {"pk": world.viewer.pk},
         "operator-token-revoke": {"pk": world.viewer.pk, "token_pk": 1},
         "operator-action": {"pk": world.viewer.pk, "action": "disable"},
+        "person-photo-add": {"pk": person.pk},
+        "person-photo-file": {"pk": person.pk, "photo_id": photo, "kind": "thumbnail"},
+        "person-photo-action": {"pk": person.pk, "photo_id": photo, "action": "primary"},
         "event-feedback": {"pk": event}, "box-match-scores": {"pk": box}, "person-match-scores": {"pk": person.pk},
         **{name: {"pk": (world.stranger_a, world.stranger_b)[pick].pk}
            for name in ("face-stranger-detail", "face-stranger-enrol", "face-stranger-split", "face-stranger-dismiss")},
