@@ -15,8 +15,15 @@ One CPU core: the process pins itself to core 0; faiss, BLAS and ONNX Runtime us
 2. Background embedding of stock-box events: `faces.engine.picture_embedding` (what the faces
    task runs per event) on spot pictures as bench/events.py sends them (the shared probe photos
    reduced to 320 px), per second on one core; and on the full-size photos.
+3. Stranger clustering (faces/clustering.py, issue 15 item 3): stranger events assigned to their
+   clusters per second on one core, with `--clusters` (10 000) clusters already there, through
+   `faces.clustering.assign_strangers` as the faces task calls it (the database work included:
+   a throw-away SQLite database, or DATABASE_URL's), one event per task (a realtime report) and
+   20 per task (a history upload); and the nearest-centroid arithmetic alone. The events: people
+   of the synthetic population above, 80 % of them already a cluster, 20 % new people seen again.
 
-    .venv/bin/python bench/faces.py [--events 1000000] [--queries 200] [--seconds 10]
+    .venv/bin/python bench/faces.py [--events 1000000] [--queries 200] [--seconds 10] [--clusters 10000]
+                                    [--parts embedding,search,clustering]
 """
 from __future__ import annotations
 
@@ -214,11 +221,99 @@ def embedding_figures(args) -> None:
         print(f"background embedding, {label}: {done / (clock() - started):.1f} events/s on one core")
 
 
+def stranger_world(args, rng) -> tuple[list[int], np.ndarray, list[int]]:
+    """The clusters already there (a sighting each) and the stranger events to assign: their
+    ids, in arrival order, and each one's person (for the purity check)."""
+    from datetime import UTC, datetime, timedelta
+
+    from devices.models import Box
+    from events.models import Event
+    from faces.engine import current_model
+    from faces.models import ClusteringState, FaceEmbedding, StrangerCluster, StrangerSighting
+
+    real, people = real_embeddings()
+    same, other = spreads(real, people)
+    new_people = max(1, args.stranger_events // 10)
+    _, centres, sigma = synthetic(real, (args.clusters + new_people) * PER_PERSON, same, other, rng)
+    box = Box.objects.create(name="bench", dev_sno="BENCHSTRANGERS0001")
+    start, model = datetime(2026, 1, 1, tzinfo=UTC), current_model()
+
+    def make_events(persons: np.ndarray, offset: int) -> list[int]:
+        vectors = (centres[persons] + rng.normal(0, sigma, (len(persons), centres.shape[1]))).astype("<f4")
+        events = Event.objects.bulk_create(
+            Event(box=box, dedup_key=f"{offset + i}", occurred_at=start + timedelta(seconds=offset + i),
+                  timestamp_ms=offset + i, identity_id=f"stranger_{offset + i}", score=0.3, person_type=4)
+            for i in range(len(persons)))
+        ids = list(Event.objects.filter(box=box, timestamp_ms__gte=offset).order_by("timestamp_ms")
+                   .values_list("id", flat=True)[:len(persons)])
+        FaceEmbedding.objects.bulk_create(FaceEmbedding(event_id=event_id, vector=vector.tobytes(), model=model,
+                                                        source="box", quality=4.5)
+                                          for event_id, vector in zip(ids, vectors, strict=True))
+        return ids if events else []
+
+    existing = np.arange(args.clusters)
+    seeded = make_events(existing, 0)
+    clusters = StrangerCluster.objects.bulk_create(
+        StrangerCluster(model=model, centroid=centres[i].astype("<f4").tobytes(), sightings_count=1, box_count=1,
+                        revision=1) for i in existing)
+    StrangerSighting.objects.bulk_create(
+        StrangerSighting(cluster_id=cluster.pk, event_id=event_id, box=box, occurred_at=start, score=1.0)
+        for cluster, event_id in zip(clusters, seeded, strict=True))
+    ClusteringState.objects.update_or_create(pk=1, defaults={"revision": 1})
+    arriving = np.where(rng.random(args.stranger_events) < 0.8, rng.integers(0, args.clusters, args.stranger_events),
+                        args.clusters + rng.integers(0, new_people, args.stranger_events))
+    return make_events(arriving, args.clusters), centres, arriving.tolist()
+
+
+def clustering_figures(args) -> None:
+    from django.core.management import call_command
+
+    from faces.clustering import _current_centroids, assign_strangers
+
+    call_command("migrate", verbosity=0)
+    ids, centres, persons = stranger_world(args, np.random.default_rng(3))
+    assign_strangers(ids[:1])  # the worker's first task reads every centroid once
+    centroids = _current_centroids()
+    print(f"stranger clustering: {centroids.count:,} clusters already there, {len(ids) - 1:,} stranger events "
+          f"to assign ({args.stranger_events // 10} new people among them)")
+    middle = len(ids) // 2
+    for batch, part in ((1, ids[1:middle]), (20, ids[middle:])):
+        cpu, wall = clock(), time.perf_counter()
+        for first in range(0, len(part), batch):
+            assign_strangers(part[first:first + batch])
+        cpu, wall = clock() - cpu, time.perf_counter() - wall
+        print(f"  {batch:2} event(s) per task: {len(part) / cpu:,.0f} events/s on one core (CPU time; "
+              f"{len(part) / wall:,.0f}/s by the wall clock, database writes included)")
+    started = clock()
+    for vector in centres[:200].astype(np.float32):
+        centroids.nearest(vector)
+    print(f"  nearest centroid among {centroids.count:,}: {(clock() - started) / 200 * 1e6:.0f} µs per event")
+    clustering_purity(ids, persons)
+
+
+def clustering_purity(ids: list[int], persons: list[int]) -> None:
+    """How the synthetic people came out: each one's events in one cluster, no cluster mixing people."""
+    from faces.models import StrangerSighting
+
+    joined = dict(StrangerSighting.objects.filter(event_id__in=ids).values_list("event_id", "cluster_id"))
+    clusters_of, people_of = {}, {}
+    for event_id, person in zip(ids, persons, strict=True):
+        clusters_of.setdefault(person, set()).add(joined.get(event_id))
+        people_of.setdefault(joined.get(event_id), set()).add(person)
+    whole = sum(len(clusters) == 1 for clusters in clusters_of.values())
+    mixed = sum(len(people) > 1 for people in people_of.values())
+    print(f"  {whole} of {len(clusters_of)} people have all their events in one cluster; "
+          f"{mixed} clusters mix people")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clusters", type=int, default=10_000)
+    parser.add_argument("--stranger-events", type=int, default=4_000)
+    parser.add_argument("--parts", default="embedding,search,clustering")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aibox-bench-faces-") as var_dir:
         configure_environment(var_dir)
@@ -230,10 +325,15 @@ def main() -> None:
         os.environ["FACE_ENGINE_THREADS"] = "1"
         import django
 
-        django.setup()  # faces/ is a Django app; no database is used here
+        django.setup()  # faces/ is a Django app; only the clustering part uses a (throw-away) database
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; times are CPU time of core 0")
-        embedding_figures(args)
-        search_figures(args)
+        parts = args.parts.split(",")
+        if "embedding" in parts:
+            embedding_figures(args)
+        if "search" in parts:
+            search_figures(args)
+        if "clustering" in parts:
+            clustering_figures(args)
 
 
 if __name__ == "__main__":

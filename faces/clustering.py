@@ -50,12 +50,12 @@ def min_score() -> float:
 
 
 def next_revision() -> int:
-    """Take the clustering lock (held until the transaction ends) and a new revision."""
-    ClusteringState.objects.get_or_create(pk=1)
-    state = ClusteringState.objects.select_for_update().get(pk=1)
-    state.revision += 1
-    state.save(update_fields=["revision"])
-    return state.revision
+    """Take the clustering lock (the row's, held until the transaction ends: an UPDATE takes it)
+    and a new revision."""
+    if not ClusteringState.objects.filter(pk=1).update(revision=F("revision") + 1):
+        ClusteringState.objects.get_or_create(pk=1)  # a fresh database
+        ClusteringState.objects.filter(pk=1).update(revision=F("revision") + 1)
+    return ClusteringState.objects.values_list("revision", flat=True).get(pk=1)
 
 
 class Centroids:
@@ -68,18 +68,23 @@ class Centroids:
         self.squared_norms = np.zeros(0, dtype=np.float32)
         self.sizes = np.zeros(0, dtype=np.int64)
         self.rows: dict[int, int] = {}  # cluster id -> row
+        self.enrolled: set[int] = set()  # clusters that are a person: their new events are relabelled
         self.count = 0
         self.revision = 0
 
     def catch_up(self) -> None:
         """Take the clusters written since our revision (by this process or another)."""
-        changed = (StrangerCluster.objects.filter(model=self.model, revision__gt=self.revision)
+        changed = (StrangerCluster.objects.filter(model=self.model, revision__gt=self.revision).order_by()
                    .values_list("id", "centroid", "sightings_count", "state", "revision"))
         for cluster_id, centroid, size, state, revision in changed.iterator(chunk_size=2000):
             if state == StrangerCluster.State.MERGED or size == 0:
                 self.remove(cluster_id)
             else:
                 self.put(cluster_id, vector_of(centroid), size)
+            if state == StrangerCluster.State.ENROLLED:
+                self.enrolled.add(cluster_id)
+            else:
+                self.enrolled.discard(cluster_id)
             self.revision = max(self.revision, revision)
 
     def put(self, cluster_id: int, centroid: np.ndarray, size: int) -> None:
@@ -197,11 +202,10 @@ def _assign(rows: list[tuple], model: str) -> dict:
             sightings.append(StrangerSighting(cluster_id=cluster_id, event_id=event_id, box_id=box_id,
                                               occurred_at=occurred_at, quality=quality, score=score))
         StrangerSighting.objects.bulk_create(sightings)
-        for cluster_id in touched:
-            StrangerCluster.objects.filter(pk=cluster_id).update(
-                centroid=centroids.vectors[centroids.rows[cluster_id]].astype("<f4").tobytes())
-        summarise(touched, revision)
-        _relabel_enrolled(sightings)
+        summarise(touched, revision, {cluster_id: centroids.vectors[centroids.rows[cluster_id]].astype("<f4").tobytes()
+                                      for cluster_id in touched})
+        if touched & centroids.enrolled:
+            _relabel_enrolled(sightings)
         centroids.revision = revision
     announce(touched)
     return {"assigned": len(sightings), "new_clusters": created}
@@ -224,18 +228,19 @@ def person_label(person) -> Label:
     return Label(person.identity_id, person.name, person.person_type)
 
 
-def summarise(cluster_ids: Iterable[int], revision: int) -> None:
+def summarise(cluster_ids: Iterable[int], revision: int, centroids: dict[int, bytes] | None = None) -> None:
     """Bring the clusters' counts, first/last seen and best event in line with their sightings,
-    and mark them changed at `revision`."""
+    and mark them changed at `revision` (with their new `centroids`, when given)."""
     best = (StrangerSighting.objects.filter(cluster=OuterRef("pk"))
             .order_by(F("quality").desc(nulls_last=True), "-occurred_at", "-id").values("event_id")[:1])
     for cluster in (StrangerCluster.objects.filter(pk__in=list(cluster_ids))
                     .annotate(n=Count("sightings"), boxes=Count("sightings__box", distinct=True),
                               first=Min("sightings__occurred_at"), last=Max("sightings__occurred_at"),
-                              best=Subquery(best)).values("pk", "n", "boxes", "first", "last", "best")):
+                              best=Subquery(best)).order_by().values("pk", "n", "boxes", "first", "last", "best")):
+        moved = {"centroid": centroids[cluster["pk"]]} if centroids and cluster["pk"] in centroids else {}
         StrangerCluster.objects.filter(pk=cluster["pk"]).update(
             sightings_count=cluster["n"], box_count=cluster["boxes"], first_seen=cluster["first"],
-            last_seen=cluster["last"], best_event_id=cluster["best"], revision=revision)
+            last_seen=cluster["last"], best_event_id=cluster["best"], revision=revision, **moved)
 
 
 def recentre(cluster_ids: Iterable[int]) -> None:

@@ -84,12 +84,13 @@ class StrangerCluster(models.Model):
                                related_name="stranger_clusters", help_text="Whom it was enrolled as")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # ClusteringState.revision of its last change: each process's centroids catch up by it.
-    revision = models.BigIntegerField(default=0, db_index=True)
+    revision = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-last_seen", "-id"]
+        indexes = [models.Index(fields=["model", "revision"])]
 
     def __str__(self) -> str:
         return f"stranger {self.pk} ({self.state}, seen {self.sightings_count} times)"

@@ -18,7 +18,8 @@ MARKED_BY_PATH = {
     "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_api_fuzz.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_bench_fleet.py",
-             "tests/test_edge_stock_cloud.py::test_a_command_held_up_by_a_slow_platform_costs_no_reconnect"),
+             "tests/test_edge_stock_cloud.py::test_a_command_held_up_by_a_slow_platform_costs_no_reconnect",
+             "tests/test_strangers_agents.py"),
     # The agent and its face engine, which use no platform database: `make test` runs them once,
     # in the SQLite pass, not again on PostgreSQL (nor the browser tests: the console's pages do
     # not depend on the database engine; its queries are covered by the console and API tests).
