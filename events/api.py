@@ -5,13 +5,15 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import ScopedViewMixin
 
 from .filters import EventFilterSet, QuarantineFilterSet
-from .selectors import visible_events, visible_quarantine, with_devices
+from .pagination import EventKeysetPagination
+from .selectors import every_event_unfiltered, visible_events, visible_quarantine, with_devices
 from .serializers import EventDetailSerializer, EventSerializer, QuarantinedEventSerializer
 
 
@@ -22,6 +24,12 @@ class EventViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     # A filter that does not parse answers 400 naming it and why, not "no filter".
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFilterSet
+    # Millions of events: pages by keyset, a capped or estimated count (events.pagination).
+    pagination_class = EventKeysetPagination
+
+    @property
+    def whole_table(self) -> bool:
+        return every_event_unfiltered(self.scope, self.request.query_params, EventKeysetPagination.paging)
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
@@ -39,7 +47,7 @@ class EventViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=QuarantinedEventSerializer(many=True), operation_id="events_quarantine_list")
     @action(detail=False, url_path="quarantine", serializer_class=QuarantinedEventSerializer,
-            filterset_class=QuarantineFilterSet)
+            filterset_class=QuarantineFilterSet, pagination_class=LimitOffsetPagination)
     def quarantine(self, request: Request) -> Response:
         """Reported events that could not be stored (why, where in their batch, when, how often
         re-sent), newest first; each one's raw JSON is at its `raw_url`."""

@@ -1,6 +1,7 @@
 """Reads of events shared by the console, the REST API and the CSV export."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -57,6 +58,12 @@ def visible_events(scope: Scope) -> QuerySet[Event]:
     """The events of the boxes the operator sees (accounts.scope)."""
     areas = scope_area_ids(scope)
     return Event.objects.all() if areas is None else Event.objects.filter(box__area_id__in=areas)
+
+
+def every_event_unfiltered(scope: Scope, params: Mapping[str, str], paging: Iterable[str] = ()) -> bool:
+    """Whether a list with these query parameters (those in `paging` aside) is every stored event:
+    no filter, and an operator who sees every box. Its total is then the table's estimate."""
+    return scope_area_ids(scope) is None and not any(value for name, value in params.items() if name not in paging)
 
 
 def visible_quarantine(scope: Scope) -> QuerySet[QuarantinedEvent]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -217,25 +218,63 @@ def _announce(box: Box, keys: list[str]) -> None:
     live.publish("events", {"events": events})
 
 
-def purge_events_before(cutoff: datetime, chunk: int = 1000) -> dict:
-    """Delete events older than `cutoff`, a chunk at a time, and the picture files no remaining event names."""
+def purge_events_before(cutoff: datetime, batch: int | None = None,
+                        on_batch: Callable[[int, float], None] | None = None) -> dict:
+    """Delete events older than `cutoff` (and what hangs on them) `batch` events at a time
+    (EVENT_RETENTION_BATCH), each batch its own short transaction: the oldest events found
+    through the index on occurred_at, deleted by primary key, so no transaction holds locks
+    for long or scans the table, and intake goes on meanwhile. Then the picture files no
+    remaining event names. `on_batch(deleted, seconds)` hears of each batch's transaction."""
+    batch = batch or settings.EVENT_RETENTION_BATCH
+    old = Event.objects.filter(occurred_at__lt=cutoff).order_by("occurred_at", "id")
     deleted = removed = 0
     while True:
-        rows = list(Event.objects.filter(occurred_at__lt=cutoff).values_list("id", "spot_pic", "reg_pic")[:chunk])
-        if not rows:
-            break
-        pictures = {name for _, spot, reg in rows for name in (spot, reg) if name}
-        deleted += Event.objects.filter(id__in=[row[0] for row in rows]).delete()[0]
-        # Pictures are named by content: another, newer event may share one.
-        still_used = set(Event.objects.filter(spot_pic__in=pictures).values_list("spot_pic", flat=True))
-        still_used |= set(Event.objects.filter(reg_pic__in=pictures).values_list("reg_pic", flat=True))
-        for relative in pictures - still_used:
-            path = Path(settings.MEDIA_ROOT) / relative
-            if path.exists():
-                path.unlink()
-                removed += 1
-    quarantined = QuarantinedEvent.objects.filter(last_received_at__lt=cutoff).delete()[0]
+        began = time.perf_counter()
+        with transaction.atomic():
+            rows = list(old.values_list("id", "spot_pic", "reg_pic")[:batch])
+            if not rows:
+                break
+            count = Event.objects.filter(id__in=[row[0] for row in rows]).delete()[1].get(Event._meta.label, 0)
+        if on_batch is not None:
+            on_batch(count, time.perf_counter() - began)
+        deleted += count
+        removed += _remove_unused_pictures({name for _, spot, reg in rows for name in (spot, reg) if name})
+    quarantined = 0
+    stale = QuarantinedEvent.objects.filter(last_received_at__lt=cutoff).values_list("id", flat=True)
+    while ids := list(stale[:batch]):
+        quarantined += QuarantinedEvent.objects.filter(id__in=ids).delete()[0]
     return {"events": deleted, "pictures": removed, "quarantined": quarantined}
+
+
+def _remove_unused_pictures(pictures: set[str]) -> int:
+    """Delete the picture files no event names any more (pictures are named by their content:
+    another, newer event may share one); the number removed."""
+    removed = 0
+    for relative in pictures - _pictures_in_use(pictures):
+        path = Path(settings.MEDIA_ROOT) / relative
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed
+
+
+def _pictures_in_use(pictures: set[str]) -> set[str]:
+    """Those of `pictures` some event still names: one query, each name answered by the partial
+    picture indexes' first match (a person's registration photo may be in millions of events)."""
+    names = sorted(pictures)
+    used: set[str] = set()
+    table = connection.ops.quote_name(Event._meta.db_table)
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        values = ", ".join(["(%s)"] * len(chunk))
+        with connection.cursor() as cursor:
+            # VALUES names its column column1 in both PostgreSQL and SQLite.
+            cursor.execute(
+                f"select v.column1 from (values {values}) as v where exists (select 1 from {table} e "
+                f"where e.spot_pic = v.column1 and e.spot_pic <> '') or exists (select 1 from {table} e "
+                f"where e.reg_pic = v.column1 and e.reg_pic <> '')", chunk)
+            used.update(row[0] for row in cursor.fetchall())
+    return used
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,18 @@ from devices.selectors import visible_boxes, visible_tree
 from users.selectors import visible_people
 
 from .filters import EventFilterSet
-from .selectors import counts_per_box, hourly_counts, visible_events, visible_quarantine, with_devices
+from .pagination import PAGE_SIZE, event_total, keyset_page, parse_cursors
+from .selectors import (
+    counts_per_box,
+    every_event_unfiltered,
+    hourly_counts,
+    visible_events,
+    visible_quarantine,
+    with_devices,
+)
 from .templatetags.console import device_type_label
 
+PAGING = ("page", "after", "before")  # the list's query parameters that are not filters
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
                "group_name", "person_type", "score", "channel", "received_at", "camera_name", "camera_location",
                "device_type_name"]
@@ -36,7 +45,7 @@ class EventListView(OperatorRequiredMixin, ListView):
     operator's events only, their boxes and areas in the filters, their counts in the chart."""
 
     template_name = "events/event_list.html"
-    paginate_by = 50
+    paginate_by = PAGE_SIZE
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         self.filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
@@ -50,10 +59,27 @@ class EventListView(OperatorRequiredMixin, ListView):
         events = self.filters.qs if self.form.is_valid() else visible_events(self.scope).none()
         return with_devices(events.select_related("box"))
 
+    def paginate_queryset(self, queryset, page_size):
+        """Keyset pagination (events.pagination): `after` or `before` a cursor; one that does not
+        parse shows the newest page. The total is capped or estimated, never a count of millions."""
+        try:
+            after, before = parse_cursors(self.request.GET.get("after"), self.request.GET.get("before"))
+        except ValueError:
+            after = before = None
+        page = keyset_page(queryset, after, before, page_size)
+        whole = every_event_unfiltered(self.scope, self.request.GET, PAGING)
+        self.total = event_total(queryset, whole_table=self.form.is_valid() and whole)
+        return None, page, page.events, bool(page.newer or page.older)
+
+    def _filter_query(self):
+        query = self.request.GET.copy()
+        for name in PAGING:
+            query.pop(name, None)
+        return query
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
+        query = self._filter_query()
         seen = visible_events(self.scope)
         hours = hourly_counts(24, seen)
         valid = self.form.is_valid()
@@ -63,7 +89,7 @@ class EventListView(OperatorRequiredMixin, ListView):
             areas=visible_tree(self.scope),
             types=[(value, kind.label) for value, kind in sorted(PERSON_TYPES.items())],
             # Live rows join the first page when they match the filters (checked in events.js).
-            live=valid and (page is None or page.number == 1),
+            live=valid and (page is None or page.newer is None), total=self.total,
             live_filter=self.form.live_filter() if valid else None,
             chart={"labels": [timezone.localtime(hour).strftime("%H:00") for hour, _ in hours],
                    "starts": [hour.isoformat() for hour, _ in hours],

@@ -11,7 +11,7 @@ FILTERS = {
     "/api/persons/": {"search": "string", "person_type": "integer", "group": "string"},
     "/api/commands/": {"box": "string", "state": "string", "method": "string"},
 }
-PAGING = {"limit", "offset"}
+PAGING = {"limit", "offset", "after", "before"}  # keyset pages for events
 
 
 @pytest.fixture(scope="module")

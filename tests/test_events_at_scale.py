@@ -1,0 +1,112 @@
+"""Events at scale (issue 17 item 5), what can be asserted without millions of rows: keyset pages
+walk every event exactly once, timestamps tied or not, both ways, in the console and the API;
+counts are capped (or PostgreSQL's estimate for the whole table); retention deletes in batches.
+The figures themselves are bench/events_at_scale.py's."""
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from events import pagination
+from events.models import Event
+from events.services import purge_events_before
+
+TIES = 7  # events per timestamp
+
+
+def make_events(box, count: int, start=None, **fields) -> list[int]:
+    """`count` events of `box`, TIES of them at each moment; their ids."""
+    start = start or timezone.now() - timedelta(hours=1)
+    made = Event.objects.bulk_create(
+        Event(box=box, dedup_key=f"k{box.pk}-{n}-{fields.get('identity_id', '')}", score=0.9,
+              occurred_at=start + timedelta(seconds=n // TIES), timestamp_ms=n, **fields)
+        for n in range(count))
+    return [event.pk for event in made]
+
+
+def newest_first(ids) -> list[int]:
+    return list(Event.objects.filter(pk__in=ids).order_by("-occurred_at", "-pk").values_list("pk", flat=True))
+
+
+def test_api_pages_walk_every_event_once_with_ties_both_ways(admin_client, make_box):
+    box = make_box("keyset")
+    expected = newest_first(make_events(box, 40))
+    seen, url, pages = [], "/api/events/?limit=6", []
+    while url:
+        page = admin_client.get(url).json()
+        assert len(page["results"]) <= 6
+        seen += [row["id"] for row in page["results"]]
+        pages.append(page)
+        url = page["next"]
+    assert seen == expected and len(pages) == 7  # every event once, in order: 6 * 6 + 4
+    assert pages[0]["previous"] is None and pages[0]["count"] == 40 and pages[0]["count_kind"] in ("exact", "about")
+    back, url = [], pages[-1]["previous"]
+    while url:
+        page = admin_client.get(url).json()
+        back = [row["id"] for row in page["results"]] + back
+        url = page["previous"]
+    assert back == expected[:36]  # every page above the last, once, newest first
+    assert admin_client.get("/api/events/", {"after": "yesterday"}).status_code == 400
+
+
+def test_console_pages_walk_every_event_once_and_keep_the_filters(admin_client, make_box):
+    box, other = make_box("keyset page"), make_box("other box")
+    expected = newest_first(make_events(box, 130))
+    make_events(other, 20)
+    seen, url = [], f"/events/?box={box.pk}"
+    while url:
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        rows = [event.pk for event in response.context["object_list"]]
+        assert len(rows) <= pagination.PAGE_SIZE
+        seen += rows
+        older = re.search(r'id="older-page" href="([^"]+)"', response.content.decode())
+        url = "/events/" + older.group(1).replace("&amp;", "&") if older else None
+        if url:
+            assert f"box={box.pk}" in url
+    assert seen == expected
+    newer = re.search(r'id="newer-page" href="([^"]+)"', response.content.decode()).group(1).replace("&amp;", "&")
+    above = admin_client.get("/events/" + newer)
+    assert [event.pk for event in above.context["object_list"]] == expected[50:100]
+    assert not above.context["live"] and admin_client.get("/events/").context["live"]
+    # A cursor that does not parse shows the newest page.
+    assert [e.pk for e in admin_client.get("/events/", {"after": "x.1"}).context["object_list"]][:1] == [
+        newest_first(Event.objects.values_list("pk", flat=True))[0]]
+
+
+def event_total(admin_client, **params) -> str:
+    html = admin_client.get("/events/", params).content.decode()
+    return re.search(r'id="event-total"[^>]*>([^<]*)<', html).group(1)
+
+
+def test_the_console_shows_capped_and_estimated_counts(admin_client, make_box, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 10)
+    box = make_box("counted")
+    make_events(box, 12)
+    make_events(box, 2, identity_id="alice")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("analyze events_event")
+        # Unfiltered: PostgreSQL's estimate of the whole table, no count.
+        assert event_total(admin_client) == "about 14 events"
+    else:
+        assert event_total(admin_client) == "10+ events"
+    assert event_total(admin_client, box=box.pk) == "10+ events"  # a filter is counted, up to the cap
+    assert event_total(admin_client, identity_id="alice") == "2 events"
+    assert event_total(admin_client, identity_id="nobody") == "0 events"
+
+
+@pytest.mark.parametrize("batch", [3, 1000])
+def test_retention_deletes_in_batches_old_gone_new_kept(make_box, batch):
+    box = make_box("retention batches")
+    cutoff = timezone.now() - timedelta(days=30)
+    old = make_events(box, 20, start=cutoff - timedelta(days=2), identity_id="old")
+    new = make_events(box, 5, start=cutoff, identity_id="new")
+    batches = []
+    result = purge_events_before(cutoff, batch=batch, on_batch=lambda deleted, seconds: batches.append(deleted))
+    assert result["events"] == 20 and sum(batches) == 20
+    assert max(batches) <= batch and len(batches) == -(-20 // batch)
+    assert not Event.objects.filter(pk__in=old).exists()
+    assert sorted(Event.objects.values_list("pk", flat=True)) == sorted(new)
