@@ -62,7 +62,10 @@ def _detail(view: OperatorRequiredMixin, cluster: StrangerCluster, form: Strange
         "cluster": cluster, "events": cluster_events(cluster, EVENTS_SHOWN, areas),
         "thumbnails": thumbnails([cluster.pk], 8, areas=areas).get(cluster.pk, []),
         "boxes": boxes_seen([cluster.pk], areas).get(cluster.pk, []),
-        "form": form or StrangerEnrolForm(), "EVENTS_SHOWN": EVENTS_SHOWN}, status=status)
+        "form": form or StrangerEnrolForm(), "EVENTS_SHOWN": EVENTS_SHOWN,
+        # The forms only where they can be used: a state that allows them, an operator who may (every site, writing).
+        "changeable": cluster.state in (State.OPEN, State.DISMISSED) and view.scope.everything and view.scope.can_write,
+    }, status=status)
 
 
 class StrangerDetailView(OperatorRequiredMixin, View):

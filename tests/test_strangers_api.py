@@ -138,3 +138,9 @@ def test_a_site_manager_sees_strangers_seen_at_their_boxes_and_changes_none(worl
     assert [e["id"] for e in detail["events"]] == [world.event_a.pk] and "Bravo" not in str(detail)
     for action in ("dismiss", "enrol", "split", "merge"):
         assert manager.post(f"{URL}{world.stranger_a.pk}/{action}/", {}, format="json").status_code == 403, action
+
+
+def test_a_stranger_events_page_links_to_its_stranger(api, seen):
+    cluster = cluster_of(seen["obama"][1])
+    page = api.get(f"/events/{seen['obama'][1].pk}/").content.decode()
+    assert f'href="/faces/strangers/{cluster.pk}/"' in page and "This face: seen 3 times" in page
