@@ -223,9 +223,10 @@ REST_FRAMEWORK = {
 # operator chooses one when making the token.
 KNOX_TOKEN_MODEL = "accounts.ApiToken"
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
-# knox's own migrations create its default token table even when the model is swapped for ours: an
-# unused table whose foreign key to the users stops PostgreSQL from emptying them (test flushes).
-MIGRATION_MODULES = {"knox": None}
+# knox's and django-auditlog's own migrations create their default tables (tokens, log entries) even
+# when the model is swapped for ours (accounts.ApiToken, audit.AuditEntry): unused tables whose foreign
+# keys to the users stop PostgreSQL from emptying them (every transactional test's flush).
+MIGRATION_MODULES = {"knox": None, "auditlog": None}
 # API description (/api/schema/, /api/docs/): administrators only unless opened on purpose.
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
