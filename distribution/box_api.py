@@ -7,6 +7,8 @@ import mimetypes
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -126,16 +128,26 @@ class PersonDetailsView(BoxAPIView):
 
 class PhotoView(BoxAPIView):
     @extend_schema(operation_id="box_photo", tags=["box"], parameters=AUTH_PARAMETERS,
-                   responses={(200, "image/*"): bytes, **BOX_REFUSALS, 404: ContractErrorSerializer})
+                   responses={(200, "image/*"): bytes, 304: None, **BOX_REFUSALS, 404: ContractErrorSerializer})
     def get(self, request: Request, name: str) -> HttpResponse:
-        """A person's photo (any of theirs), to a box that serves that person."""
-        path = box_photo_path(self.box, name.split(".", 1)[0])
+        """A person's photo (any of theirs), to a box that serves that person. Named by its
+        content hash, so it never changes: immutable, its ETag the hash, and a box that sends
+        If-None-Match (or If-Modified-Since) with it gets 304 and no body."""
+        digest = name.split(".", 1)[0]
+        path = box_photo_path(self.box, digest)
         if path is None or not photo_file(path).exists():
             raise ContractError(ID_NOT_FOUND, gettext("No such photo for this box."), 404)
-        # Photos are small and immutable (named by content hash): one read, no streaming.
-        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        response = HttpResponse(photo_file(path).read_bytes(), content_type=content_type)
-        response["Cache-Control"] = "private, max-age=86400, immutable"
+        file = photo_file(path)
+        etag, last_modified = f'"{digest}"', file.stat().st_mtime
+        response = get_conditional_response(request, etag=etag, last_modified=int(last_modified))
+        if response is None:
+            # Photos are small: one read, no streaming.
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+            response = HttpResponse(file.read_bytes(), content_type=content_type)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        # Private: the URL carries the box's token; a year, and never revalidated while fresh.
+        response["Cache-Control"] = "private, max-age=31536000, immutable"
         return response
 
 

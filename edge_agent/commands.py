@@ -165,6 +165,7 @@ class CommandProcessor:
             self.enroller.enrol_all(person, photos, CUSTOM if int(entry.get("register_type", 1) or 1) == 2 else HIGH)
         except ContractCodeError as exc:
             return {**outcome, "code": exc.code, "message": exc.message}
+        self.photos.hold(identity_id, photos)
         return {**outcome, "code": 0, "message": "enrolled"}
 
     def _photos(self, entry: dict, session: Session) -> list[bytes]:
@@ -184,6 +185,10 @@ class CommandProcessor:
         return photos
 
     def _photo(self, entry: dict, session: Session) -> bytes:
+        """The photo an entry gives: inline, or fetched, unless the entry names it by its hash
+        (`sha256`, our platform's ext_photos) and the box already holds it."""
+        if entry.get("sha256") and (held := self.photos.held(str(entry["sha256"]))) is not None:
+            return held
         if entry.get("reg_photo"):
             try:
                 return base64.b64decode(entry["reg_photo"], validate=True)
