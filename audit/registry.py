@@ -46,6 +46,8 @@ AUDITED_MODELS: dict[str, dict[str, Any]] = {
     "attendance.Correction": {"exclude_fields": ["made_at"]},
     # Logging in updates last_login: not a change to the account.
     "auth.User": {"exclude_fields": ["last_login"], **_secrets("password")},
+    # Django's permission groups (its admin only): an account's are among its memberships below.
+    "auth.Group": {},
     # An operator's role and sites.
     "accounts.Operator": {},
     # API tokens made and revoked: whose and which, never the key's prefix or digest; its use

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from accounts.models import ApiToken
-from accounts.services import set_role
+from accounts.services import create_api_token, set_role
 from attendance.models import Correction, Holiday, Shift
 from audit.models import AuditEntry
 from devices.models import Area, Box
@@ -296,3 +296,33 @@ def test_operator_accounts_invited_changed_disabled_and_reset_in_the_console(con
     assert last("auth.user", mei.pk).changes["password"][1] == "••••••"
     mei.refresh_from_db()
     assert_no_secret_anywhere([mei.password])
+
+
+def test_edits_of_groups_shifts_photos_and_others_tokens_in_the_console(console, commit, make_box, admin_user,
+                                                                        django_user_model):
+    gate, door = make_box("Gate"), make_box("Door")
+    staff = PermissionGroup.objects.create(name="staff")
+    staff.boxes.add(gate)
+    commit(console.post, f"/groups/{staff.pk}/edit/", {"name": "day staff", "description": "", "boxes": [door.pk]})
+    changes = [entry.changes for entry in entries_of("users.permissiongroup", staff.pk)]
+    assert {"name": ["staff", "day staff"]} in changes
+    assert changes[-2:] == [{"boxes": [[str(gate)], []]}, {"boxes": [[], [str(door)]]}]
+    commit(console.post, "/attendance/shifts/new/", {"name": "Early", "start": "06:00", "end": "14:00",
+                                                      "grace_minutes": "0", "weekdays": ["0"], "people": ""})
+    shift = Shift.objects.get()
+    commit(console.post, f"/attendance/shifts/{shift.pk}/", {"name": "Early", "start": "07:00", "end": "15:00",
+                                                             "grace_minutes": "10", "weekdays": ["0", "2"],
+                                                             "people": ""})
+    assert_entry(last("attendance.shift", shift.pk), "update", {"start": ("06:00:00", "07:00:00"),
+                                                                "weekdays": ([0], [0, 2])}, address=ADDRESS)
+    commit(console.post, "/people/new/", {"identity_id": "P-3", "name": "Pam", "person_type": 1, "photo_file": jpeg()})
+    pam = Person.objects.get(identity_id="P-3")
+    commit(console.post, f"/people/{pam.pk}/photos/add/", {"photo": jpeg("enroll/obama/1.jpg"), "primary": "on"})
+    added = pam.photos.get(is_primary=True)
+    commit(console.post, f"/people/{pam.pk}/photos/{added.pk}/remove/")
+    assert whats("users.personphoto", added.pk) == ["create", "delete"]
+    assert [entry.what for entry in entries_of("users.person", pam.pk)].count("photo_changed") == 3
+    other = django_user_model.objects.create_user("olga")
+    token, _key = create_api_token(other, name="olga's script", valid_for=None)
+    commit(console.post, f"/operators/{other.pk}/tokens/{token.pk}/revoke/")
+    assert_entry(last("accounts.apitoken", token.pk), "delete", {"name": ("olga's script", None)}, address=ADDRESS)
