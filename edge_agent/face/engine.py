@@ -36,6 +36,9 @@ from .provenance import verify
 CHECKOUT = Path(__file__).resolve().parents[2]
 REPO_MODELS = CHECKOUT / "models" if (CHECKOUT / "pyproject.toml").is_file() else None
 SMALLEST_DETECTABLE = 12.0  # pixels: MTCNN's input size, below which no detector pass looks
+# The levels boxes enrol with (CONTRACT §3: register_type 1 high, 2 custom) and low, which looks
+# for the same faces as custom: FaceEngine.assess judges these exactly as enrol does.
+ENROLMENT_LEVELS = ("high", "custom", "low")
 
 
 def default_model_dir() -> Path:
@@ -170,40 +173,56 @@ class FaceEngine:
     def enrol(self, image: bytes | DecodedImage, level: str = quality.DEFAULT_LEVEL) -> Face:
         """The main face's embedding, if it passes `level`; else the contract's code:
         40004 no face, 40009 face too small, 40006 any other quality failure."""
-        bounds = quality.LEVELS[level]
-        # Faces smaller than the level allows would fail anyway; not looking for them saves most of the work.
-        smallest = max(self.detector.min_face, 0.8 * bounds["face_size"]) if bounds else None
-        analysis = self.analyse(image, embed=False, min_face=smallest)
-        if not analysis.faces and smallest is not None:
-            # Nothing of a usable size: look for any face at all, so a face too small
-            # answers 40009 rather than "no face" (costs a full search, on failures only).
-            analysis = self.analyse(analysis.image, embed=False, min_face=SMALLEST_DETECTABLE)
-        if not analysis.faces:
-            raise ContractCodeError(NO_FACE, "No face found in the photo.")
-        height, width = analysis.image.rgb.shape[:2]
-        face = self.main_face(analysis.faces, width, height)
-        verdict = gate(face, level)
+        face, verdict = self._gated_face(image, level, {})
         if verdict.code:
             raise ContractCodeError(verdict.code, verdict.message)
         face.embedding = self.embedder.embed(face.chip[None])[0]
         return face
 
     def assess(self, image: bytes | DecodedImage) -> Assessment:
-        """What enrol would answer at every FIQA level, from one analysis: the photo's main
-        face and, per level, the code (0 passes) and why. Looks for faces down to the smallest
-        detectable only when none of the usual size is found, as enrol does."""
-        analysis = self.analyse(image, embed=False)
+        """What enrol would answer at every FIQA level (the code, 0 passes, and why), and the
+        photo's main face as the strictest level sees it. At the levels boxes enrol with (high,
+        custom; low looks for the same faces as custom) the face is found exactly as enrol finds
+        it, the same detector passes; middle and no reuse the custom pass (a face found from 40 px
+        up) instead of a pass of their own, which costs half as much again for levels no
+        enrolment uses."""
+        analyses: dict[float | None, Analysis] = {}
+        chosen = {level: self._gated_face(image, level, analyses) for level in ENROLMENT_LEVELS}
+        for level in quality.LEVELS:
+            if level not in chosen:
+                chosen[level] = self._gated_face(image, level, analyses, reuse=analyses[self._smallest("custom")])
+        main = next((face for face, _ in chosen.values() if face is not None), None)
+        count = max(len(analysis.faces) for analysis in analyses.values())
+        return Assessment(main, count, {level: chosen[level][1] for level in quality.LEVELS})
+
+    def _smallest(self, level: str) -> float | None:
+        """The smallest face (original pixels) enrol looks for at `level`: none smaller could pass."""
+        bounds = quality.LEVELS[level]
+        return max(self.detector.min_face, 0.8 * bounds["face_size"]) if bounds else None
+
+    def _gated_face(self, image: bytes | DecodedImage, level: str, analyses: dict,
+                    reuse: Analysis | None = None) -> tuple[Face | None, Verdict]:
+        """Enrolment's choice at `level`: the main face and the gate's verdict on it. Faces
+        smaller than the level allows would fail anyway; not looking for them saves most of the
+        work. When none of a usable size is found, it looks for any face at all, so a face too
+        small answers 40009 rather than "no face" (a full search, on failures only). `analyses`
+        keeps each detector pass by its smallest face, for the next level; `reuse` is a pass to
+        take instead of this level's own."""
+        smallest = self._smallest(level)
+        analysis = reuse or self._analysis(image, smallest, analyses)
+        if not analysis.faces and smallest is not None:
+            analysis = self._analysis(analysis.image, SMALLEST_DETECTABLE, analyses)
         if not analysis.faces:
-            analysis = self.analyse(analysis.image, embed=False, min_face=SMALLEST_DETECTABLE)
+            return None, gate(None, level)
         height, width = analysis.image.rgb.shape[:2]
-        main = self.main_face(analysis.faces, width, height) if analysis.faces else None
-        verdicts = {}
-        for level, bounds in quality.LEVELS.items():
-            # Enrol at this level looks only for faces it could accept (0.8 of the bound, above).
-            usable = [f for f in analysis.faces if not bounds or f.info["face_size"] >= 0.8 * bounds["face_size"]]
-            face = self.main_face(usable, width, height) if usable else main
-            verdicts[level] = gate(face, level)
-        return Assessment(main, len(analysis.faces), verdicts)
+        face = self.main_face(analysis.faces, width, height)
+        return face, gate(face, level)
+
+    def _analysis(self, image: bytes | DecodedImage, min_face: float | None, analyses: dict) -> Analysis:
+        if min_face not in analyses:
+            decoded = next(iter(analyses.values())).image if analyses else image
+            analyses[min_face] = self.analyse(decoded, embed=False, min_face=min_face)
+        return analyses[min_face]
 
     def identify(
         self, image: bytes | DecodedImage, gallery: Gallery, groups=None, threshold: float | None = None

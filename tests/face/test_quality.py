@@ -95,3 +95,22 @@ def test_a_face_below_the_detection_floor_of_a_level_is_too_small_not_missing(en
     with pytest.raises(ContractCodeError) as small_face:
         engine.enrol(buffer.getvalue(), level="high")
     assert small_face.value.code == FACE_TOO_SMALL and "too small" in small_face.value.message
+
+
+def test_assess_answers_what_enrol_answers_at_every_enrolment_level(engine, faces_dir):
+    """The platform flags a photo with FaceEngine.assess; a box enrols with FaceEngine.enrol: at
+    the levels boxes enrol with they must agree on every shared photo (near a bound, another
+    detector pass moves landmarks enough to flip a verdict: probe/obama/5.jpg's yaw is 21.9° or
+    26.8° depending on the pass)."""
+    photos = [p for p in sorted(faces_dir.rglob("*")) if p.suffix.lower() in (".jpg", ".png")]
+    assert len(photos) >= 25
+    for photo in photos:
+        data = photo.read_bytes()
+        verdicts = engine.assess(data).verdicts
+        for level in ("high", "custom", "low"):
+            try:
+                engine.enrol(data, level)
+                code = 0
+            except ContractCodeError as exc:
+                code = exc.code
+            assert verdicts[level].code == code, (photo.name, level, verdicts[level])
