@@ -375,6 +375,7 @@ CELERY_BEAT_SCHEDULE.update(
         "embed-missing-faces": {"task": "faces.tasks.embed_missing", "schedule": 300},
         "save-face-index": {"task": "faces.tasks.save_face_index", "schedule": 600},
         "cluster-missing-strangers": {"task": "faces.tasks.cluster_missing", "schedule": 300},
+        "forget-purged-sightings": {"task": "faces.tasks.forget_purged_sightings", "schedule": 3600},
     }
 )
 # Strangers grouped by face (faces/clustering.py): an event joins the nearest cluster whose

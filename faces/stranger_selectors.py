@@ -22,13 +22,16 @@ ANY = "any"
 
 
 def stranger_clusters(state: str | None = StrangerCluster.State.OPEN) -> QuerySet[StrangerCluster]:
-    """Clusters, most recently seen first; `state` None: every one but those merged away; ANY: all."""
+    """Clusters, most recently seen first; `state` None: every one but those merged away; ANY: all.
+    Lists leave out clusters whose events are all purged (ANY, a page of its own, keeps them)."""
     clusters = StrangerCluster.objects.select_related("person")
     if state == ANY:
         return clusters
-    if state:
+    if state == StrangerCluster.State.MERGED:
         return clusters.filter(state=state)
-    return clusters.exclude(state=StrangerCluster.State.MERGED)
+    if state:
+        return clusters.filter(state=state, sightings_count__gt=0)
+    return clusters.exclude(state=StrangerCluster.State.MERGED).filter(sightings_count__gt=0)
 
 
 def visible_clusters(scope: Scope, state: str | None = StrangerCluster.State.OPEN) -> QuerySet[StrangerCluster]:

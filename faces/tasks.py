@@ -56,3 +56,27 @@ def save_face_index() -> dict:
     if added or compacted or not index_path().exists():
         index.save(index_path())
     return {"added": added, "compacted": compacted, "total": index.index.ntotal}
+
+
+@shared_task
+def forget_purged_sightings() -> dict:
+    """Events older than EVENT_RETENTION_DAYS are purged (events.tasks.purge_old_events) and their
+    sightings with them: the clusters first seen before then get their counts, times and best
+    picture again; one left with none drops out of the lists and stops attracting faces."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from .clustering import announce, next_revision, summarise
+    from .models import StrangerCluster
+
+    cutoff = timezone.now() - timedelta(days=settings.EVENT_RETENTION_DAYS)
+    stale = set(StrangerCluster.objects.filter(first_seen__lt=cutoff).exclude(state=StrangerCluster.State.MERGED)
+                .values_list("pk", flat=True))
+    if stale:
+        with transaction.atomic():
+            summarise(stale, next_revision())
+        announce(stale)
+    return {"clusters": len(stale)}

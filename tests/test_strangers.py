@@ -130,3 +130,19 @@ def test_enrolling_takes_visitors_or_blacklisted_only(report):
     with pytest.raises(strangers.StrangerActionRefused):
         strangers.enrol(cluster, name="Staff?", person_type=1)
     assert not Person.objects.exists()
+
+
+def test_a_stranger_whose_events_are_all_purged_leaves_the_lists(report):
+    from events.tasks import purge_old_events
+    from faces.stranger_selectors import stranger_clusters
+    from faces.tasks import forget_purged_sightings
+
+    cluster = cluster_of(report("north", "probe/obama/1.jpg"))  # in 2023: older than the retention
+    report("south", "probe/obama/2.jpg", 3)
+    assert purge_old_events()["events"] == 2
+    assert forget_purged_sightings() == {"clusters": 1}
+    cluster.refresh_from_db()
+    assert (cluster.sightings_count, cluster.box_count, cluster.best_event_id) == (0, 0, None)
+    assert not stranger_clusters().exists()
+    # The face seen again starts afresh (a purged cluster attracts nobody).
+    assert cluster_of(report("north", "probe/obama/3.jpg", 5)).pk != cluster.pk
