@@ -1,7 +1,10 @@
 """Live console updates: one Channels group that every open console page listens to.
 
-Messages are small JSON objects with a `kind` ("event", "box", ...); they go out after the
-transaction that caused them commits, so a page never shows what was rolled back.
+Messages are small JSON objects with a `kind` ("event", "box", ...) and the `site` (root area
+id) of the box they are about, None for a box in no area or for no box: each page's socket
+passes on only what its operator sees (events/consumers.py), so a site manager never hears of
+another site's boxes, not even live. They go out after the transaction that caused them
+commits, so a page never shows what was rolled back.
 
 They are made in every process: the web (events, status reports), the Celery worker
 (commands), beat (boxes turning offline) and the results consumer (enrolments). With
@@ -31,17 +34,18 @@ LIVE_EXCHANGE = "aibox.console.live"
 logger = logging.getLogger(__name__)
 
 
-def publish(kind: str, payload: dict) -> None:
-    """Send to every console page once the current transaction commits."""
-    transaction.on_commit(lambda: _send({"kind": kind, **payload}))
+def publish(kind: str, payload: dict, *, site: int | None) -> None:
+    """Send to the console pages that see `site` once the current transaction commits."""
+    transaction.on_commit(lambda: _send({"kind": kind, "site": site, **payload}))
 
 
-def publish_fragments(fragments: dict[str, str], translated: dict[str, dict[str, str]] | None = None) -> None:
+def publish_fragments(fragments: dict[str, str], translated: dict[str, dict[str, str]] | None = None, *,
+                      site: int | None) -> None:
     """Replace the HTML of every `[data-live="<key>"]` element on open pages with `fragments[key]`
     (server-rendered badges: a page shows the same words live as on reload); a page in another
     language takes `translated[<its language>][key]` instead."""
     if fragments:
-        publish("fragments", {"fragments": fragments, "translated": translated or {}})
+        publish("fragments", {"fragments": fragments, "translated": translated or {}}, site=site)
 
 
 def _send(message: dict) -> None:

@@ -102,6 +102,20 @@ def site_of(area_id: int | None) -> int | None:
     return chain[-1] if chain else None
 
 
+def sites_of_boxes(box_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each box's site (None: in no area), read in two queries."""
+    parents = dict(Area.objects.values_list("pk", "parent_id"))
+
+    def root(area_id: int | None) -> int | None:
+        seen = set()
+        while area_id is not None and parents.get(area_id) is not None and area_id not in seen:
+            seen.add(area_id)
+            area_id = parents[area_id]
+        return area_id
+
+    return {pk: root(area_id) for pk, area_id in Box.objects.filter(pk__in=list(box_ids)).values_list("pk", "area_id")}
+
+
 @dataclass
 class SiteGroup:
     """The boxes of one site on a page of the box list, and how many of all its boxes (those the

@@ -15,7 +15,7 @@ from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVE
 from .broker import BrokerAdmin, BrokerAdminError, BrokerSnapshot, broker_admin, fingerprint, snapshots
 from .codes import generate_dev_sno, normalise_mac
 from .models import Area, Box, hash_token
-from .selectors import boxes_within, within
+from .selectors import boxes_within, site_of, within
 from .signals import announce_boxes_moved
 
 logger = logging.getLogger(__name__)
@@ -242,7 +242,7 @@ def mark_seen(box: Box, now=None) -> None:
     box.last_seen_at, box.online = now, online
     if changed:
         logger.info("box %s is %s", box.dev_sno, "online" if online else "offline (as it reported)")
-        live.publish("box", box_state(box))
+        live.publish("box", box_state(box), site=site_of(box.area_id))
 
 
 def record_reported_state(box: Box, gateway_status: str, now=None) -> None:
@@ -263,5 +263,5 @@ def mark_offline_if_silent(box: Box) -> bool:
     if changed:
         box.online = False
         logger.info("box %s is offline (silent since %s)", box.dev_sno, box.last_seen_at)
-        live.publish("box", box_state(box))
+        live.publish("box", box_state(box), site=site_of(box.area_id))
     return bool(changed)

@@ -196,7 +196,7 @@ def _apply_wipe(command: Command, state: str, result: dict, data: dict) -> None:
         void.delete()
         # Open pages say "removed" (the box confirmed it), not "not sent", until they reload.
         live.publish_rendered({live.enrolment_key(e.box_id, e.identity_id): (
-            "distribution/_enrolment_badge.html", {"enrolment": None, "removed": True}) for e in gone})
+            "distribution/_enrolment_badge.html", {"enrolment": None, "removed": True}) for e in gone}, command.box_id)
     elif state == Command.State.FAILED:
         failed = list(Enrolment.objects.filter(command=command))
         for enrolment in failed:

@@ -1,15 +1,28 @@
-"""The console's WebSocket: every open page hears new events and box state changes."""
+"""The console's WebSocket: every open page hears new events and box state changes, those of
+the sites its operator sees (cloudplatform.live tags each message with its box's site)."""
 import asyncio
+import time
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from accounts.scope import Scope
+from accounts.selectors import fresh_scope
 from cloudplatform.live import CONSOLE_GROUP, ensure_relay
+
+# How long a socket trusts the operator's scope before reading it again: a role, a site taken
+# away or a disabled account takes effect on open pages within this many seconds.
+SCOPE_TTL = 10.0
 
 
 class ConsoleConsumer(AsyncJsonWebsocketConsumer):
+    operator_scope: Scope | None = None
+    scope_read_at = 0.0
+
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_staff:
+        self.user_id = user.pk if user is not None and user.is_authenticated else None
+        if await self._current_scope() is None:
             await self.close(code=4403)
             return
         await self.channel_layer.group_add(CONSOLE_GROUP, self.channel_name)
@@ -20,4 +33,17 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(CONSOLE_GROUP, self.channel_name)
 
     async def console_update(self, message: dict) -> None:
-        await self.send_json(message["message"])
+        update = message["message"]
+        scope = await self._current_scope()
+        if scope is None:  # disabled, or no longer an operator
+            await self.close(code=4403)
+        elif scope.everything or update.get("site") in scope.site_ids:
+            await self.send_json(update)
+
+    async def _current_scope(self) -> Scope | None:
+        if self.user_id is None:
+            return None
+        if time.monotonic() - self.scope_read_at > SCOPE_TTL:
+            self.operator_scope = await database_sync_to_async(fresh_scope)(self.user_id)
+            self.scope_read_at = time.monotonic()
+        return self.operator_scope

@@ -22,6 +22,7 @@ from rest_framework import serializers
 from cloudplatform import live
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
+from devices.selectors import site_of
 
 from .bodies import FormEvent, preview, raw_json
 from .box_serializers import refusal_reason, validated_record
@@ -215,7 +216,7 @@ def _announce(box: Box, keys: list[str]) -> None:
     newest = with_devices(Event.objects.filter(box=box, dedup_key__in=keys).select_related("box")) \
         .order_by("-occurred_at", "-id")
     events = EventSerializer(list(reversed(newest[:LIVE_LIMIT])), many=True).data
-    live.publish("events", {"events": events})
+    live.publish("events", {"events": events}, site=site_of(box.area_id))
 
 
 def purge_events_before(cutoff: datetime, batch: int | None = None,

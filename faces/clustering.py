@@ -256,5 +256,6 @@ def recentre(cluster_ids: Iterable[int]) -> None:
 
 
 def announce(cluster_ids: set[int]) -> None:
-    """Open Strangers pages refresh (static/js/strangers.js)."""
-    live.publish("strangers", {"clusters": sorted(cluster_ids)})
+    """Open Strangers pages refresh (static/js/strangers.js): those of operators who see every
+    site (a stranger may span sites; a site manager's page shows the change on reload)."""
+    live.publish("strangers", {"clusters": sorted(cluster_ids)}, site=None)

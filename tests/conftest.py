@@ -15,7 +15,8 @@ MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
     "drill": ("tests/test_fault_drills.py", "tests/test_edge_agent_faults.py",
               "tests/test_distribution.py::test_broker_restart"),
-    "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_api_fuzz.py",
+    "slow": ("tests/contract/", "tests/test_live_across_processes.py", "tests/test_roles_live.py",
+             "tests/test_api_fuzz.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_bench_fleet.py",
              "tests/test_edge_stock_cloud.py::test_a_command_held_up_by_a_slow_platform_costs_no_reconnect",
@@ -29,7 +30,7 @@ MARKED_BY_PATH = {
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
     # box): run once, in the SQLite pass, to keep `make test` near 15 minutes.
-    "once": ("tests/test_live_across_processes.py", "tests/test_bench_fleet.py",
+    "once": ("tests/test_live_across_processes.py", "tests/test_roles_live.py", "tests/test_bench_fleet.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_distribution.py::test_broker_restart"),
     # The API fuzzer: against PostgreSQL when there is one (it is the stricter engine: NUL in text

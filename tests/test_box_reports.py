@@ -78,8 +78,8 @@ def test_a_box_reporting_offline_is_shown_offline_at_once(make_box, asgi_server,
         time.sleep(0.5)  # the page's live subscription is in place
         response = requests.post(base + reply["deviceMonitorAddr"], json={**STATUS, "gateway_status": "offline"})
         assert response.status_code == 200, response.text
-        assert page.next(is_box_update, 3.0) == {"kind": "box", "id": box.pk, "name": box.name, "dev_sno": box.dev_sno,
-                                     "online": False, "last_seen_at": ANY}
+        assert page.next(is_box_update, 3.0) == {"kind": "box", "site": None, "id": box.pk, "name": box.name,
+                                                 "dev_sno": box.dev_sno, "online": False, "last_seen_at": ANY}
         assert not Box.objects.get(pk=box.pk).is_online
         html = page.http.get(f"/boxes/{box.pk}/").content.decode()
         assert 'title="Its last status report said gateway_status: offline."' in html

@@ -95,7 +95,8 @@ def test_wipe_and_send_again_keeps_the_groups_and_every_page_shows_the_truth(con
 def test_wipe_and_detach_leaves_a_box_serving_nobody_and_says_so(console, enrolled_box, commit, monkeypatch):
     box, group, fake = enrolled_box
     fragments = {}
-    monkeypatch.setattr("cloudplatform.live.publish_fragments", lambda default, translated: fragments.update(default))
+    monkeypatch.setattr("cloudplatform.live.publish_fragments",
+                        lambda default, translated, site: fragments.update(default))
     with _posting(commit):
         console.post(f"/boxes/{box.pk}/command/wipe-detach/")
     wipe = fake.receive()
@@ -168,7 +169,7 @@ def test_events_name_their_camera_and_have_a_detail_page(console, make_box, phot
                              location="Car park", status="online", device_type=0)
     Person.objects.create(identity_id="obama", name="Barack Obama")
     sent = []
-    monkeypatch.setattr("events.services.live.publish", lambda kind, payload: sent.append((kind, payload)))
+    monkeypatch.setattr("events.services.live.publish", lambda kind, payload, site: sent.append((kind, payload)))
     now = int(timezone.now().timestamp() * 1000)
     first = event("obama", now - 5000, photo)
     first["reg_pic"] = first["ext_data"]["spot_pic"]
