@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 import requests
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from tests.contract.platform_processes import (
     ADMIN_PASSWORD,
@@ -331,6 +331,25 @@ def test_person_details_follow_6_1(enrolled: SimpleNamespace) -> None:
     assert isinstance(info["name"], str) and info["name"] == "Barack Obama"
     assert isinstance(info["type"], int) and info["type"] == 1
     assert isinstance(info["permission_ids"], list) and all(isinstance(p, str) for p in info["permission_ids"])
+
+
+def test_a_person_with_several_photos_reaches_a_stock_box_as_6_1_with_the_best(plat: Platform) -> None:
+    # upstream 01 §6.1 (one photo per person); issue 15 item 1: several photos per person, the
+    # extension `ext_photos` only for a box that asks, so a stock box's reply is as ever
+    box = new_box(plat, "photos")
+    pid = uid("biden")
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(BIDEN)).convert("RGB").filter(ImageFilter.GaussianBlur(6)).save(buffer, "JPEG")
+    add_person(plat, pid, "Joe Biden", buffer.getvalue(), [make_group(plat, [box])])
+    box.answer(first := receive(plat, box, "add_users_plus"), box.handle(first))
+    response = plat.api("POST", f"/api/persons/{pid}/photos/", json={"photo_base64": base64.b64encode(BIDEN).decode()})
+    assert response.status_code == 201 and response.json()["is_primary"], response.text
+    command = receive(plat, box, "add_users_plus")
+    result = box.handle(command)
+    box.answer(command, result)
+    [user] = box.fetched_details[-1]["data"]["user_list"]
+    assert set(user) == {"identity_id", "register_type", "info", "relative_pic_url"}, user
+    assert box.gallery[pid]["photo"] == BIDEN  # the sharp photo, not the blurred first one
 
 
 def test_photos_are_fetched_as_images(enrolled: SimpleNamespace) -> None:
