@@ -179,7 +179,8 @@ def deep_query(events) -> dict:
     return {"after": cursor_for(event)}
 
 
-def cases(client, runs: int) -> list[tuple[str, float]]:
+def cases(client) -> list[tuple[str, object]]:
+    """(what, a call to time) for each figure."""
     from django.utils import timezone
 
     from devices.models import Area, Box
@@ -195,26 +196,24 @@ def cases(client, runs: int) -> list[tuple[str, float]]:
     day = {"since": month_ago.isoformat(), "until": month_ago.isoformat()}
     week = {"since": (month_ago - timedelta(days=6)).isoformat(), "until": month_ago.isoformat()}
     return [
-        ("events page, first page", timed(page(client, "/events/"), runs)),
-        ("events page, half a year down (deep page)", timed(page(client, "/events/", deep_query(Event.objects)),
-                                                           runs)),
-        ("events page, one box", timed(page(client, "/events/", {"box": box.pk}), runs)),
-        ("events page, one person (identity_id)", timed(page(client, "/events/", {"identity_id": person.identity_id}),
-                                                       runs)),
-        ("events page, one site (5 areas)", timed(page(client, "/events/", {"area": site.pk}), runs)),
-        ("events page, one floor", timed(page(client, "/events/", {"area": floor.pk}), runs)),
-        ("events page, one week", timed(page(client, "/events/", week), runs)),
-        ("events page, blacklist only (1 %)", timed(page(client, "/events/", {"type": 3}), runs)),
+        ("events page, first page", page(client, "/events/")),
+        ("events page, half a year down (deep page)", page(client, "/events/", deep_query(Event.objects))),
+        ("events page, one box", page(client, "/events/", {"box": box.pk})),
+        ("events page, one person (identity_id)", page(client, "/events/", {"identity_id": person.identity_id})),
+        ("events page, one site (5 areas)", page(client, "/events/", {"area": site.pk})),
+        ("events page, one floor", page(client, "/events/", {"area": floor.pk})),
+        ("events page, one week", page(client, "/events/", week)),
+        ("events page, blacklist only (1 %)", page(client, "/events/", {"type": 3})),
         ("events page, one box + strangers + one week",
-         timed(page(client, "/events/", {"box": box.pk, "type": 4, **week}), runs)),
-        ("per-box counts, last 24 h (selector)", timed(lambda: counts_per_box(24), runs)),
-        ("chart, events per hour, last 24 h (selector)", timed(lambda: hourly_counts(24), runs)),
-        ("person page", timed(page(client, f"/people/{person.pk}/"), runs)),
-        ("API /api/events/, first page", timed(page(client, "/api/events/"), runs)),
-        ("API /api/events/, one box", timed(page(client, "/api/events/", {"box": box.pk}), runs)),
-        ("CSV export, all events: first 100 rows", timed(first_csv_rows(client, {}), runs)),
-        ("CSV export, one day: first 100 rows", timed(first_csv_rows(client, day), runs)),
-        ("CSV export, one box: first 100 rows", timed(first_csv_rows(client, {"box": box.pk}), runs)),
+         page(client, "/events/", {"box": box.pk, "type": 4, **week})),
+        ("per-box counts, last 24 h (selector)", lambda: counts_per_box(24)),
+        ("chart, events per hour, last 24 h (selector)", lambda: hourly_counts(24)),
+        ("person page", page(client, f"/people/{person.pk}/")),
+        ("API /api/events/, first page", page(client, "/api/events/")),
+        ("API /api/events/, one box", page(client, "/api/events/", {"box": box.pk})),
+        ("CSV export, all events: first 100 rows", first_csv_rows(client, {})),
+        ("CSV export, one day: first 100 rows", first_csv_rows(client, day)),
+        ("CSV export, one box: first 100 rows", first_csv_rows(client, {"box": box.pk})),
     ]
 
 
@@ -284,16 +283,18 @@ def main() -> None:
     admin, _ = User.objects.get_or_create(username="bench-admin", defaults={"is_staff": True, "is_superuser": True})
     client = Client()
     client.force_login(admin)
-    rows = cases(client, args.runs)
+    print(f"\n{Event.objects.count():,} events, {args.boxes} boxes, {args.people} people; median of {args.runs} "
+          f"warm runs; load average {load_average()}\n| figure | ms (median) |\n| --- | --- |", flush=True)
+    for name, call in cases(client):
+        print(f"| {name} | {timed(call, args.runs):,.1f} |", flush=True)
     if not args.skip_retention:
-        rows += retention(args.events)
-    with os.popen("uptime") as uptime:
-        load = uptime.read().strip().split("load average:")[-1]
-    print(f"\n{Event.objects.count():,} events stored (after retention), {args.boxes} boxes, {args.people} people;"
-          f" median of {args.runs} warm runs; load average {load}")
-    print("| figure | ms (median) |\n| --- | --- |")
-    for name, value in rows:
-        print(f"| {name} | {value:,.1f} |")
+        for name, value in retention(args.events):
+            print(f"| {name} | {value:,.1f} |", flush=True)
+    print(f"load average at the end {load_average()}")
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ exact count of millions of rows reads them all.
 One mechanism for the console's events page and /api/events/ (EventKeysetPagination)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -87,6 +88,20 @@ def keyset_page(events: QuerySet[Event], after: Cursor | None = None, before: Cu
     rows = rows[:size]
     newer = None if after is None else (cursor_for(rows[0]) if rows else str(after))
     return KeysetPage(rows, newer=newer, older=cursor_for(rows[-1]) if more else None)
+
+
+def oldest_first(events: QuerySet[Event], chunk: int = 2000) -> Iterator[Event]:
+    """Every one of `events`, oldest first, read `chunk` at a time by keyset: each chunk is a
+    short query of its own. (A server-side cursor outside a transaction is declared WITH HOLD,
+    and PostgreSQL computes the whole result before the first row: minutes for millions.)"""
+    after: Cursor | None = None
+    while True:
+        rows = list((events if after is None else events.filter(_newer_than(after))).order_by("occurred_at", "pk")
+                    [:chunk])
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = Cursor(rows[-1].occurred_at, rows[-1].pk)
 
 
 @dataclass(frozen=True)

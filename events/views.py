@@ -23,7 +23,7 @@ from devices.selectors import visible_boxes, visible_tree
 from users.selectors import visible_people
 
 from .filters import EventFilterSet
-from .pagination import PAGE_SIZE, event_total, keyset_page, parse_cursors
+from .pagination import PAGE_SIZE, event_total, keyset_page, oldest_first, parse_cursors
 from .selectors import (
     counts_per_box,
     every_event_unfiltered,
@@ -187,13 +187,13 @@ class EventExportView(OperatorRequiredMixin, View):
         filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
         if not filters.is_valid():  # the events page, with the filters' errors (400)
             return EventListView.as_view()(request)
-        events = with_devices(filters.qs.select_related("box")).order_by("occurred_at", "id")
+        events = with_devices(filters.qs.select_related("box"))
         rows = ([_local_iso(event.occurred_at), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
                  "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
                  event.group_name, person_type(event.person_type).label,
                  event.score, event.channel, _local_iso(event.received_at), event.camera_name or "",
                  event.camera_location or "", device_type_label(event.device_type)]
-                for event in events.iterator(chunk_size=2000))
+                for event in oldest_first(events))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="events-{stamp}.csv"'

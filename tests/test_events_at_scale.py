@@ -110,3 +110,11 @@ def test_retention_deletes_in_batches_old_gone_new_kept(make_box, batch):
     assert max(batches) <= batch and len(batches) == -(-20 // batch)
     assert not Event.objects.filter(pk__in=old).exists()
     assert sorted(Event.objects.values_list("pk", flat=True)) == sorted(new)
+
+
+def test_the_csv_export_reads_every_event_once_oldest_first_in_chunks(admin_client, make_box):
+    box = make_box("exported")
+    expected = newest_first(make_events(box, 30))[::-1]
+    assert [event.pk for event in pagination.oldest_first(Event.objects.all(), chunk=4)] == expected
+    lines = b"".join(admin_client.get("/events/export.csv").streaming_content).decode().splitlines()
+    assert len(lines) == 31  # the header and every event once
