@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Q, QuerySet
+from django.utils.crypto import constant_time_compare
 
 from .models import ApiToken, Operator, Role
 from .scope import ADMINISTRATOR, Scope
@@ -24,10 +25,15 @@ def scope_for(user) -> Scope | None:
     return getattr(user, _CACHE)
 
 
-def fresh_scope(user_id: int) -> Scope | None:
+def fresh_scope(user_id: int, session_hash: str | None = None) -> Scope | None:
     """The account's scope read again now (a long-lived connection, such as the live feed,
-    follows changes of role, sites or a disabled account)."""
+    follows changes of role, sites or a disabled account). With `session_hash`, the one its
+    session was opened with: None once the password changed (a reset ends the session, as
+    Django's check of every request does)."""
     user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None and session_hash is not None and \
+            not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
     return scope_for(user)
 
 

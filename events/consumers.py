@@ -5,6 +5,7 @@ import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import HASH_SESSION_KEY
 
 from accounts.scope import Scope
 from accounts.selectors import fresh_scope
@@ -22,6 +23,8 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         self.user_id = user.pk if user is not None and user.is_authenticated else None
+        # The password the session was opened with: a reset (or a change elsewhere) ends this page too.
+        self.session_hash = (self.scope.get("session") or {}).get(HASH_SESSION_KEY)
         if await self._current_scope() is None:
             await self.close(code=4403)
             return
@@ -35,7 +38,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
     async def console_update(self, message: dict) -> None:
         update = message["message"]
         scope = await self._current_scope()
-        if scope is None:  # disabled, or no longer an operator
+        if scope is None:  # disabled, reset, or no longer an operator
             await self.close(code=4403)
         elif scope.everything or update.get("site") in scope.site_ids:
             await self.send_json(update)
@@ -44,6 +47,6 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         if self.user_id is None:
             return None
         if time.monotonic() - self.scope_read_at > SCOPE_TTL:
-            self.operator_scope = await database_sync_to_async(fresh_scope)(self.user_id)
+            self.operator_scope = await database_sync_to_async(fresh_scope)(self.user_id, self.session_hash)
             self.scope_read_at = time.monotonic()
         return self.operator_scope

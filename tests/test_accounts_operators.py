@@ -3,6 +3,7 @@ password, handed over by hand), edit their role and sites, disable and enable th
 what each change does to the operator's password, sessions and API tokens, at once."""
 import json
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -11,7 +12,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Role
 from accounts.selectors import fresh_scope
-from accounts.services import OperatorError, create_api_token, disable_operator, set_role
+from accounts.services import OperatorError, create_api_token, disable_operator, reset_operator, set_role
 
 from .roles_routes import all_routes
 
@@ -251,3 +252,31 @@ def test_a_mail_server_that_does_not_answer_leaves_the_link_on_the_page(admin, s
     page = admin.post("/operators/new/", {"username": "mei", "email": "mei@example.org", "role": Role.VIEWER})
     assert LINK.search(page.content.decode())
     assert "could not be e-mailed" in page.content.decode()
+
+
+def test_a_reset_or_disabled_operators_open_live_page_is_closed(asgi_server, django_user_model, admin_user,
+                                                                 monkeypatch):
+    """The live feed's socket outlives the page's requests: it ends with the session too."""
+    from websockets.exceptions import ConnectionClosed
+
+    from cloudplatform.live import publish
+    from tests.console_socket import ConsoleSocket
+
+    monkeypatch.setattr("events.consumers.SCOPE_TTL", 0.0)  # read the account again on every message
+    users = {name: django_user_model.objects.create_user(name, password=PASSWORD) for name in ("mei", "bo", "jo")}
+    for user in users.values():
+        set_role(user, Role.VIEWER)
+    pages = {name: ConsoleSocket.for_user(asgi_server, user) for name, user in users.items()}
+    try:
+        time.sleep(0.5)  # the pages' live subscriptions are in place
+        reset_operator(users["mei"], by=admin_user)
+        disable_operator(users["bo"], by=admin_user)
+        publish("box", {"id": 0, "name": "probe"}, site=None)
+        assert pages["jo"].next(lambda message: message.get("name") == "probe", 5)
+        for name in ("mei", "bo"):
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    assert json.loads(pages[name].socket.recv(timeout=5)).get("name") != "probe", name
+    finally:
+        for page in pages.values():
+            page.close()
