@@ -23,6 +23,7 @@ from axes.helpers import get_client_ip_address
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 
 @dataclass(frozen=True)
@@ -99,22 +100,27 @@ class AuditMiddleware:
     """Makes the request the source of the operator for everything it changes. A request that
     cannot be an operator's (nobody logged in, no API token, not a one-time password link: a
     box's call) turns django-auditlog off for its duration, sparing each save of an audited
-    model the read of its old row (a box's login saves its Box)."""
+    model the read of its old row (a box's login saves its Box). Everything is set here, around
+    the rest of the request: under ASGI each middleware hook may run in a context of its own."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def process_view(self, request: HttpRequest, view, args, kwargs) -> None:
-        view_class = getattr(view, "view_class", None)
-        request._audit_owner_acts = isinstance(view_class, type) and issubclass(view_class, PasswordResetConfirmView)
-        if not request._audit_owner_acts and not _may_be_an_operator(request):
-            request._audit_off = auditlog_disabled.set(True)
-
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        request._audit_owner_acts = _sets_a_password_by_link(request)
         token = _request.set(request)
+        off = None if request._audit_owner_acts or _may_be_an_operator(request) else auditlog_disabled.set(True)
         try:
             return self.get_response(request)
         finally:
-            if hasattr(request, "_audit_off"):
-                auditlog_disabled.reset(request._audit_off)
+            if off is not None:
+                auditlog_disabled.reset(off)
             _request.reset(token)
+
+
+def _sets_a_password_by_link(request: HttpRequest) -> bool:
+    try:
+        view_class = getattr(resolve(request.path_info).func, "view_class", None)
+    except Resolver404:
+        return False
+    return isinstance(view_class, type) and issubclass(view_class, PasswordResetConfirmView)
