@@ -90,18 +90,21 @@ def keyset_page(events: QuerySet[Event], after: Cursor | None = None, before: Cu
     return KeysetPage(rows, newer=newer, older=cursor_for(rows[-1]) if more else None)
 
 
-def oldest_first(events: QuerySet[Event], chunk: int = 2000) -> Iterator[Event]:
-    """Every one of `events`, oldest first, read `chunk` at a time by keyset: each chunk is a
-    short query of its own. (A server-side cursor outside a transaction is declared WITH HOLD,
-    and PostgreSQL computes the whole result before the first row: minutes for millions.)"""
+def oldest_first(events: QuerySet[Event], chunk: int = 2000, first: int = 100) -> Iterator[Event]:
+    """Every one of `events`, oldest first, read by keyset in chunks growing from `first` to
+    `chunk` (the first rows come at once): each chunk is a short query of its own. (A server-side
+    cursor outside a transaction is declared WITH HOLD, and PostgreSQL computes the whole result
+    before the first row: minutes for millions.)"""
     after: Cursor | None = None
+    size = min(first, chunk)
     while True:
         rows = list((events if after is None else events.filter(_newer_than(after))).order_by("occurred_at", "pk")
-                    [:chunk])
+                    [:size])
         yield from rows
-        if len(rows) < chunk:
+        if len(rows) < size:
             return
         after = Cursor(rows[-1].occurred_at, rows[-1].pk)
+        size = min(size * 2, chunk)
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def event_total(events: QuerySet[Event], whole_table: bool = False) -> Total:
         estimate = _estimated_rows()
         if estimate is not None and estimate > COUNT_CAP:
             return Total(estimate, "about")
-    counted = events.order_by()[:COUNT_CAP + 1].count()
+    counted = events.order_by().values("pk")[:COUNT_CAP + 1].count()
     return Total(COUNT_CAP, "at_least") if counted > COUNT_CAP else Total(counted, "exact")
 
 

@@ -116,5 +116,6 @@ def test_the_csv_export_reads_every_event_once_oldest_first_in_chunks(admin_clie
     box = make_box("exported")
     expected = newest_first(make_events(box, 30))[::-1]
     assert [event.pk for event in pagination.oldest_first(Event.objects.all(), chunk=4)] == expected
+    assert [event.pk for event in pagination.oldest_first(Event.objects.all(), chunk=8, first=1)] == expected
     lines = b"".join(admin_client.get("/events/export.csv").streaming_content).decode().splitlines()
     assert len(lines) == 31  # the header and every event once
