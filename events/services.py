@@ -230,12 +230,14 @@ def purge_events_before(cutoff: datetime, batch: int | None = None,
     old = Event.objects.filter(occurred_at__lt=cutoff).order_by("occurred_at", "id")
     deleted = removed = 0
     while True:
+        rows = list(old.values_list("id", "spot_pic", "reg_pic")[:batch])  # read outside the transaction
+        if not rows:
+            break
         began = time.perf_counter()
         with transaction.atomic():
-            rows = list(old.values_list("id", "spot_pic", "reg_pic")[:batch])
-            if not rows:
-                break
-            count = Event.objects.filter(id__in=[row[0] for row in rows]).delete()[1].get(Event._meta.label, 0)
+            # only("id"): the cascade needs the ids, not every column of every event.
+            doomed = Event.objects.filter(id__in=[row[0] for row in rows], occurred_at__lt=cutoff).only("id")
+            count = doomed.delete()[1].get(Event._meta.label, 0)
         if on_batch is not None:
             on_batch(count, time.perf_counter() - began)
         deleted += count
