@@ -202,7 +202,7 @@ def _assign(rows: list[tuple], model: str) -> dict:
             sightings.append(StrangerSighting(cluster_id=cluster_id, event_id=event_id, box_id=box_id,
                                               occurred_at=occurred_at, quality=quality, score=score))
         StrangerSighting.objects.bulk_create(sightings)
-        summarise(touched, revision, {cluster_id: centroids.vectors[centroids.rows[cluster_id]].astype("<f4").tobytes()
+        fold_in(sightings, revision, {cluster_id: centroids.vectors[centroids.rows[cluster_id]].astype("<f4").tobytes()
                                       for cluster_id in touched})
         if touched & centroids.enrolled:
             _relabel_enrolled(sightings)
@@ -226,6 +226,34 @@ def _relabel_enrolled(sightings: list[StrangerSighting]) -> None:
 
 def person_label(person) -> Label:
     return Label(person.identity_id, person.name, person.person_type)
+
+
+def fold_in(sightings: list[StrangerSighting], revision: int, centroids: dict[int, bytes]) -> None:
+    """Add new sightings to their clusters' summaries (and write their new `centroids`) without
+    reading the older sightings: a stranger seen thousands of times costs the same per event.
+    A box is new to a cluster unless an older sighting there exists (one indexed lookup)."""
+    added = {s.event_id for s in sightings}
+    rows = (StrangerCluster.objects.filter(pk__in=centroids).order_by()
+            .values("pk", "sightings_count", "box_count", "first_seen", "last_seen", "best_event_id",
+                    best_quality=F("best_event__stranger_sighting__quality"),
+                    best_seen=F("best_event__stranger_sighting__occurred_at")))
+    by_cluster = defaultdict(list)
+    for sighting in sightings:
+        by_cluster[sighting.cluster_id].append(sighting)
+    for row in rows:
+        mine = by_cluster[row["pk"]]
+        boxes = {s.box_id for s in mine}
+        new_boxes = sum(1 for box_id in boxes if not StrangerSighting.objects.filter(
+            cluster_id=row["pk"], box_id=box_id).exclude(event_id__in=added).exists())
+        # As summarise orders them: the best quality (none counts lowest), then the latest.
+        best = max(mine, key=lambda s: (-1.0 if s.quality is None else s.quality, s.occurred_at))
+        better = row["best_event_id"] is None or (-1.0 if best.quality is None else best.quality, best.occurred_at) > (
+            -1.0 if row["best_quality"] is None else row["best_quality"], row["best_seen"])
+        times = [s.occurred_at for s in mine] + [t for t in (row["first_seen"], row["last_seen"]) if t]
+        StrangerCluster.objects.filter(pk=row["pk"]).update(
+            sightings_count=row["sightings_count"] + len(mine), box_count=row["box_count"] + new_boxes,
+            first_seen=min(times), last_seen=max(times), revision=revision, centroid=centroids[row["pk"]],
+            best_event_id=best.event_id if better else row["best_event_id"])
 
 
 def summarise(cluster_ids: Iterable[int], revision: int, centroids: dict[int, bytes] | None = None) -> None:

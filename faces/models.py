@@ -109,7 +109,7 @@ class StrangerSighting(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["cluster", "-quality"])]
+        indexes = [models.Index(fields=["cluster", "-quality"]), models.Index(fields=["cluster", "box"])]
 
     def __str__(self) -> str:
         return f"event {self.event_id} in stranger {self.cluster_id}"

@@ -146,3 +146,16 @@ def test_a_stranger_whose_events_are_all_purged_leaves_the_lists(report):
     assert not stranger_clusters().exists()
     # The face seen again starts afresh (a purged cluster attracts nobody).
     assert cluster_of(report("north", "probe/obama/3.jpg", 5)).pk != cluster.pk
+
+
+def test_the_summary_folded_in_as_events_arrive_equals_the_one_recomputed(report):
+    from faces.clustering import summarise
+
+    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
+            report("north", "probe/obama/3.jpg", 9), report("south", "probe/obama/4.jpg", 2)]
+    cluster = cluster_of(seen[0])
+    fields = ("sightings_count", "box_count", "first_seen", "last_seen", "best_event_id")
+    folded = StrangerCluster.objects.values(*fields).get(pk=cluster.pk)
+    summarise([cluster.pk], revision=999)
+    assert StrangerCluster.objects.values(*fields).get(pk=cluster.pk) == folded
+    assert (folded["sightings_count"], folded["box_count"]) == (4, 2)
