@@ -24,7 +24,10 @@ def latest() -> list[tuple[str, str]]:
 @pytest.mark.django_db(transaction=True)
 def test_the_single_photo_becomes_the_primary_person_photo(photo):
     stored = store_photo(photo)
-    before = BEFORE + [node for node in latest() if node[0] != "users"]
+    graph = MigrationExecutor(connection).loader.graph
+    # Other apps' latest migrations, but those that come after PersonPhoto (going back takes them back too).
+    before = BEFORE + [node for node in latest() if node[0] != "users"
+                       and ("users", "0006_personphoto") not in graph.forwards_plan(node)]
     try:
         apps = migrate(before).loader.project_state(before).apps
         people = apps.get_model("users", "Person").objects
