@@ -153,3 +153,12 @@ def test_a_photo_set_directly_on_the_person_is_adopted_not_lost(db, photo):
     services.add_person_photo(person, read("probe/obama/1.jpg"), distribute=False)
     assert set(person.photos.values_list("sha256", flat=True)) >= {stored.sha256}
     assert person.photos.count() == 2
+
+
+def test_among_photos_passing_the_gate_a_frontal_one_is_preferred(person):
+    turned = services.add_person_photo(person, read("probe/obama/2.jpg"), distribute=False)  # pitch ~21°, larger
+    frontal = services.add_person_photo(person, read("enroll/obama/1.jpg"), distribute=False)  # yaw ~1°
+    assert turned.passes_gate and frontal.passes_gate
+    assert badge(turned, "high").kind == "warn" and badge(frontal, "high").kind == "pass"
+    person.refresh_from_db()
+    assert person.photo_sha256 == frontal.sha256

@@ -80,12 +80,15 @@ def assess_photo(data: bytes) -> PhotoQuality:
 
 def quality_score(verdict: PhotoQuality) -> float:
     """How good a photo is for matching, to choose the best: the number of levels it passes
-    (0..5), plus up to 0.998 for sharpness (capped at 2) and face size (capped at 300 px), so a
-    photo passing a stricter level always ranks above one that does not."""
+    (0..5), plus up to 0.999 in equal thirds for sharpness (capped at 2), face size (capped at
+    300 px) and how frontal the head is (0 at 45° of yaw or pitch), so a photo passing a stricter
+    level always ranks above one that does not, and among equals a frontal one wins."""
     passed = sum(1 for level in LEVEL_ORDER if verdict.levels.get(level, {}).get("code") == 0)
     if not passed or verdict.sharpness is None or verdict.face_size is None:
         return float(passed)
-    return passed + 0.499 * min(verdict.sharpness / 2.0, 1.0) + 0.499 * min(verdict.face_size / 300.0, 1.0)
+    turn = max(abs(verdict.yaw or 0), abs(verdict.pitch or 0))
+    return passed + 0.333 * (min(verdict.sharpness / 2.0, 1.0) + min(verdict.face_size / 300.0, 1.0)
+                             + max(0.0, 1.0 - turn / 45.0))
 
 
 @dataclass(frozen=True)
