@@ -57,9 +57,11 @@ superuser: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createsuperuser
 
-# The suite runs on SQLite, then on PostgreSQL when one answers at localhost:5432
-# (in CI it must: CI=true makes a missing PostgreSQL an error).
-test: setup lint test-sqlite test-postgres
+# The suite runs on SQLite and, side by side, on PostgreSQL when one answers at localhost:5432
+# (in CI it must: CI=true makes a missing PostgreSQL an error); then the fault drills, alone
+# (scripts/test_suite.sh). test-sqlite / test-postgres run one pass each, drills included.
+test: setup lint
+	@bash scripts/test_suite.sh
 
 # The edit loop: everything but the browser, drill and slow tests, on SQLite (a few minutes).
 test-fast: setup lint

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make test`: the SQLite pass and the PostgreSQL pass side by side (the machine has two cores and
+# each pass spends much of its time waiting on processes, the broker and the database), each in
+# vhosts, a VAR_DIR and a database of its own; then the fault drills, alone, because they restart
+# RabbitMQ under everything else. The PostgreSQL pass's output goes to var/test-postgres.log and is
+# printed when it ends.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+PYTEST=.venv/bin/pytest
+DB="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/aibox}"
+LOG=var/test-postgres.log
+
+pg_env() {
+  env DATABASE_URL="$DB" VAR_DIR="$PWD/var/test-pg" \
+    BOX_VHOST=aibox-test-pg BOX_UPLOAD_VHOST=aibox-test-pg-upload \
+    BROKER_URL=amqp://guest:guest@127.0.0.1:5672/aibox-test-pg-celery CONTRACT_VHOST_PREFIX=aibox-contract-pg "$@"
+}
+
+if $PY scripts/db_reachable.py "$DB"; then
+  postgres=yes
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL unreachable at $DB" >&2; exit 1
+else
+  postgres=no; echo "PostgreSQL not reachable at $DB: the suite runs on SQLite only."
+fi
+
+# Both passes read the collected static files: collect once, before either starts.
+$PY manage.py collectstatic --noinput -v 0 || exit 1
+mkdir -p var
+status=0
+if [ "$postgres" = yes ]; then
+  # The fuzzer runs once, against PostgreSQL (the stricter engine); the agent, browser and
+  # engine-agnostic tests run once, on SQLite.
+  pg_env $PYTEST -p no:cacheprovider -m "not edge and not browser and not once and not drill" >"$LOG" 2>&1 &
+  pg_pid=$!
+  echo "PostgreSQL pass running beside this one (output: $LOG)"
+  $PYTEST -m "not fuzz and not drill" || status=1
+  wait "$pg_pid" || status=1
+  echo "=================================== PostgreSQL pass ==================================="
+  cat "$LOG"
+else
+  $PYTEST -m "not drill" || status=1
+fi
+
+echo "==================================== fault drills ====================================="
+$PYTEST -m drill || status=1
+if [ "$postgres" = yes ]; then
+  pg_env $PYTEST -p no:cacheprovider -m "drill and not edge and not once" || status=1
+fi
+exit $status
