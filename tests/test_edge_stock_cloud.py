@@ -309,4 +309,5 @@ def test_a_command_held_up_by_a_slow_platform_costs_no_reconnect_and_no_redelive
     assert cloud.waiting(cloud.queue) == 0
     [fetch] = cloud.requests_to("/getSendPerson")  # upstream 01 §6.1: token and dev_sno on the call
     assert fetch.query["token"] == ["token-1"] and fetch.query["dev_sno"] == ["SNO-STOCK"]
-    assert fetch.json() == {"userid_list": ["666"]}
+    # §6.1's body, plus only our documented extension (docs/contract-extensions.md, ext_photos)
+    assert fetch.json() == {"userid_list": ["666"], "ext_photos": True}
