@@ -119,3 +119,24 @@ def test_the_csv_export_reads_every_event_once_oldest_first_in_chunks(admin_clie
     assert [event.pk for event in pagination.oldest_first(Event.objects.all(), chunk=8, first=1)] == expected
     lines = b"".join(admin_client.get("/events/export.csv").streaming_content).decode().splitlines()
     assert len(lines) == 31  # the header and every event once
+
+
+def test_a_site_managers_pages_and_count_keep_to_their_boxes(client, world):
+    """The scope survives keyset pages: a site manager walks only their boxes' events, and their
+    total is counted (their events are not the whole table), never the table's estimate."""
+    make_events(world.box_a, 9)
+    make_events(world.box_b, 9)
+    mine = newest_first(Event.objects.filter(box=world.box_a).values_list("pk", flat=True))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("analyze events_event")
+    client.force_login(world.manager)
+    seen, url = [], "/api/events/?limit=4"
+    while url:
+        page = client.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        assert (page["count"], page["count_kind"]) == (len(mine), "exact")
+        url = page["next"]
+    assert seen == mine
+    assert re.search(r'id="event-total"[^>]*>([^<]*)<', client.get("/events/").content.decode()).group(1) == (
+        f"{len(mine)} events")
