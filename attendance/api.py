@@ -15,6 +15,8 @@ from .selectors import Scope, attendance_days, month_summaries
 from .serializers import AttendanceDaySerializer, AttendanceSummarySerializer
 
 SCOPE = [
+    OpenApiParameter("area", OpenApiTypes.INT, description="Site or area id: the people its boxes, and those "
+                     "of the areas below it, serve"),
     OpenApiParameter("group", OpenApiTypes.INT, description="Permission group id: its members only"),
     OpenApiParameter("person", OpenApiTypes.INT, description="Person id"),
     OpenApiParameter("q", OpenApiTypes.STR, description="Text in the name or identity_id"),

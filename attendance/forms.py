@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from devices.models import Area
 from users.models import PermissionGroup, Person
 
 from .models import WEEKDAYS, Correction, Holiday, Shift
@@ -19,16 +20,18 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class ScopeForm(forms.Form):
-    """Whose attendance: a permission group, one person, text in the name or identity_id.
-    (Sites come later: their filter joins these and attendance/selectors.py people_in_scope.)"""
+    """Whose attendance: the people served at a site or area, a permission group, one person, text
+    in the name or identity_id."""
 
+    area = forms.ModelChoiceField(Area.objects.all(), required=False, label=_("Site or area"))
     group = forms.ModelChoiceField(PermissionGroup.objects.all(), required=False, label=_("Group"))
     person = forms.ModelChoiceField(Person.objects.all(), required=False, label=_("Person"))
     q = forms.CharField(required=False, max_length=200, label=_("Search"))
 
     def scope(self) -> dict:
         data = self.cleaned_data
-        return {"group": data.get("group"), "person": data.get("person"), "q": data.get("q", "").strip()}
+        return {"area": data.get("area"), "group": data.get("group"), "person": data.get("person"),
+                "q": data.get("q", "").strip()}
 
 
 class DailyFilterForm(ScopeForm):

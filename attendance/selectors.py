@@ -10,8 +10,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from aibox_contract.people import STRANGER
+from devices.models import Area
 from events.models import Event
 from users.models import PermissionGroup, Person
+from users.selectors import served_within
 
 from .compute import CorrectionSpec, DayRow, MonthSummary, ShiftSpec, days_between, person_days, summarise
 from .models import Correction, Holiday, Shift, ShiftAssignment
@@ -23,6 +25,7 @@ IN_LIST_LIMIT = 500
 
 @dataclass(frozen=True)
 class Scope:
+    area: Area | None = None  # people some box of this area, or of one below it, serves
     group: PermissionGroup | None = None
     person: Person | None = None
     q: str = ""
@@ -39,6 +42,8 @@ def people_in_scope(scope: Scope = Scope()) -> QuerySet[Person]:
     """People with a shift, their own or a group's, narrowed by the scope."""
     people = Person.objects.filter(Q(attendance_shift__isnull=False)
                                    | Q(permission_groups__attendance_shift__isnull=False))
+    if scope.area is not None:
+        people = people.filter(pk__in=served_within(scope.area.pk).values("pk"))
     if scope.group is not None:
         people = people.filter(permission_groups=scope.group)
     if scope.person is not None:

@@ -16,6 +16,7 @@ from accounts.console import (
     OperatorRequiredMixin,
     require_writable,
 )
+from devices.selectors import visible_tree
 from users.selectors import visible_groups, visible_people, writable_people
 
 from . import exports, services
@@ -37,8 +38,9 @@ def _report_context(view: OperatorRequiredMixin, form, rows: list) -> dict:
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return {"form": form, "groups": visible_groups(view.scope), "query": query.urlencode(),
-            "page_obj": page, "is_paginated": page.has_other_pages(), "rows": page.object_list,
+    return {"form": form, "groups": visible_groups(view.scope), "areas": visible_tree(view.scope),
+            "query": query.urlencode(), "page_obj": page, "is_paginated": page.has_other_pages(),
+            "rows": page.object_list,
             "filtered": any(value for key, value in query.items())}
 
 

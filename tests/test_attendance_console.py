@@ -170,3 +170,19 @@ def test_the_endpoints_are_in_the_openapi_schema(admin, db):
     assert {"/api/attendance/", "/api/attendance/summary/"} <= set(schema["paths"])
     listed = schema["paths"]["/api/attendance/"]["get"]
     assert {"since", "until", "group", "person", "q", "limit", "offset"} <= {p["name"] for p in listed["parameters"]}
+
+
+def test_a_site_or_area_narrows_attendance_to_the_people_served_there(admin, month, site_areas):
+    campus, _building, floor, harbour = site_areas
+    from devices.models import Box
+
+    Box.objects.filter(name="gate").update(area=floor)
+    month["staff"].boxes.add(Box.objects.get(name="gate"))  # Staff is served at the gate on Floor 2
+    for area, names in ((campus, {"Alice", "Bob"}), (floor, {"Alice", "Bob"}), (harbour, set())):
+        summary = admin.get("/api/attendance/summary/", {"month": "2026-03", "area": area.pk})
+        assert summary.status_code == 200
+        assert {row["name"] for row in summary.json()["results"]} == names, area.name
+    page = admin.get("/attendance/monthly/", {"month": "2026-03", "area": harbour.pk}).content.decode()
+    assert f'<option value="{harbour.pk}" selected>Harbour</option>' in page and "Alice" not in page
+    assert "Campus / Building A / Floor 2" in page  # the areas listed as paths
+    assert admin.get("/api/attendance/", {"since": "2026-03-02", "area": 999999}).status_code == 400
