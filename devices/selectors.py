@@ -38,6 +38,17 @@ def area_tree() -> list[TreeRow]:
     return rows
 
 
+def tree_by_id() -> dict[int, TreeRow]:
+    """`area_tree` keyed by area id: each area's path and site in one query (for lists and exports)."""
+    return {row.area.pk: row for row in area_tree()}
+
+
+def area_path(area_id: int | None) -> str:
+    """"Campus / Building A / Floor 2" for an area; "" for none."""
+    row = tree_by_id().get(area_id) if area_id is not None else None
+    return row.path if row else ""
+
+
 def within(area_ids: Iterable[int]) -> set[int]:
     """The given areas and every area below them."""
     found = set(area_ids)
@@ -130,7 +141,7 @@ class SiteGroup:
 def group_by_site(page: Iterable[Box], matching: QuerySet[Box]) -> list[SiteGroup]:
     """`page`'s boxes by site (sites by name, boxes in no area last), each box given its
     `area_path`; the counts are over `matching`."""
-    rows = {row.area.pk: row for row in area_tree()}
+    rows = tree_by_id()
     groups: dict[int | None, SiteGroup] = {}
 
     def group_of(area_id: int | None) -> SiteGroup:

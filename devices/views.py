@@ -22,7 +22,7 @@ from .broker import BrokerAdminError
 from .filters import BoxFilterSet
 from .forms import AreaForm, BoxForm
 from .models import Area
-from .selectors import area_tree, editable_areas, group_by_site, visible_areas, visible_boxes, visible_tree
+from .selectors import area_path, editable_areas, group_by_site, visible_areas, visible_boxes, visible_tree
 
 SITE_IS_ADMINISTRATORS = gettext_lazy("Only an administrator can change a site.")
 
@@ -84,7 +84,7 @@ class BoxDetailView(OperatorRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["login_url"] = public_root(self.request) + reverse("box-login")
-        context["area_path"] = next((row.path for row in area_tree() if row.area.pk == self.object.area_id), "")
+        context["area_path"] = area_path(self.object.area_id)
         enrolments = self.object.enrolments.select_related("person", "command").order_by("state", "identity_id")
         context["enrolment_count"] = enrolments.count()
         context["enrolments"] = enrolments[:200]

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.scope import Scope
 from aibox_contract.people import BLACKLIST, STRANGER
-from devices.models import SubDevice
-from devices.selectors import scope_area_ids
+from devices.models import Area, SubDevice
+from devices.selectors import boxes_within, scope_area_ids
 
 from .models import Event, QuarantinedEvent, Relabel
 
@@ -38,6 +38,16 @@ def counts_per_box(hours: int = 24, events: QuerySet[Event] | None = None) -> li
     return list(events.filter(occurred_at__gte=since).values("box_id", "box__name")
                 .annotate(count=Count("box"), strangers=Count("box", filter=Q(person_type=STRANGER)),
                           blacklist=Count("box", filter=Q(person_type=BLACKLIST))).order_by("-count"))
+
+
+def at_place(events: QuerySet[Event], box: int | None = None, area: Area | None = None) -> QuerySet[Event]:
+    """`events` of one box and/or of the boxes in an area (and below it). The area is turned into
+    box ids first, so the chart and per-box counts still read the time index alone (box_id is in it)."""
+    if box is not None:
+        events = events.filter(box_id=box)
+    if area is not None:
+        events = events.filter(box_id__in=list(boxes_within([area.pk]).values_list("pk", flat=True)))
+    return events
 
 
 def with_devices(events: QuerySet[Event]) -> QuerySet[Event]:

@@ -19,12 +19,13 @@ from aibox_contract.people import PERSON_TYPES, person_type
 from cloudplatform.api_auth import ApiTokenAuthentication
 from cloudplatform.spreadsheet import csv_lines
 from devices.models import SubDevice
-from devices.selectors import visible_boxes, visible_tree
+from devices.selectors import area_path, tree_by_id, visible_boxes, visible_tree
 from users.selectors import visible_people
 
 from .filters import EventFilterSet
 from .pagination import PAGE_SIZE, event_total, keyset_page, oldest_first, parse_cursors
 from .selectors import (
+    at_place,
     counts_per_box,
     every_event_unfiltered,
     hourly_counts,
@@ -37,7 +38,7 @@ from .templatetags.console import device_type_label
 PAGING = ("page", "after", "before")  # the list's query parameters that are not filters
 CSV_COLUMNS = ["occurred_at", "box", "dev_sno", "ep_id", "device_ip", "device_type", "identity_id", "identity_name",
                "group_name", "person_type", "score", "channel", "received_at", "camera_name", "camera_location",
-               "device_type_name"]
+               "device_type_name", "site", "area"]
 
 
 class EventListView(OperatorRequiredMixin, ListView):
@@ -80,9 +81,11 @@ class EventListView(OperatorRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self._filter_query()
-        seen = visible_events(self.scope)
-        hours = hourly_counts(24, seen)
         valid = self.form.is_valid()
+        seen = visible_events(self.scope)
+        if valid:  # the chart and per-box counts follow the place filters (box, site or area), not the others
+            seen = at_place(seen, self.form.cleaned_data.get("box"), self.form.cleaned_data.get("area"))
+        hours = hourly_counts(24, seen)
         page = context.get("page_obj")
         context.update(
             form=self.form, query=query.urlencode(), filtered=any(query.values()), boxes=visible_boxes(self.scope),
@@ -121,6 +124,7 @@ class EventDetailView(OperatorRequiredMixin, DetailView):
             other_count=others.count(),
             others=with_devices(others.select_related("box"))[:10],
             relabels=event.relabels.select_related("by"),
+            area_path=area_path(event.box.area_id),
         )
         return context
 
@@ -188,16 +192,23 @@ class EventExportView(OperatorRequiredMixin, View):
         if not filters.is_valid():  # the events page, with the filters' errors (400)
             return EventListView.as_view()(request)
         events = with_devices(filters.qs.select_related("box"))
+        places = tree_by_id()  # each box's site and area path, read once for the whole export
         rows = ([_local_iso(event.occurred_at), event.box.name, event.box.dev_sno, event.ep_id, event.device_ip,
                  "" if event.device_type is None else event.device_type, event.identity_id, event.identity_name,
                  event.group_name, person_type(event.person_type).label,
                  event.score, event.channel, _local_iso(event.received_at), event.camera_name or "",
-                 event.camera_location or "", device_type_label(event.device_type)]
+                 event.camera_location or "", device_type_label(event.device_type), *_place(places, event.box.area_id)]
                 for event in oldest_first(events))
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="events-{stamp}.csv"'
         return response
+
+
+def _place(places: dict, area_id: int | None) -> tuple[str, str]:
+    """The site's name and the area's path ("Campus / Building A / Floor 2"); blanks for no area."""
+    row = places.get(area_id)
+    return (row.site.name, row.path) if row else ("", "")
 
 
 def _local_iso(moment: datetime) -> str:

@@ -115,3 +115,56 @@ def test_console_creates_moves_attaches_and_deletes_only_empty_areas(admin_clien
     box.refresh_from_db()
     assert box.area == harbour
     assert "Harbour" in admin_client.get(f"/boxes/{box.pk}/").content.decode()
+
+
+def test_events_chart_and_per_box_counts_follow_the_site_area_and_box_filters(admin_client, site_events):
+    campus, harbour, floor = site_events
+    quay = Box.objects.get(name="quay")
+
+    def dashboard(**params):
+        context = admin_client.get("/events/", params).context
+        return sum(context["chart"]["counts"]), {row["box__name"]: row["count"] for row in context["per_box"]}
+
+    assert dashboard() == (4, {"floor gate": 1, "quay": 2, "old": 1})
+    assert dashboard(area=harbour.pk) == (2, {"quay": 2})
+    assert dashboard(area=campus.pk) == dashboard(area=floor.pk) == (1, {"floor gate": 1})
+    assert dashboard(box=quay.pk) == (2, {"quay": 2})
+    assert dashboard(area=campus.pk, box=quay.pk) == (0, {})
+    assert dashboard(identity_id="bob") == (4, {"floor gate": 1, "quay": 2, "old": 1})  # not a place filter
+
+
+def test_a_site_manager_dashboard_with_another_sites_area_shows_nothing_of_it(client, world):
+    client.force_login(world.manager)
+    context = client.get("/events/", {"area": world.harbour.pk}).context
+    assert sum(context["chart"]["counts"]) == 0 and context["per_box"] == []
+
+
+def test_events_csv_has_each_events_site_and_area_path(admin_client, site_events, django_assert_max_num_queries):
+    response = admin_client.get("/events/export.csv")
+    with django_assert_max_num_queries(3):  # the events and the areas tree, not a query per row
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    places = {row["identity_id"]: (row["site"], row["area"]) for row in rows}
+    assert places == {"ann": ("Campus", "Campus / Building A / Floor 2"), "bob": ("Harbour", "Harbour"),
+                      "cy": ("Harbour", "Harbour"), "dee": ("", "")}
+
+
+def test_event_page_shows_its_boxes_area_path(admin_client, site_events):
+    from events.models import Event
+
+    ann = Event.objects.get(identity_id="ann")
+    page = admin_client.get(f"/events/{ann.pk}/").content.decode()
+    assert "Campus / Building A / Floor 2" in page
+
+
+def test_group_pages_list_the_area_paths_the_group_is_attached_to(admin_client, site_areas):
+    _campus, building, floor, harbour = site_areas
+    staff = PermissionGroup.objects.create(name="staff")
+    admin_client.post(f"/boxes/areas/{floor.pk}/groups/", {"groups": [staff.pk]})
+    admin_client.post(f"/boxes/areas/{harbour.pk}/groups/", {"groups": [staff.pk]})
+    listing = admin_client.get("/groups/")
+    assert [group.area_paths for group in listing.context["object_list"]] == [["Campus / Building A / Floor 2",
+                                                                               "Harbour"]]
+    assert "Campus / Building A / Floor 2" in listing.content.decode()
+    edit = admin_client.get(f"/groups/{staff.pk}/edit/")
+    assert edit.context["area_paths"] == ["Campus / Building A / Floor 2", "Harbour"]
+    assert "Campus / Building A" not in admin_client.get("/groups/new/").content.decode()

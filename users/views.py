@@ -22,7 +22,7 @@ from accounts.console import (
     require_writable,
 )
 from aibox_contract.codes import ContractCodeError
-from devices.selectors import visible_areas, visible_boxes
+from devices.selectors import tree_by_id, visible_areas, visible_boxes
 from distribution.models import Enrolment
 from distribution.selectors import person_outcomes
 from events.selectors import visible_events, with_devices
@@ -262,10 +262,15 @@ class GroupListView(OperatorRequiredMixin, ListView):
 
     def get_queryset(self):
         return visible_groups(self.scope).annotate(members=Count("people", distinct=True)).prefetch_related(
-            Prefetch("boxes", queryset=visible_boxes(self.scope)))
+            Prefetch("boxes", queryset=visible_boxes(self.scope)),
+            Prefetch("areas", queryset=visible_areas(self.scope)))
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs),
+        context = super().get_context_data(**kwargs)
+        paths = tree_by_id()
+        for group in context["object_list"]:
+            group.area_paths = sorted(paths[area.pk].path for area in group.areas.all() if area.pk in paths)
+        return {**context,
                 "writable": set(writable_groups(self.scope).values_list("pk", flat=True)),
                 "face_groups": FaceGroup.objects.annotate(members=Count("people")),
                 "face_group_form": FaceGroupForm()}
@@ -276,6 +281,13 @@ class GroupFormView(CreateOrEditMixin, FormView):
     template_name = "users/group_form.html"
     visible, writable = visible_groups, writable_groups
     context_name = "group"
+
+    def get_context_data(self, **kwargs):
+        """The areas the group is attached to, as paths (attached from each area's page)."""
+        group, paths = self.instance, tree_by_id()
+        attached = [] if group is None else group.areas.filter(pk__in=visible_areas(self.scope).values("pk"))
+        return {**super().get_context_data(**kwargs),
+                "area_paths": sorted(paths[area.pk].path for area in attached if area.pk in paths)}
 
     def form_valid(self, form: PermissionGroupForm) -> HttpResponse:
         group = services.save_group(form.save(commit=False), boxes=form.cleaned_data["boxes"])

@@ -57,6 +57,13 @@
       <td class="text-end blacklist">${event.person_type === 3 ? 1 : 0}</td></tr>`);
   }
 
+  // The chart and per-box counts follow only the place filters (a box, a site or area), as the server's.
+  function atPlace(event) {
+    if (!filter) return true;
+    if (filter.box !== null && event.box !== filter.box) return false;
+    return !(filter.boxes && !filter.boxes.includes(event.box));
+  }
+
   // The server's filter (events/selectors.filter_events), on the live message's fields.
   function matches(event) {
     if (!filter) return false;
@@ -106,8 +113,10 @@
     const message = update.detail;
     if (message.kind !== "event") return;
     const event = message.event;
-    countInChart(event);
-    if (Date.parse(event.occurred_at) >= Date.now() - 24 * HOUR) countPerBox(event);
+    if (atPlace(event)) {
+      countInChart(event);
+      if (Date.parse(event.occurred_at) >= Date.now() - 24 * HOUR) countPerBox(event);
+    }
     if (table.dataset.liveRows !== "true" || !matches(event)) return;
     if (table.querySelector(`tr[data-event-id="${event.id}"]`)) return;
     table.querySelector(".empty-row")?.remove();
