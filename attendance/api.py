@@ -8,10 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.permissions import ScopedViewMixin
-from users.selectors import visible_people
 
 from .forms import DailyFilterForm, MonthFilterForm
-from .selectors import Scope, attendance_days, month_summaries
+from .selectors import attendance_days, month_summaries, operator_scope
 from .serializers import AttendanceDaySerializer, AttendanceSummarySerializer
 
 SCOPE = [
@@ -29,10 +28,6 @@ def _valid(form):
     return form
 
 
-def _whose(view: ScopedViewMixin, form) -> Scope:
-    return Scope(**form.scope(), among=None if view.scope.everything else visible_people(view.scope))
-
-
 class AttendanceDayView(ScopedViewMixin, GenericAPIView):
     """People with a shift (their own or a group's), one row per person per day, by person then
     day; computed from the passages when asked, in the site's TIME_ZONE."""
@@ -46,7 +41,7 @@ class AttendanceDayView(ScopedViewMixin, GenericAPIView):
     ])
     def get(self, request: Request) -> Response:
         form = _valid(DailyFilterForm(request.query_params))
-        rows = attendance_days(*form.days(), _whose(self, form))
+        rows = attendance_days(*form.days(), operator_scope(form.scope(), self.scope))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AttendanceDaySerializer(page, many=True).data)
 
@@ -64,5 +59,5 @@ class AttendanceSummaryView(ScopedViewMixin, GenericAPIView):
     def get(self, request: Request) -> Response:
         form = _valid(MonthFilterForm(request.query_params))
         first, last = form.days()
-        page = self.paginate_queryset(month_summaries(first, last, _whose(self, form)))
+        page = self.paginate_queryset(month_summaries(first, last, operator_scope(form.scope(), self.scope)))
         return self.get_paginated_response(AttendanceSummarySerializer(page, many=True, context={"month": first}).data)

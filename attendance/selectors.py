@@ -9,11 +9,13 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.scope import Scope as OperatorScope
 from aibox_contract.people import STRANGER
-from devices.models import Area
+from devices.models import Area, Box
+from devices.selectors import visible_boxes
 from events.models import Event
 from users.models import PermissionGroup, Person
-from users.selectors import served_within
+from users.selectors import served_within, visible_people
 
 from .compute import CorrectionSpec, DayRow, MonthSummary, ShiftSpec, days_between, person_days, summarise
 from .models import Correction, Holiday, Shift, ShiftAssignment
@@ -32,6 +34,16 @@ class Scope:
     # The people the operator may see (users.selectors.visible_people of their accounts.scope):
     # a site manager's reports, exports and API rows hold no one else. None: everyone.
     among: QuerySet[Person] | None = None
+    # The boxes whose passages count (a site manager's sites'): a person served at two sites is
+    # seen by both managers, each with the passages at their own boxes only. None: every box.
+    at_boxes: QuerySet[Box] | None = None
+
+
+def operator_scope(filters: dict, operator: OperatorScope) -> Scope:
+    """The report's filters (forms.ScopeForm.scope) within what the operator sees."""
+    if operator.everything:
+        return Scope(**filters)
+    return Scope(**filters, among=visible_people(operator), at_boxes=visible_boxes(operator))
 
 
 def spec(shift: Shift) -> ShiftSpec:
@@ -72,12 +84,15 @@ def shifts_by_person(people: list[Person]) -> dict[int, ShiftSpec]:
     return result
 
 
-def passages(people: list[Person], opens: datetime, closes: datetime) -> dict[str, list[datetime]]:
+def passages(people: list[Person], opens: datetime, closes: datetime, *,
+             at_boxes: QuerySet[Box] | None = None) -> dict[str, list[datetime]]:
     """Matched passages (a recognised person, not a stranger) between two instants, by identity_id,
     each person's sorted from the earliest."""
     identities = {person.identity_id for person in people}
     events = Event.objects.filter(occurred_at__gte=opens, occurred_at__lt=closes, identity_id__gt="")
     events = events.exclude(person_type=STRANGER)
+    if at_boxes is not None:
+        events = events.filter(box__in=at_boxes)
     if len(identities) <= IN_LIST_LIMIT:
         events = events.filter(identity_id__in=identities)
     found: dict[str, list[datetime]] = defaultdict(list)
@@ -114,7 +129,7 @@ def attendance_days(first: date, last: date, scope: Scope = Scope(), *, now: dat
     # A day's window reaches at most a day before or after it (compute.window).
     opens = datetime.combine(first - timedelta(days=1), time.min, tzinfo=zone)
     closes = datetime.combine(last + timedelta(days=2), time.min, tzinfo=zone)
-    found = passages(people, opens, closes)
+    found = passages(people, opens, closes, at_boxes=scope.at_boxes)
     off = holidays(first, last)
     fixes = corrections(people, first, last)
     days = days_between(first, last)

@@ -22,15 +22,10 @@ from users.selectors import visible_groups, visible_people, writable_people
 from . import exports, services
 from .forms import CorrectionForm, DailyFilterForm, HolidayForm, MonthFilterForm, ShiftForm
 from .models import WEEKDAYS, Correction, Holiday, Shift, ShiftAssignment
-from .selectors import Scope, attendance_days, month_summaries
+from .selectors import attendance_days, month_summaries, operator_scope
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _whose(view: OperatorRequiredMixin, form) -> Scope:
-    """The form's filters, within the people the operator sees."""
-    return Scope(**form.scope(), among=None if view.scope.everything else visible_people(view.scope))
 
 
 def _report_context(view: OperatorRequiredMixin, form, rows: list) -> dict:
@@ -51,7 +46,7 @@ class DailyReportView(OperatorRequiredMixin, View):
         form = DailyFilterForm(request.GET)
         if not form.is_valid():
             return render(request, "attendance/daily.html", _report_context(self, form, []), status=400)
-        rows = attendance_days(*form.days(), _whose(self, form))
+        rows = attendance_days(*form.days(), operator_scope(form.scope(), self.scope))
         return render(request, "attendance/daily.html", _report_context(self, form, rows))
 
 
@@ -63,7 +58,7 @@ class MonthlyReportView(OperatorRequiredMixin, View):
         if not form.is_valid():
             return render(request, "attendance/monthly.html", _report_context(self, form, []), status=400)
         first, last = form.days()
-        context = _report_context(self, form, month_summaries(first, last, _whose(self, form)))
+        context = _report_context(self, form, month_summaries(first, last, operator_scope(form.scope(), self.scope)))
         context.update(month=first, first=first, last=last)
         return render(request, "attendance/monthly.html", context)
 
@@ -77,7 +72,7 @@ class ExportView(OperatorRequiredMixin, View):
             page = DailyReportView if report == "daily" else MonthlyReportView
             return page.as_view()(request)
         first, last = form.days()
-        scope = _whose(self, form)
+        scope = operator_scope(form.scope(), self.scope)
         if report == "daily":
             header, rows = exports.DAY_COLUMNS, [exports.day_cells(row) for row in attendance_days(first, last, scope)]
             name = f"attendance-{first:%Y%m%d}-{last:%Y%m%d}"

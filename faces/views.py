@@ -132,10 +132,13 @@ class BoxMatchScoresView(OperatorRequiredMixin, View):
 
 
 class PersonMatchScoresView(OperatorRequiredMixin, View):
-    """A person's verdicts at the boxes the operator sees (the distribution counts them all)."""
+    """A person's verdicts and their distribution at the boxes the operator sees (as the API's)."""
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = get_object_or_404(visible_people(self.scope), pk=pk)
-        verdicts = MatchVerdict.objects.filter(identity_id=person.identity_id, box__in=visible_boxes(self.scope))
-        return _scores_page(request, {"person": person, "distribution": match_scores(identity_id=person.identity_id)},
-                            verdicts)
+        boxes = None if self.scope.everything else visible_boxes(self.scope)  # their matches elsewhere stay out
+        verdicts = MatchVerdict.objects.filter(identity_id=person.identity_id)
+        if boxes is not None:
+            verdicts = verdicts.filter(box__in=boxes)
+        distribution = match_scores(identity_id=person.identity_id, boxes=boxes)
+        return _scores_page(request, {"person": person, "distribution": distribution}, verdicts)

@@ -278,4 +278,6 @@ def test_a_site_managers_person_scores_count_only_their_sites_boxes(client, admi
     assert len(client.get("/api/persons/alpha-1/match-scores/").json()["rejected"]) == 2
     client.force_login(world.manager)
     assert client.get("/api/persons/alpha-1/match-scores/").json()["rejected"] == [world.event_a.score]
+    page = client.get(f"/faces/scores/people/{world.person_a.pk}/")  # the console's chart: the same
+    assert page.status_code == 200 and page.context["distribution"].rejected == [world.event_a.score]
     assert client.get(f"/api/boxes/{world.box_b.pk}/match-scores/").status_code == 404

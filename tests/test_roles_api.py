@@ -164,3 +164,29 @@ def test_a_token_carries_its_accounts_role(world, role):
     assert boxes["count"] == (1 if role == "manager" else 2)
     renamed = client.patch(f"/api/boxes/{world.box_a.pk}/", {"name": "Alpha door"}, format="json")
     assert renamed.status_code == (200 if role == "manager" else 403)
+
+
+def test_a_site_managers_attendance_counts_only_passages_at_their_boxes(world, admin_user):
+    """A person served at both sites: A's manager sees them, but their day from A's boxes alone."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from events.models import Event
+
+    world.person_a.permission_groups.add(world.group_b)  # now also served at Harbour's box
+    day = timezone.localdate() - timedelta(days=1)
+    zone = timezone.get_current_timezone()
+    for box, moment in ((world.box_b, time(8, 30)), (world.box_a, time(10, 0))):
+        at = datetime.combine(day, moment, tzinfo=zone)
+        Event.objects.create(box=box, dedup_key=f"both-{box.pk}", occurred_at=at,
+                             timestamp_ms=int(at.timestamp() * 1000), identity_id="alpha-1",
+                             identity_name="Alice Alpha", score=0.9, person_type=1)
+    query = {"since": day.isoformat(), "person": world.person_a.pk}
+
+    def first_in(user) -> str:
+        [row] = client_for(user).get("/api/attendance/", query).json()["results"]
+        return row["first_in"]
+
+    assert first_in(admin_user).startswith(f"{day.isoformat()}T08:30")
+    assert first_in(world.manager).startswith(f"{day.isoformat()}T10:00")
