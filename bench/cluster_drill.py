@@ -173,20 +173,30 @@ def start_cluster(tmp: Path) -> list[Node]:
 
 
 class Balancer:
-    """A TCP load balancer: each client connection goes to the next node that accepts one."""
+    """A TCP load balancer: each client connection goes to the next backend that accepts one
+    (round-robin), or with `failover_only` to the first of them that accepts one (a primary
+    and its stand-ins, as a health-checked balancer with affinity does)."""
 
-    def __init__(self, port: int, backends: list[int]) -> None:
+    def __init__(self, port: int, backends: list[int], failover_only: bool = False) -> None:
         self.port, self.backends, self.turn = port, backends, cycle(range(len(backends)))
+        self.failover_only = failover_only
         self.server: asyncio.base_events.Server | None = None
+        self.connections: Counter = Counter()  # backend port -> client connections sent there
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
 
+    def _candidates(self) -> list[int]:
+        if self.failover_only:
+            return list(self.backends)
+        first = next(self.turn)
+        return self.backends[first:] + self.backends[:first]
+
     async def _serve(self, client_reader, client_writer) -> None:
-        for _ in self.backends:
-            backend = self.backends[next(self.turn)]
+        for backend in self._candidates():
             try:
                 reader, writer = await asyncio.open_connection("127.0.0.1", backend)
+                self.connections[backend] += 1
                 break
             except OSError:
                 continue

@@ -84,16 +84,20 @@ def parse_event(raw) -> tuple[Event, dict[str, Any]]:
     return event_of(record)
 
 
+def dedup_key(timestamp_ms: int, identity_id: str, score: float) -> str:
+    """What makes two reports the same event (one stored per box). Without ep_id: a stock box's
+    realtime report lacks it, and the history report of the same recognition must be recognised
+    as the same event."""
+    return hashlib.sha256(json.dumps([timestamp_ms, identity_id, round(score, 6)]).encode()).hexdigest()
+
+
 def event_of(record: dict) -> tuple[Event, dict[str, Any]]:
     """A validated passage record (events.box_serializers.PassageRecordSerializer) as an unsaved
     Event plus its pictures as sent."""
     ext = record["ext_data"]
     milliseconds, score = record["timestamp_ms"], float(record["score"])
-    # Without ep_id: a stock box's realtime report lacks it, and the history report of the
-    # same recognition must be recognised as the same event.
-    key_source = json.dumps([milliseconds, record["identity_id"], round(score, 6)])
     event = Event(
-        dedup_key=hashlib.sha256(key_source.encode()).hexdigest(),
+        dedup_key=dedup_key(milliseconds, record["identity_id"], score),
         occurred_at=record["occurred_at"], timestamp_ms=milliseconds, identity_id=record["identity_id"],
         identity_name=record["identity_name"], group_name=record["group_name"],
         score=score, person_type=ext["person_type"], device_type=ext["device_type"],
@@ -167,6 +171,7 @@ class _Batch:
                 event.box, event.channel = self.box, self.channel
                 fresh.append(event)
             Event.objects.bulk_create(fresh, ignore_conflicts=True)
+            fresh = self._after_races(fresh, completed)
             for event in completed:
                 _complete(self.box, event)
         if fresh:
@@ -177,6 +182,22 @@ class _Batch:
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
+
+
+    def _after_races(self, fresh: list[Event], completed: list[Event]) -> list[Event]:
+        """The events this batch really inserted. Another request (another web process) may have
+        stored one of them between the look-up and the insert, which then skipped it: a realtime
+        report racing its own history record. Such a history record completes the realtime row
+        (added to `completed`) instead of being left unsaid; a realtime report that lost to its
+        history record is a duplicate. Under READ COMMITTED this statement sees what won."""
+        if not fresh:
+            return fresh
+        other = Event.Channel.REALTIME if self.channel == Event.Channel.HISTORY else Event.Channel.HISTORY
+        raced = set(Event.objects.filter(box=self.box, channel=other, dedup_key__in=[e.dedup_key for e in fresh])
+                    .values_list("dedup_key", flat=True))
+        if self.channel == Event.Channel.HISTORY:
+            completed += [event for event in fresh if event.dedup_key in raced]
+        return [event for event in fresh if event.dedup_key not in raced]
 
 
 def intake_stream(box: Box, events: Iterable, channel: str = Event.Channel.HISTORY) -> IntakeResult:
