@@ -14,8 +14,10 @@ a PostgreSQL DATABASE_URL and REDIS_URL (the channel layer and cache of both web
   (one try) and then in the next history batch to recordAddr, re-sent until answered 2xx;
 - a console WebSocket (/ws/console/, an administrator's session) on each web process,
   counting the live events it hears and which web process took them;
-- after `--kill-at` seconds, SIGKILL of web 1; after `--seconds` the boxes stop, flush what
-  they still hold, and the drill counts every passage's dedup key in the database.
+- after `--kill-at` seconds, as soon as a history batch of a web-1 box is on its way (the worst
+  moment: sent, or being stored, or stored and not yet answered), SIGKILL of web 1; after
+  `--seconds` the boxes stop, flush what they still hold, and the drill counts every passage's
+  dedup key in the database.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/aibox_NAME REDIS_URL=redis://127.0.0.1:6379/7 \\
         .venv/bin/python bench/web_drill.py [--boxes 5] [--seconds 60] [--kill-at 25] [--event-rate 1]
@@ -52,6 +54,7 @@ class DrillBox(SimulatedBox):
         self.sent_keys: list[tuple[str, str]] = []  # (dev_sno, dedup key): a key is unique per box
         self.taken_at: list[float] = []  # when a history batch or realtime report was answered 2xx
         self.realtime_failures = 0
+        self.batches_in_flight = 0
 
     def report(self) -> None:
         super().report()
@@ -78,7 +81,11 @@ class DrillBox(SimulatedBox):
                 self.realtime_failures += 1
 
     async def _post_batch(self, address: str, batch: list[dict]) -> bool:
-        taken = await super()._post_batch(address, batch)
+        self.batches_in_flight += 1
+        try:
+            taken = await super()._post_batch(address, batch)
+        finally:
+            self.batches_in_flight -= 1
         if taken:
             self.taken_at.append(time.monotonic())
         return taken
@@ -179,9 +186,13 @@ async def drill(args, boxes: list, cookie: str) -> dict:
         box.report()
     started = time.monotonic()
     await asyncio.sleep(args.kill_at)
+    while not any(box.batches_in_flight for box in simulated[0::2]) and time.monotonic() - started < args.seconds:
+        await asyncio.sleep(0.001)  # a history batch of a web-1 box on its way: the worst moment
     killed_at = time.monotonic()
     os.killpg(args.processes["web1"].pid, signal.SIGKILL)
-    print(f"{killed_at - started:.1f} s: web 1 (port {WEB_PORTS[0]}) SIGKILLed", flush=True)
+    in_flight = sum(box.batches_in_flight for box in simulated[0::2])
+    print(f"{killed_at - started:.1f} s: web 1 (port {WEB_PORTS[0]}) SIGKILLed with {in_flight} history batch(es) "
+          "of its boxes in flight", flush=True)
     await asyncio.sleep(max(0.0, args.seconds - (time.monotonic() - started)))
     leftover = await flush(fleet, simulated)
     await asyncio.sleep(3)  # the last live messages
