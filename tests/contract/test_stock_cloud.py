@@ -447,7 +447,10 @@ def test_login_request_and_mq_binding(stack: Stack) -> None:
     assert stack.cloud.relay.for_vhost(stack.cloud.vhost), "no connection to vHost"
     # upstream 01 §4 fiqaDownQueue: FIQA commands arrive there
     fiqa_queue = stack.cloud.boxes[stack.dev_sno]["fiqa_queue"]
-    assert sc.queue_consumers(stack.cloud.vhost, fiqa_queue) >= 1, "nobody on fiqaDownQueue"
+    # The management API counts consumers from statistics it gathers every 5 s: a consumer that
+    # has just started may not be counted yet (seen once in a loaded run).
+    assert sc.wait_until(lambda: sc.queue_consumers(stack.cloud.vhost, fiqa_queue) >= 1, 12), \
+        "nobody on fiqaDownQueue"
 
 
 def test_devsno_and_loginurl_replies(stack: Stack) -> None:
