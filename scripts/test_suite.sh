@@ -43,9 +43,9 @@ else
   $PYTEST -m "not drill" || status=1
 fi
 
+# Once, on SQLite: they break the broker and kill processes (the engine is not what they test;
+# bench/web_drill.py kills a web process on PostgreSQL). Running them again on PostgreSQL cost
+# 2 min 14 s of a suite meant to stay under 15 minutes.
 echo "==================================== fault drills ====================================="
 $PYTEST -m drill || status=1
-if [ "$postgres" = yes ]; then
-  pg_env $PYTEST -p no:cacheprovider -m "drill and not edge and not once" || status=1
-fi
 exit $status
