@@ -14,15 +14,17 @@ FACES = REPO.parent / "shared" / "datasets" / "faces"
 PORT = 8765
 
 
-def configure_environment(var_dir: str) -> None:
+def configure_environment(var_dir: str, vhost: str = "aibox-bench", **more: str) -> None:
+    """The platform's settings for a bench: its own VAR_DIR and box vhosts, plus `more`."""
     os.environ.update({
         "VAR_DIR": var_dir,
-        "BOX_VHOST": "aibox-bench",
-        "BOX_UPLOAD_VHOST": "aibox-bench-upload",
+        "BOX_VHOST": vhost,
+        "BOX_UPLOAD_VHOST": f"{vhost}-upload",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT}",
         "BOX_LOGIN_RATE_PER_ADDRESS": "100000/min",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "cloudplatform.settings",
+        **more,
     })
     sys.path.insert(0, str(REPO))
 
@@ -68,10 +70,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-") -> None:
-    """`run(args)` with Django set up on a temporary, migrated database (or DATABASE_URL)."""
+def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-", vhost: str = "aibox-bench", **more: str) -> None:
+    """`run(args)` with Django set up on a temporary, migrated database (or DATABASE_URL); the box
+    vhosts and any `more` settings as `configure_environment` takes them."""
     with tempfile.TemporaryDirectory(prefix=prefix) as var_dir:
-        configure_environment(var_dir)
+        configure_environment(var_dir, vhost, **more)
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, check=True)
         import django
 

@@ -115,16 +115,8 @@ def main() -> None:
     args = parser.parse_args()
     common.PORT = args.port
     vhost = os.environ.get("BENCH_VHOST", "aibox-bench-logins")
-
-    original = common.configure_environment
-
-    def configure(var_dir: str) -> None:
-        original(var_dir)
-        os.environ.update({"BOX_VHOST": vhost, "BOX_UPLOAD_VHOST": f"{vhost}-upload",
-                           "BOX_LOGIN_RATE_PER_CODE": "100000/min"})
-
-    common.configure_environment = configure
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-logins-")
+    common.run_on_fresh_platform(run, args, prefix="aibox-bench-logins-", vhost=vhost,
+                                 BOX_LOGIN_RATE_PER_CODE="100000/min")
 
 
 if __name__ == "__main__":

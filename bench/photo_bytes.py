@@ -118,14 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     common.PORT = args.port
     vhost = os.environ.get("BENCH_VHOST", "aibox-bench-photos")
-    original = common.configure_environment
-
-    def configure(var_dir: str) -> None:
-        original(var_dir)
-        os.environ.update({"BOX_VHOST": vhost, "BOX_UPLOAD_VHOST": f"{vhost}-upload"})
-
-    common.configure_environment = configure
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-photos-")
+    common.run_on_fresh_platform(run, args, prefix="aibox-bench-photos-", vhost=vhost)
 
 
 if __name__ == "__main__":

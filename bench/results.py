@@ -101,14 +101,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100)
     args = parser.parse_args()
     vhost = os.environ.get("BENCH_VHOST", "aibox-bench-results")
-    original = common.configure_environment
-
-    def configure(var_dir: str) -> None:
-        original(var_dir)
-        os.environ.update({"BOX_VHOST": vhost, "BOX_UPLOAD_VHOST": f"{vhost}-upload"})
-
-    common.configure_environment = configure
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-results-")
+    common.run_on_fresh_platform(run, args, prefix="aibox-bench-results-", vhost=vhost)
 
 
 if __name__ == "__main__":
