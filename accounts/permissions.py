@@ -8,8 +8,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .console import ADMINISTRATORS_ONLY, BEYOND_SCOPE, NO_CONSOLE, READ_ONLY
-from .scope import NOTHING, Scope
-from .selectors import scope_for
+from .scope import Scope
+from .selectors import request_scope, scope_for
 
 
 class OperatorPermission(BasePermission):
@@ -44,7 +44,7 @@ class ScopedViewMixin:
 
     @property
     def scope(self) -> Scope:
-        return scope_for(self.request.user) or NOTHING
+        return request_scope(self.request)
 
     def require_writable(self, obj: Model, writable: QuerySet, why: str = BEYOND_SCOPE) -> None:
         """403 for an object the operator sees but may not change (it reaches beyond their sites)."""

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.crypto import constant_time_compare
 
 from .models import ApiToken, Operator, Role
-from .scope import ADMINISTRATOR, Scope
+from .scope import ADMINISTRATOR, NOTHING, Scope
 
 _CACHE = "_aibox_scope"
 
@@ -23,6 +23,12 @@ def scope_for(user) -> Scope | None:
     if not hasattr(user, _CACHE):
         setattr(user, _CACHE, _read_scope(user))
     return getattr(user, _CACHE)
+
+
+def request_scope(request) -> Scope:
+    """The request's operator's scope; NOTHING for a request without one (none at all, as when
+    the API's schema is generated, or an account with no console role)."""
+    return scope_for(getattr(request, "user", None)) or NOTHING
 
 
 def fresh_scope(user_id: int, session_hash: str | None = None) -> Scope | None:

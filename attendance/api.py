@@ -40,7 +40,7 @@ class AttendanceDayView(ScopedViewMixin, GenericAPIView):
                                                                  "at most 366 days"),
     ])
     def get(self, request: Request) -> Response:
-        form = _valid(DailyFilterForm(request.query_params))
+        form = _valid(DailyFilterForm(request.query_params, operator=self.scope))
         rows = attendance_days(*form.days(), operator_scope(form.scope(), self.scope))
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AttendanceDaySerializer(page, many=True).data)
@@ -57,7 +57,7 @@ class AttendanceSummaryView(ScopedViewMixin, GenericAPIView):
         OpenApiParameter("month", OpenApiTypes.STR, description="YYYY-MM; this month when left out"),
     ])
     def get(self, request: Request) -> Response:
-        form = _valid(MonthFilterForm(request.query_params))
+        form = _valid(MonthFilterForm(request.query_params, operator=self.scope))
         first, last = form.days()
         page = self.paginate_queryset(month_summaries(first, last, operator_scope(form.scope(), self.scope)))
         return self.get_paginated_response(AttendanceSummarySerializer(page, many=True, context={"month": first}).data)

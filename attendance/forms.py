@@ -10,8 +10,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.scope import Scope
 from devices.models import Area
+from devices.selectors import visible_areas
 from users.models import PermissionGroup, Person
+from users.selectors import visible_groups, visible_people
 
 from .models import WEEKDAYS, Correction, Holiday, Shift
 
@@ -27,6 +30,14 @@ class ScopeForm(forms.Form):
     group = forms.ModelChoiceField(PermissionGroup.objects.all(), required=False, label=_("Group"))
     person = forms.ModelChoiceField(Person.objects.all(), required=False, label=_("Person"))
     q = forms.CharField(required=False, max_length=200, label=_("Search"))
+
+    def __init__(self, *args, operator: Scope, **kwargs) -> None:
+        """Only what the operator sees can be chosen: another site's area, group or person is
+        "not a valid choice", like one that does not exist (an empty report would tell it does)."""
+        super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = visible_areas(operator)
+        self.fields["group"].queryset = visible_groups(operator)
+        self.fields["person"].queryset = visible_people(operator)
 
     def scope(self) -> dict:
         data = self.cleaned_data

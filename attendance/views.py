@@ -43,7 +43,7 @@ class DailyReportView(OperatorRequiredMixin, View):
     """Each tracked person's days between two dates (today by default)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = DailyFilterForm(request.GET)
+        form = DailyFilterForm(request.GET, operator=self.scope)
         if not form.is_valid():
             return render(request, "attendance/daily.html", _report_context(self, form, []), status=400)
         rows = attendance_days(*form.days(), operator_scope(form.scope(), self.scope))
@@ -54,7 +54,7 @@ class MonthlyReportView(OperatorRequiredMixin, View):
     """Per person, a month's totals (this month by default)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = MonthFilterForm(request.GET)
+        form = MonthFilterForm(request.GET, operator=self.scope)
         if not form.is_valid():
             return render(request, "attendance/monthly.html", _report_context(self, form, []), status=400)
         first, last = form.days()
@@ -67,7 +67,7 @@ class ExportView(OperatorRequiredMixin, View):
     """A report as CSV or XLSX, with the page's filters (all rows, not one page)."""
 
     def get(self, request: HttpRequest, report: str, fmt: str) -> HttpResponse:
-        form = (DailyFilterForm if report == "daily" else MonthFilterForm)(request.GET)
+        form = (DailyFilterForm if report == "daily" else MonthFilterForm)(request.GET, operator=self.scope)
         if not form.is_valid():
             page = DailyReportView if report == "daily" else MonthlyReportView
             return page.as_view()(request)

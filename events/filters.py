@@ -9,9 +9,10 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import request_scope
 from cloudplatform.filters import LARGEST_ID, PERSON_TYPE_HELP, IntegerFilter
 from devices.models import Area
-from devices.selectors import within
+from devices.selectors import visible_areas, within
 
 from .forms import Bound, EventFilterForm, MomentField
 from .models import Event, QuarantinedEvent
@@ -34,10 +35,14 @@ class MomentFilter(django_filters.CharFilter):
         return events.filter(**{"occurred_at__lte" if bound.inclusive else "occurred_at__lt": bound.moment})
 
 
+def operators_areas(request) -> QuerySet[Area]:
+    """The areas the request's operator sees: another site's area is refused as "not a valid
+    choice", like one that does not exist (an empty answer would tell that it does)."""
+    return visible_areas(request_scope(request))
+
+
 def box_filter() -> IntegerFilter:
     return IntegerFilter(field_name="box__id", min_value=1, max_value=LARGEST_ID, label=_("Box"), help_text="Box id")
-
-
 
 
 class EventFilterSet(django_filters.FilterSet):
@@ -49,7 +54,7 @@ class EventFilterSet(django_filters.FilterSet):
     box = box_filter()
     # field_name names the model field only for the schema's type (integer); `in_area` filters.
     area = django_filters.ModelChoiceFilter(
-        field_name="box__area", queryset=Area.objects.all(), method="in_area", label=_("Site or area"),
+        field_name="box__area", queryset=operators_areas, method="in_area", label=_("Site or area"),
         help_text="Area id (a site is an area without a parent): events of the boxes in it and in the areas below it")
     type = IntegerFilter(field_name="person_type", min_value=0, max_value=32767, label=_("Type"),
                          help_text=PERSON_TYPE_HELP)

@@ -49,7 +49,7 @@ class EventListView(OperatorRequiredMixin, ListView):
     paginate_by = PAGE_SIZE
 
     def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        self.filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
+        self.filters = EventFilterSet(request.GET, queryset=visible_events(self.scope), request=request)
         self.form = self.filters.form
         response = super().get(request, *args, **kwargs)
         if not self.form.is_valid():
@@ -188,7 +188,7 @@ class EventExportView(OperatorRequiredMixin, View):
     site's zone with their offset (ISO 8601), as the pages show them."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        filters = EventFilterSet(request.GET, queryset=visible_events(self.scope))
+        filters = EventFilterSet(request.GET, queryset=visible_events(self.scope), request=request)
         if not filters.is_valid():  # the events page, with the filters' errors (400)
             return EventListView.as_view()(request)
         events = with_devices(filters.qs.select_related("box"))

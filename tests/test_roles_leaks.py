@@ -1,0 +1,55 @@
+"""What a site manager of site A can still learn about site B from how the platform answers (the
+review of issue 16's roles): an object of B named in a filter is refused like one that does not
+exist, and no page counts or names B's people."""
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+MISSING = 10**9  # an id no object has
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def status_and_error(response, field: str) -> tuple[int, str]:
+    """The status and the field's error text (the API's JSON or the console page's HTML)."""
+    if response["Content-Type"].startswith("application/json"):
+        return response.status_code, " ".join(response.json().get(field, []))
+    page = response.content.decode()
+    return response.status_code, "valid choice" if "Select a valid choice" in page else ""
+
+
+def refusals(ask, field: str, missing, of_b) -> tuple:
+    return status_and_error(ask({field: missing}), field), status_and_error(ask({field: of_b}), field)
+
+
+@pytest.mark.parametrize("where", ["event-list", "event-export", "api-event-list"])
+def test_another_sites_area_in_the_events_filter_is_refused_like_a_missing_one(client, world, where, admin_user):
+    client.force_login(world.manager)
+    ask = (lambda query: client.get(reverse(where), query)) if not where.startswith("api-") else \
+        (lambda query: api_for(world.manager).get(reverse(where), query))
+    missing, of_b = refusals(ask, "area", MISSING, world.pier.pk)
+    assert missing[0] == 400 and "valid choice" in missing[1], missing
+    assert of_b == missing
+    # Their own area still filters; the administrator's filter still reaches B's.
+    assert ask({"area": world.floor.pk}).status_code == 200
+    assert api_for(admin_user).get(reverse("api-event-list"), {"area": world.pier.pk}).json()["results"]
+
+
+@pytest.mark.parametrize("where", ["attendance-daily", "attendance-monthly", "api-attendance",
+                                   "api-attendance-summary"])
+@pytest.mark.parametrize("field", ["area", "group", "person"])
+def test_another_sites_area_group_or_person_in_the_attendance_filter_is_refused_like_a_missing_one(
+        client, world, where, field):
+    client.force_login(world.manager)
+    ask = (lambda query: client.get(reverse(where), query)) if not where.startswith("api-") else \
+        (lambda query: api_for(world.manager).get(reverse(where), query))
+    of_b = {"area": world.harbour, "group": world.group_b, "person": world.person_b}[field].pk
+    mine = {"area": world.campus, "group": world.group_a, "person": world.person_a}[field].pk
+    missing, refused = refusals(ask, field, MISSING, of_b)
+    assert missing[0] == 400 and "valid choice" in missing[1], missing
+    assert refused == missing
+    assert ask({field: mine}).status_code == 200
