@@ -66,7 +66,7 @@ def test_duplicate_identity_and_bad_json_are_form_errors(console, photo_upload):
     Person.objects.create(identity_id="dup", name="First")
     response = console.post("/people/new/", {"identity_id": "dup", "name": "Second", "person_type": 1,
                                              "photo_file": photo_upload})
-    assert b"already exists" in response.content
+    assert b"identity_id dup is already taken." in response.content
     response = console.post("/people/new/", {"name": "Third", "person_type": 1, "info_json": "[1, 2]"})
     assert b"JSON object" in response.content
     assert Person.objects.count() == 1

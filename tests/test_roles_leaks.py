@@ -53,3 +53,28 @@ def test_another_sites_area_group_or_person_in_the_attendance_filter_is_refused_
     assert missing[0] == 400 and "valid choice" in missing[1], missing
     assert refused == missing
     assert ask({field: mine}).status_code == 200
+
+
+def test_an_identity_id_taken_at_another_site_is_refused_without_saying_whose(client, world, photo):
+    """identity_id is unique over all sites, so the create is refused; the answer says only that
+    the id is taken: not who has it, where, or their record's id."""
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from users.models import Person
+
+    told = [api_for(world.manager).post("/api/persons/", {
+        "identity_id": "bravo-7", "name": "Eve", "permission_groups": ["Alpha staff"],
+        "photo_base64": base64.b64encode(photo).decode()}, format="json")]
+    client.force_login(world.manager)
+    told.append(client.post(reverse("person-create"), {
+        "identity_id": "bravo-7", "name": "Eve", "person_type": 1, "permission_groups": [world.group_a.pk],
+        "photo_file": SimpleUploadedFile("face.jpg", photo, content_type="image/jpeg")}))
+    for answer in told:
+        text = answer.content.decode()
+        assert answer.status_code in (200, 400) and "bravo-7 is already taken" in text, answer.status_code
+        for secret in ("Bob Bravo", "Harbour", "Bravo crew", f"/people/{world.person_b.pk}/",
+                       f'"id": {world.person_b.pk}'):
+            assert secret not in text, secret
+    assert not Person.objects.filter(name="Eve").exists()

@@ -55,6 +55,15 @@ class PersonForm(RefusesOversizedUploads, forms.ModelForm):
             self.fields["identity_id"].disabled = True
             self.initial["info_json"] = json.dumps(self.instance.info, ensure_ascii=False) if self.instance.info else ""
 
+    def validate_unique(self) -> None:
+        """identity_id is unique over every site: the service checks it (DuplicateIdentity), with
+        one answer saying only that the id is taken, never whose it is or where."""
+        exclude = self._get_validation_exclusions() | {"identity_id"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as exc:
+            self._update_errors(exc)
+
     def clean_info_json(self) -> dict:
         text = self.cleaned_data.get("info_json", "").strip()
         if not text:
