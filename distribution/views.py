@@ -68,16 +68,25 @@ class CommandDetailView(OperatorRequiredMixin, DetailView):
         return visible_commands(self.scope)
 
     def get_context_data(self, **kwargs):
-        """Outcomes, or the people sent while none came back, each with the person's name."""
+        """Outcomes, or the people sent while none came back, each with the person's name. People
+        the operator does not see (at other sites now) are only counted: not named, nor their
+        identity_id shown, in the table or in the message as sent."""
         context = super().get_context_data(**kwargs)
+        payload = self.object.payload
         outcomes = list(self.object.outcomes.all())
-        sent = [str(i) for i in self.object.payload.get("userid_list") or []]
-        people = {p.identity_id: p for p in Person.objects.filter(identity_id__in=[o.identity_id for o in outcomes]
-                                                                  + sent)}
+        sent = [str(i) for i in payload.get("userid_list") or []]
+        named = {o.identity_id for o in outcomes} | set(sent)
+        people = {p.identity_id: p for p in visible_people(self.scope).filter(identity_id__in=named)}
+        unseen = set(Person.objects.filter(identity_id__in=named).exclude(identity_id__in=people)
+                     .values_list("identity_id", flat=True))
         for outcome in outcomes:
             outcome.person = people.get(outcome.identity_id)
-        context["outcomes"] = outcomes
-        context["sent_people"] = [(identity_id, people.get(identity_id)) for identity_id in sent]
+        context["outcomes"] = [outcome for outcome in outcomes if outcome.identity_id not in unseen]
+        context["sent_people"] = [(identity_id, people.get(identity_id)) for identity_id in sent
+                                  if identity_id not in unseen]
+        context["unseen_count"] = len(unseen)
+        context["payload"] = ({**payload, "userid_list": [i for i in payload["userid_list"] if str(i) not in unseen]}
+                              if unseen and "userid_list" in payload else payload)
         return context
 
 

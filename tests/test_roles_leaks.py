@@ -78,3 +78,27 @@ def test_an_identity_id_taken_at_another_site_is_refused_without_saying_whose(cl
                        f'"id": {world.person_b.pk}'):
             assert secret not in text, secret
     assert not Person.objects.filter(name="Eve").exists()
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_a_command_to_their_box_names_only_the_people_a_site_manager_sees(client, world, admin_user, answered):
+    """A command to A's box that also carried B's person (one since moved to Harbour, say): A's
+    manager reads Alice's name and a count for the rest; the administrator reads both names."""
+    from distribution.models import Command, CommandOutcome
+    from distribution.services import queue_command
+
+    command = queue_command(world.box_a, Command.Method.DELETE_USERS, {"userid_list": ["alpha-1", "bravo-7"]},
+                            publish=False)
+    if answered:
+        for identity_id in ("alpha-1", "bravo-7"):
+            CommandOutcome.objects.create(command=command, identity_id=identity_id, success=False, code=40010,
+                                          message="not found")
+    url = reverse("command-detail", kwargs={"pk": command.pk})
+    client.force_login(world.manager)
+    page = client.get(url).content.decode()
+    assert "Alice Alpha" in page and "alpha-1" in page
+    assert "Bob Bravo" not in page and "bravo-7" not in page
+    assert "And 1 person at other sites." in page
+    client.force_login(admin_user)
+    page = client.get(url).content.decode()
+    assert "Bob Bravo" in page and "Alice Alpha" in page and "other sites" not in page
