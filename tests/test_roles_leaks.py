@@ -102,3 +102,15 @@ def test_a_command_to_their_box_names_only_the_people_a_site_manager_sees(client
     client.force_login(admin_user)
     page = client.get(url).content.decode()
     assert "Bob Bravo" in page and "Alice Alpha" in page and "other sites" not in page
+
+
+def test_face_group_counts_on_the_groups_page_are_of_the_people_a_site_manager_sees(client, world, admin_user):
+    """Face groups span every site: A's manager counts A's members only."""
+    from users.models import FaceGroup
+
+    visitors = FaceGroup.objects.create(name="Visitors")
+    visitors.people.add(world.person_a, world.person_b)
+    client.force_login(world.manager)
+    assert "Visitors · 1<" in client.get(reverse("group-list")).content.decode()
+    client.force_login(admin_user)
+    assert "Visitors · 2<" in client.get(reverse("group-list")).content.decode()

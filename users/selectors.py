@@ -1,13 +1,13 @@
 """Reads shared by the console and the REST API (the list filters are in users/filters.py)."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from accounts.scope import Scope
 from devices.models import Area, Box
 from devices.selectors import ancestry, scope_area_ids, visible_boxes, within
 
-from .models import PermissionGroup, Person
+from .models import FaceGroup, PermissionGroup, Person
 
 
 def served_by(box) -> QuerySet[Person]:
@@ -81,6 +81,14 @@ def visible_people(scope: Scope) -> QuerySet[Person]:
         return Person.objects.all()
     return Person.objects.filter(pk__in=Person.objects.filter(permission_groups__in=visible_groups(scope))
                                  .values("pk"))
+
+
+def face_groups_counted(scope: Scope) -> QuerySet[FaceGroup]:
+    """Every face group (they span all sites) with `members`: its people the operator sees."""
+    members = Count("people", distinct=True)
+    if not scope.everything:
+        members = Count("people", filter=Q(people__in=visible_people(scope)), distinct=True)
+    return FaceGroup.objects.annotate(members=members)
 
 
 def writable_people(scope: Scope) -> QuerySet[Person]:

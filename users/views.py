@@ -39,10 +39,11 @@ from .forms import (
     PersonPhotoForm,
     photo_refusal,
 )
-from .models import FaceGroup, ImportJob, PersonPhoto, PersonType
+from .models import ImportJob, PersonPhoto, PersonType
 from .photos import photo_file
 from .quality import badge, level_label
 from .selectors import (
+    face_groups_counted,
     groups_out_of_sight,
     visible_groups,
     visible_people,
@@ -272,7 +273,7 @@ class GroupListView(OperatorRequiredMixin, ListView):
             group.area_paths = sorted(paths[area.pk].path for area in group.areas.all() if area.pk in paths)
         return {**context,
                 "writable": set(writable_groups(self.scope).values_list("pk", flat=True)),
-                "face_groups": FaceGroup.objects.annotate(members=Count("people")),
+                "face_groups": face_groups_counted(self.scope),
                 "face_group_form": FaceGroupForm()}
 
 
