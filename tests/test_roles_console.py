@@ -30,7 +30,8 @@ ADMINISTRATORS_ONLY = {"attendance-shift-create", "attendance-shift-edit", "atte
                        "attendance-holiday-delete", "import-create", "import-detail", "import-status",
                        "operator-list", "operator-create", "operator-detail", "operator-edit", "operator-token-revoke",
                        "operator-action", "face-strangers-merge", "face-stranger-enrol", "face-stranger-split",
-                       "face-stranger-dismiss", "audit-list", "audit-export"}
+                       "face-stranger-dismiss", "audit-list", "audit-export", "group-create", "group-edit",
+                       "group-delete", "facegroup-create"}
 # Pages a viewer may post to: they read (a search by photo) or concern only the viewer.
 VIEWER_POSTS = {"face-search", "login", "logout", "set_language", "password-change"}
 

@@ -114,3 +114,47 @@ def test_face_group_counts_on_the_groups_page_are_of_the_people_a_site_manager_s
     assert "Visitors · 1<" in client.get(reverse("group-list")).content.decode()
     client.force_login(admin_user)
     assert "Visitors · 2<" in client.get(reverse("group-list")).content.decode()
+
+
+def test_only_administrators_create_rename_or_delete_groups(client, world, admin_user):
+    """Groups are shared by all sites, their names unique over them (a site manager naming a new
+    group "Bravo crew" would learn it exists): a site manager neither creates, renames nor deletes
+    one, from the API (403; another site's group is still not found) or the console (403, and no
+    button offers it); they still put their people in their groups."""
+    from users.models import FaceGroup, PermissionGroup
+
+    api = api_for(world.manager)
+    group_a = f"/api/groups/{world.group_a.pk}/"
+    refused = [api.post("/api/groups/", {"name": "Alpha night", "boxes": [world.box_a.dev_sno]}, format="json"),
+               api.post("/api/groups/", {"name": "Bravo crew", "boxes": [world.box_a.dev_sno]}, format="json"),
+               api.patch(group_a, {"name": "Alpha crew"}, format="json"),
+               api.put(group_a, {"name": "Alpha crew"}, format="json"), api.delete(group_a)]
+    assert [answer.status_code for answer in refused] == [403] * len(refused), [a.content for a in refused]
+    assert "Only administrators" in refused[1].json()["detail"]
+    assert api.patch(f"/api/groups/{world.group_b.pk}/", {"name": "x"}, format="json").status_code == 404
+    client.force_login(world.manager)
+    page = client.get(reverse("group-list")).content.decode()
+    for offer in (reverse("group-create"), reverse("group-edit", args=[world.group_a.pk]),
+                  reverse("group-delete", args=[world.group_a.pk]), reverse("facegroup-create")):
+        assert offer not in page, offer
+    assert client.get(reverse("group-create")).status_code == 403
+    assert client.get(reverse("group-edit", args=[world.group_a.pk])).status_code == 403
+    assert client.post(reverse("group-create"), {"name": "Alpha night", "boxes": [world.box_a.pk]}).status_code == 403
+    assert client.post(reverse("group-edit", args=[world.group_a.pk]), {"name": "Alpha crew"}).status_code == 403
+    assert client.post(reverse("group-delete", args=[world.group_a.pk])).status_code == 403
+    assert client.post(reverse("facegroup-create"), {"name": "Visitors"}).status_code == 403
+    assert set(PermissionGroup.objects.values_list("name", flat=True)) == {"Alpha staff", "Bravo crew"}
+    assert not FaceGroup.objects.exists()
+    # Their people still join their groups.
+    joined = api.patch(f"/api/persons/{world.person_a.identity_id}/", {"permission_groups": ["Alpha staff"]},
+                       format="json")
+    assert joined.status_code == 200, joined.content
+    # The administrator does all of it.
+    admin = api_for(admin_user)
+    made = admin.post("/api/groups/", {"name": "Alpha night", "boxes": [world.box_a.dev_sno]}, format="json")
+    assert made.status_code == 201, made.content
+    assert admin.patch(f"/api/groups/{made.json()['id']}/", {"name": "Alpha nights"}, format="json").status_code == 200
+    assert admin.delete(f"/api/groups/{made.json()['id']}/").status_code == 204
+    client.force_login(admin_user)
+    page = client.get(reverse("group-list")).content.decode()
+    assert reverse("group-create") in page and reverse("facegroup-create") in page

@@ -9,10 +9,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.console import ADMINISTRATORS_CHANGE
 from accounts.permissions import ScopedViewMixin
 from aibox_contract.codes import ContractCodeError
 from cloudplatform.api_fields import narrow_choices
@@ -171,7 +173,9 @@ PHOTO_VERDICT_FIELDS = ("assessed", "face_count", "face_size", "sharpness", "bri
 
 class PermissionGroupViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     """Permission groups; attaching a box, or an area (every box in it and below it), sends it
-    the group's people, detaching removes them. A site manager's groups serve their boxes only."""
+    the group's people, detaching removes them. Groups are shared by all sites (their names are
+    unique over them): only administrators create, change or delete them; a site manager reads
+    those serving their sites and puts their people in them (/api/persons/)."""
 
     serializer_class = PermissionGroupSerializer
 
@@ -180,30 +184,33 @@ class PermissionGroupViewSet(ScopedViewMixin, viewsets.ModelViewSet):
         return visible_groups(scope).prefetch_related(Prefetch("boxes", queryset=visible_boxes(scope)),
                                                       Prefetch("areas", queryset=visible_areas(scope)))
 
-    def get_serializer(self, *args, **kwargs):
-        return narrow_choices(super().get_serializer(*args, **kwargs), boxes=visible_boxes(self.scope),
-                              areas=visible_areas(self.scope))
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        self._administrators_only()
+        return super().create(request, *args, **kwargs)
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        self.get_object()  # another site's group is not found (404), as in a read
+        self._administrators_only()
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        self.get_object()
+        self._administrators_only()
+        return super().destroy(request, *args, **kwargs)
 
     def perform_create(self, serializer) -> None:
         fields = dict(serializer.validated_data)
         boxes, areas = fields.pop("boxes", []), fields.pop("areas", [])
-        self._serves_somewhere(boxes, areas)
         serializer.instance = services.save_group(PermissionGroup(), boxes=boxes, areas=areas, **fields)
 
     def perform_update(self, serializer) -> None:
-        group = serializer.instance
-        self.require_writable(group, writable_groups(self.scope))
         fields = dict(serializer.validated_data)
         boxes, areas = fields.pop("boxes", None), fields.pop("areas", None)
-        self._serves_somewhere(group.boxes.all() if boxes is None else boxes,
-                               group.areas.all() if areas is None else areas)
-        serializer.instance = services.save_group(group, boxes=boxes, areas=areas, **fields)
+        serializer.instance = services.save_group(serializer.instance, boxes=boxes, areas=areas, **fields)
 
     def perform_destroy(self, group: PermissionGroup) -> None:
-        self.require_writable(group, writable_groups(self.scope))
         services.delete_group(group)
 
-    def _serves_somewhere(self, boxes, areas) -> None:
-        """A site manager's group serves one of their boxes or areas: else they would lose sight of it."""
-        if not self.scope.everything and not list(boxes) and not list(areas):
-            raise serializers.ValidationError({"boxes": [_("Attach one of your boxes or areas.")]})
+    def _administrators_only(self) -> None:
+        if not self.scope.is_administrator:
+            raise PermissionDenied(ADMINISTRATORS_CHANGE)

@@ -94,18 +94,9 @@ class PermissionGroupForm(forms.ModelForm):
 
     def __init__(self, *args, scope: Scope, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.scope = scope
         self.fields["boxes"].queryset = visible_boxes(scope)
         if self.instance.pk:
             self.initial["boxes"] = list(self.instance.boxes.all())
-
-    def clean_boxes(self):
-        """A site manager's group serves one of their boxes or areas (else they would lose sight of it)."""
-        boxes = self.cleaned_data["boxes"]
-        has_areas = self.instance.pk and self.instance.areas.exists()
-        if not self.scope.everything and not boxes and not has_areas:
-            raise forms.ValidationError(_("Attach one of your boxes or areas."))
-        return boxes
 
 
 class AreaGroupsForm(forms.Form):

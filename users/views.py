@@ -272,12 +272,15 @@ class GroupListView(OperatorRequiredMixin, ListView):
         for group in context["object_list"]:
             group.area_paths = sorted(paths[area.pk].path for area in group.areas.all() if area.pk in paths)
         return {**context,
-                "writable": set(writable_groups(self.scope).values_list("pk", flat=True)),
                 "face_groups": face_groups_counted(self.scope),
                 "face_group_form": FaceGroupForm()}
 
 
-class GroupFormView(CreateOrEditMixin, FormView):
+class GroupFormView(AdministratorRequiredMixin, CreateOrEditMixin, FormView):
+    """Groups are shared by all sites (their names unique over them): only administrators
+    create, rename or change them; a site manager puts their people in them (the person's form)
+    and attaches them to their areas (AreaGroupsView)."""
+
     form_class = PermissionGroupForm
     template_name = "users/group_form.html"
     visible, writable = visible_groups, writable_groups
@@ -296,16 +299,17 @@ class GroupFormView(CreateOrEditMixin, FormView):
         return redirect("group-list")
 
 
-class GroupDeleteView(OperatorRequiredMixin, View):
+class GroupDeleteView(AdministratorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponseRedirect:
         group = get_object_or_404(visible_groups(self.scope), pk=pk)
-        require_writable(group, writable_groups(self.scope))
         services.delete_group(group)
         messages.success(request, _("Deleted group %(name)s.") % {"name": group.name})
         return redirect("group-list")
 
 
-class FaceGroupCreateView(OperatorRequiredMixin, View):
+class FaceGroupCreateView(AdministratorRequiredMixin, View):
+    """Face groups span every site: administrators create them."""
+
     def post(self, request: HttpRequest) -> HttpResponseRedirect:
         form = FaceGroupForm(request.POST)
         if form.is_valid():
