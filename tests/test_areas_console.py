@@ -134,9 +134,15 @@ def test_events_chart_and_per_box_counts_follow_the_site_area_and_box_filters(ad
 
 
 def test_a_site_manager_dashboard_with_another_sites_area_shows_nothing_of_it(client, world):
+    """Another site's area is refused like one that does not exist (400, the form's error): the
+    chart and per-box counts are then of the manager's own events, as for a missing area."""
     client.force_login(world.manager)
-    context = client.get("/events/", {"area": world.harbour.pk}).context
-    assert sum(context["chart"]["counts"]) == 0 and context["per_box"] == []
+    answer = client.get("/events/", {"area": world.harbour.pk})
+    missing = client.get("/events/", {"area": 10**9})
+    assert answer.status_code == missing.status_code == 400
+    assert answer.context["chart"]["counts"] == missing.context["chart"]["counts"]
+    assert answer.context["per_box"] == missing.context["per_box"]
+    assert {row["box_id"] for row in answer.context["per_box"]} == {world.box_a.pk}
 
 
 def test_events_csv_has_each_events_site_and_area_path(admin_client, site_events, django_assert_max_num_queries):
