@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Its index expressions (OpClass: the events search's trigram indexes); inert on SQLite.
+    "django.contrib.postgres",
     "rest_framework",
     # The API's tokens (accounts.ApiToken): several named ones per operator, stored hashed.
     "knox",

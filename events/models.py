@@ -11,7 +11,8 @@ class Event(models.Model):
         HISTORY = "history", _("History")
         REALTIME = "realtime", _("Realtime")
 
-    box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: (box, time) and the (box, dedup_key) constraint start with it.
+    box = models.ForeignKey(Box, on_delete=models.CASCADE, related_name="events", db_index=False)
     # The contract gives events no id: a re-sent event is recognised by what it says.
     dedup_key = models.CharField(max_length=64)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.HISTORY)
@@ -41,6 +42,8 @@ class Event(models.Model):
         # Each filter of the events list, newest first: a box (and a site manager's scope, by the
         # boxes of their areas), a person, a type; the time alone is the first index.
         # The pictures' partial indexes answer retention's "is this file still used?" at once.
+        # The free-text search has trigram indexes on PostgreSQL, outside this list: see
+        # migrations/0006_search_indexes.py.
         indexes = [
             # The time with what the per-box counts and the chart read (PostgreSQL: index-only scans).
             models.Index(fields=["occurred_at"], include=["box", "person_type"], name="event_time_box_type"),

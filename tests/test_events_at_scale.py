@@ -140,3 +140,49 @@ def test_a_site_managers_pages_and_count_keep_to_their_boxes(client, world):
     assert seen == mine
     assert re.search(r'id="event-total"[^>]*>([^<]*)<', client.get("/events/").content.decode()).group(1) == (
         f"{len(mine)} events")
+
+
+def test_the_search_finds_by_each_of_its_four_fields_whatever_the_case(admin_client, make_box):
+    box = make_box("searched")
+    fields = {"identity_name": "Zhang WEIMIN", "identity_id": "EMP-77341", "ep_id": "SNQX81__10.9.8.7",
+              "device_ip": "172.31.200.9"}
+    made = {name: Event.objects.create(box=box, dedup_key=name, score=0.9, occurred_at=timezone.now(),
+                                       timestamp_ms=1, **{name: value}).pk for name, value in fields.items()}
+    make_events(box, 3, identity_name="Someone Else", identity_id="emp-1", ep_id="OTHER__10.0.0.1",
+                device_ip="10.0.0.1")
+
+    def found(text: str) -> list[int]:
+        return [row["id"] for row in admin_client.get("/api/events/", {"q": text}).json()["results"]]
+
+    # A piece of each field, in another case than stored.
+    pieces = {"identity_name": "g weim", "identity_id": "p-773", "ep_id": "snqx81__", "device_ip": "31.200"}
+    for name, text in pieces.items():
+        assert found(text) == [made[name]], name
+    assert found("NOWHERE-AT-ALL") == []
+
+
+def plan(queryset) -> str:
+    """PostgreSQL's plan of a queryset, with only bitmap scans allowed besides a sequential scan
+    made to cost too much: an index that serves the query shows in it."""
+    with connection.cursor() as cursor:
+        cursor.execute("select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true)")
+    return queryset.explain()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram indexes are PostgreSQL's")
+def test_on_postgresql_the_search_reads_a_trigram_index_of_each_field(make_box):
+    from events.filters import EventFilterSet
+
+    make_events(make_box("planned"), 20, identity_name="Li Na")
+    searched = plan(EventFilterSet({"q": "li n"}, queryset=Event.objects.all()).qs)
+    for index in ("event_name_trgm", "event_identity_trgm", "event_ep_id_trgm", "event_device_ip_trgm"):
+        assert f"Bitmap Index Scan on {index}" in searched, searched
+    assert "Seq Scan" not in searched
+
+
+def test_the_box_foreign_key_has_no_index_of_its_own(make_box):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Event._meta.db_table)
+    on_box = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    assert ["box_id"] not in on_box  # (box, time) and (box, dedup_key) serve it
+    assert ["box_id", "occurred_at"] in on_box and ["box_id", "dedup_key"] in on_box
