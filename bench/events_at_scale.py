@@ -206,6 +206,13 @@ def cases(client) -> list[tuple[str, object]]:
         ("events page, blacklist only (1 %)", page(client, "/events/", {"type": 3})),
         ("events page, one box + strangers + one week",
          page(client, "/events/", {"box": box.pk, "type": 4, **week})),
+        # The free-text search (name, identity_id, ep_id, IP): a term in a few hundred events (one
+        # person's identity_id), a term in a quarter of them (one camera's IP) and a term in none.
+        (f"events page, search: rare term ({person.identity_id!r})",
+         page(client, "/events/", {"q": person.identity_id})),
+        ("events page, search: common term ('192.168.1.3')", page(client, "/events/", {"q": "192.168.1.3"})),
+        ("events page, search: no match ('nobody here')", page(client, "/events/", {"q": "nobody here"})),
+        ("API /api/events/, search: rare term", page(client, "/api/events/", {"q": person.identity_id})),
         ("per-box counts, last 24 h (selector)", lambda: counts_per_box(24)),
         ("chart, events per hour, last 24 h (selector)", lambda: hourly_counts(24)),
         ("person page", page(client, f"/people/{person.pk}/")),
