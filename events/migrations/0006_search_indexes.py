@@ -25,7 +25,9 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),  # CREATE EXTENSION IF NOT EXISTS pg_trgm; nothing off PostgreSQL
+        # CREATE EXTENSION IF NOT EXISTS pg_trgm. Wrapped: Django's own check of the database
+        # is in its forwards only, and SQLite has no pg_extension to look in backwards.
+        OnPostgreSQLOnly(TrigramExtension()),
         *(OnPostgreSQLOnly(AddIndexWithoutLocking(
             model_name="event", index=GinIndex(OpClass(Upper(column), name="gin_trgm_ops"), name=name)))
           for column, name in SEARCHED.items()),
