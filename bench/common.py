@@ -82,6 +82,13 @@ def run_on_fresh_platform(run, args, prefix: str = "aibox-bench-", vhost: str = 
         run(args)
 
 
+def run_on_own_vhosts(run, args, name: str, **more: str) -> None:
+    """`run_on_fresh_platform` for the bench `name`: box vhosts BENCH_VHOST (default
+    aibox-bench-NAME), so that it shares no queues with another bench or the suite."""
+    vhost = os.environ.get("BENCH_VHOST", f"aibox-bench-{name}")
+    run_on_fresh_platform(run, args, prefix=f"aibox-bench-{name}-", vhost=vhost, **more)
+
+
 def start_platform(web_only: bool = False, workers: int = 1) -> list[subprocess.Popen]:
     """uvicorn (the web, `workers` processes), and unless `web_only` the Celery worker and results consumer."""
     import socket

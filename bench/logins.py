@@ -114,9 +114,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8790)
     args = parser.parse_args()
     common.PORT = args.port
-    vhost = os.environ.get("BENCH_VHOST", "aibox-bench-logins")
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-logins-", vhost=vhost,
-                                 BOX_LOGIN_RATE_PER_CODE="100000/min")
+    common.run_on_own_vhosts(run, args, "logins", BOX_LOGIN_RATE_PER_CODE="100000/min")
 
 
 if __name__ == "__main__":

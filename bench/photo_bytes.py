@@ -117,8 +117,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8791)
     args = parser.parse_args()
     common.PORT = args.port
-    vhost = os.environ.get("BENCH_VHOST", "aibox-bench-photos")
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-photos-", vhost=vhost)
+    common.run_on_own_vhosts(run, args, "photos")
 
 
 if __name__ == "__main__":

@@ -100,8 +100,7 @@ def main() -> None:
     parser.add_argument("--boxes", type=int, default=1000)
     parser.add_argument("--people", type=int, default=100)
     args = parser.parse_args()
-    vhost = os.environ.get("BENCH_VHOST", "aibox-bench-results")
-    common.run_on_fresh_platform(run, args, prefix="aibox-bench-results-", vhost=vhost)
+    common.run_on_own_vhosts(run, args, "results")
 
 
 if __name__ == "__main__":
