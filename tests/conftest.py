@@ -218,3 +218,147 @@ def asgi_server(transactional_db):
     yield server
     if server.thread.is_alive():
         server.stop()
+
+
+@pytest.fixture
+def serve_obama(make_box, client, django_capture_on_commit_callbacks):
+    """serve_obama(photo, *more photos): a box "Gate" serving the group staff holding Obama with
+    those photos, the commands drained; (box, its FakeBox, Obama)."""
+    from tests.fakebox import FakeBox
+    from users import services as people
+    from users.models import PermissionGroup
+
+    def serve(photo: bytes, *more: bytes):
+        box = make_box("Gate")
+        group = people.save_group(PermissionGroup(), boxes=[box], name="staff")
+        fake = FakeBox(client, box.dev_sno)
+        with django_capture_on_commit_callbacks(execute=True):
+            person = people.create_person(name="Barack Obama", identity_id="obama", photo=photo,
+                                          permission_groups=[group])
+            for extra in more:
+                people.add_person_photo(person, extra)
+        fake.receive_all(timeout=1.0)
+        person.refresh_from_db()
+        return box, fake, person
+
+    return serve
+
+
+@pytest.fixture
+def boxes(make_box) -> dict:
+    """Two boxes, north and south, for strangers seen at either."""
+    return {name: make_box(name) for name in ("north", "south")}
+
+
+@pytest.fixture
+def report_stranger(client, boxes, commit):
+    """report_stranger(box name, shared photo, minute): one stranger event from that box, as a stock box sends it."""
+    from events.models import Event
+    from tests.face.conftest import FACES
+    from tests.helpers import event, record_url
+
+    t0, minute_ms = 1_700_000_000_000, 60_000
+    counter = iter(range(1_000))
+
+    def send(box: str, photo: str, minute: int = 0, person_type: int = 4) -> Event:
+        identity = f"stranger_{next(counter)}" if person_type == 4 else "someone"
+        body = event(identity, t0 + minute * minute_ms, (FACES / photo).read_bytes(), person_type=person_type)
+        response = commit(client.post, record_url(client, boxes[box]), [body], content_type="application/json")
+        assert response.json()["data"]["stored"] == 1, response.content
+        return Event.objects.get(timestamp_ms=t0 + minute * minute_ms, box=boxes[box])
+
+    return send
+
+
+@pytest.fixture
+def seen(report_stranger):
+    """Strangers seen: Obama three times at two boxes, the shared stranger once."""
+    report = report_stranger
+    return {"obama": [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
+                      report("south", "probe/obama/3.jpg", 9)],
+            "stranger": [report("north", "probe/stranger/1.png", 7)]}
+
+
+@pytest.fixture
+def people(db) -> dict:
+    """Obama and Biden, enrolled with their first photo."""
+    from tests.face.conftest import FACES
+    from users import services as people
+
+    return {identity: people.create_person(name=name, identity_id=identity,
+                                           photo=(FACES / f"enroll/{identity}/1.jpg").read_bytes())
+            for identity, name in (("obama", "Barack Obama"), ("biden", "Joe Biden"))}
+
+
+@pytest.fixture
+def report_match(client, make_box):
+    """Store one event as a box reports it: (box name, identity the box matched, score, picture)."""
+    from events.models import Event
+    from tests.face.conftest import FACES
+    from tests.helpers import event, record_url
+
+    boxes, urls = {}, {}
+    count = [0]
+
+    def store(box_name: str, identity: str, score: float, picture: str | None = None,
+              person_type: int = 1) -> Event:
+        if box_name not in boxes:
+            boxes[box_name] = make_box(box_name)
+            urls[box_name] = record_url(client, boxes[box_name])
+        count[0] += 1
+        body = event(identity, 1_700_000_000_000 + count[0] * 60_000,
+                     (FACES / picture).read_bytes() if picture else None, person_type=person_type)
+        body["score"] = score
+        assert client.post(urls[box_name], [body], content_type="application/json").json()["data"]["stored"] == 1
+        return Event.objects.get(box=boxes[box_name], timestamp_ms=body["timestamp"])
+
+    store.boxes = boxes
+    return store
+
+
+@pytest.fixture
+def agent(tmp_path, transactional_db, broker_admin):
+    """A real edge agent, not yet configured (tests.helpers.configure gives it a box and a login URL)."""
+    from edge_agent.box import EdgeBox
+    from edge_agent.config import BoxConfig
+
+    agent = EdgeBox(BoxConfig(tmp_path / "box", mac="0x0000aabbccdd"))
+    agent.start()
+    yield agent
+    agent.stop()
+
+
+@pytest.fixture
+def api(agent):
+    """The agent's local API, as a test client."""
+    from edge_agent.api.app import create_app
+    from tests.helpers import AGENT_KEY
+
+    return create_app(agent, AGENT_KEY).test_client()
+
+
+@pytest.fixture
+def box(make_box):
+    return make_box("front gate", record_upload_period=1, device_monitor_period=1)
+
+
+@pytest.fixture
+def start_agent(tmp_path, box, asgi_server):
+    """start_agent(): a real edge agent for `box`, logged in to the platform under uvicorn."""
+    from edge_agent.box import EdgeBox
+    from edge_agent.config import BoxConfig
+    from tests.helpers import wait_for
+
+    agents = []
+
+    def start() -> EdgeBox:
+        agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
+                                  mac="0x0000aabbcc01"))
+        agent.start()
+        agents.append(agent)
+        wait_for(lambda: agent.health.broker == "connected")
+        return agent
+
+    yield start
+    for agent in agents:
+        agent.stop(10)

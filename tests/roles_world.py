@@ -24,7 +24,7 @@ from users import services as people
 from users.models import PermissionGroup, Person
 
 from .face.conftest import FACES
-from .test_event_intake import event
+from .helpers import event
 
 PASSWORD = "correct horse battery"
 

@@ -2,7 +2,6 @@
 password, handed over by hand), edit their role and sites, disable and enable them, reset them;
 what each change does to the operator's password, sessions and API tokens, at once."""
 import json
-import re
 import time
 
 import pytest
@@ -14,13 +13,11 @@ from accounts.models import ApiToken, Role
 from accounts.selectors import fresh_scope
 from accounts.services import OperatorError, create_api_token, disable_operator, reset_operator, set_role
 
+from .helpers import SET_PASSWORD_LINK
 from .roles_routes import all_routes
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a fresh long phrase 42"
-LINK = re.compile(r'id="set-password-link-value" value="(http://testserver(/account/set-password/[^"]+))"')
-
-
 @pytest.fixture
 def admin(client, admin_user):
     client.force_login(admin_user)
@@ -32,7 +29,7 @@ def invite(admin: Client, username: str, role: str = Role.VIEWER, **fields) -> s
     page = admin.post("/operators/new/", {"username": username, "name": fields.pop("name", ""),
                                           "email": fields.pop("email", ""), "role": role, **fields})
     assert page.status_code == 200, page.content.decode()[:2000]
-    found = LINK.search(page.content.decode())
+    found = SET_PASSWORD_LINK.search(page.content.decode())
     assert found, "the page shows the link"
     assert page["Cache-Control"] == "no-store"
     return found.group(2)
@@ -146,7 +143,7 @@ def test_a_reset_ends_the_password_sessions_and_tokens_and_makes_a_new_link(admi
     browser = logs_in("mei", NEW_PASSWORD)
     create_api_token(mei, name="script", valid_for=None)
     page = admin.post(f"/operators/{mei.pk}/reset/")
-    found = LINK.search(page.content.decode())
+    found = SET_PASSWORD_LINK.search(page.content.decode())
     assert found and "no longer work" in page.content.decode()
     assert browser.get("/api/boxes/").status_code == 401  # the session ended
     assert logs_in("mei", NEW_PASSWORD) is None
@@ -250,7 +247,7 @@ def test_a_mail_server_that_does_not_answer_leaves_the_link_on_the_page(admin, s
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     page = admin.post("/operators/new/", {"username": "mei", "email": "mei@example.org", "role": Role.VIEWER})
-    assert LINK.search(page.content.decode())
+    assert SET_PASSWORD_LINK.search(page.content.decode())
     assert "could not be e-mailed" in page.content.decode()
 
 

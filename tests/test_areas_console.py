@@ -11,7 +11,7 @@ from devices.models import Area, Box
 from events.services import intake_events
 from users.models import PermissionGroup
 
-from .test_event_intake import event
+from .helpers import event
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ gets a create/update/delete round trip from a known address, and each step's ent
 from where, what, before and after; secrets never appear; /api/audit/ is read-only and filters;
 what boxes write leaves no entry."""
 import base64
-import json
 
 import pytest
 from auditlog.context import auditlog_disabled
@@ -22,12 +21,7 @@ from users.models import Person
 
 from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
-from .test_box_reports import STATUS
-from .test_event_intake import event
-from .test_strangers import boxes, cluster_of, report  # noqa: F401  (fixtures)
-from .test_strangers_api import seen  # noqa: F401  (fixture)
-
-ADDRESS = "198.51.100.23"
+from .helpers import AUDIT_ADDRESS, STATUS, assert_entry, assert_no_secret_anywhere, cluster_of, entries_of, event
 
 
 def photo_base64(name: str) -> str:
@@ -36,21 +30,9 @@ def photo_base64(name: str) -> str:
 
 @pytest.fixture
 def api(admin_user):
-    client = APIClient(REMOTE_ADDR=ADDRESS)
+    client = APIClient(REMOTE_ADDR=AUDIT_ADDRESS)
     client.force_authenticate(admin_user)
     return client
-
-
-def entries_of(kind: str, object_id) -> list[AuditEntry]:
-    app_label, model = kind.split(".")
-    return list(AuditEntry.objects.filter(content_type__app_label=app_label, content_type__model=model,
-                                          object_pk=str(object_id)).order_by("id"))
-
-
-def assert_entry(entry: AuditEntry, what: str, changes: dict, actor: str = "admin", address: str = ADDRESS) -> None:
-    assert (entry.actor_name, entry.remote_addr, entry.what) == (actor, address, what), entry.__dict__
-    for field, before_after in changes.items():
-        assert entry.changes[field] == list(before_after), (field, entry.changes)
 
 
 # label → (endpoint, create body, update body, the detail URL's key in the reply, what the update changes).
@@ -96,7 +78,7 @@ def test_create_update_delete_through_the_api_are_recorded(api, label, commit):
     assert_entry(delete, "delete", {field: (after, None) for field, (_before, after) in updated.items()})
     listed = api.get("/api/audit/", {"kind": kind, "object": object_id}).json()
     assert [row["action"] for row in listed["results"]] == ["delete", "update", "create"]
-    assert listed["results"][1]["address"] == ADDRESS and listed["results"][1]["actor"] == "admin"
+    assert listed["results"][1]["address"] == AUDIT_ADDRESS and listed["results"][1]["actor"] == "admin"
 
 
 def test_a_person_s_photo_and_groups_replaced_show_before_and_after(api, commit):
@@ -148,14 +130,6 @@ def test_box_credentials_and_binding_actions_are_recorded_without_secrets(api, c
     assert_no_secret_anywhere([old_password, box.broker_password])
 
 
-def assert_no_secret_anywhere(secrets: list[str]) -> None:
-    for entry in AuditEntry.objects.all():
-        text = json.dumps([entry.changes, entry.additional_data, entry.serialized_data, entry.object_repr,
-                           entry.object_pk, entry.changes_text])
-        for secret in secrets:
-            assert secret not in text, (secret, entry.pk)
-
-
 def test_a_token_authenticated_call_records_the_token_s_operator(admin_user, commit):
     token, key = create_api_token(admin_user, name="script", valid_for=None)
     client = APIClient(REMOTE_ADDR="192.0.2.44", HTTP_AUTHORIZATION=f"Token {key}")
@@ -168,7 +142,7 @@ def test_a_token_authenticated_call_records_the_token_s_operator(admin_user, com
 
 def test_the_address_is_the_one_axes_uses_a_client_s_forwarded_for_is_not_believed(api, commit):
     created = commit(api.post, "/api/areas/", {"name": "Spoofed"}, format="json", HTTP_X_FORWARDED_FOR="10.9.9.9")
-    assert entries_of("devices.area", created.json()["id"])[0].remote_addr == ADDRESS
+    assert entries_of("devices.area", created.json()["id"])[0].remote_addr == AUDIT_ADDRESS
     with override_settings(AXES_CLIENT_IP_CALLABLE=lambda request: request.META["HTTP_X_FORWARDED_FOR"]):
         behind = commit(api.post, "/api/areas/", {"name": "Proxied"}, format="json", HTTP_X_FORWARDED_FOR="10.9.9.9")
     assert entries_of("devices.area", behind.json()["id"])[0].remote_addr == "10.9.9.9"
@@ -238,10 +212,10 @@ def test_what_boxes_write_leaves_no_entry(api, client, make_box, commit):
     assert AuditEntry.objects.count() == before
 
 
-def test_strangers_enrolled_split_merged_and_dismissed_are_recorded(client, admin_user, seen):  # noqa: F811
+def test_strangers_enrolled_split_merged_and_dismissed_are_recorded(client, admin_user, seen):
     """Strangers' clusters are the clustering worker's to update; what an operator does with one
     is recorded by the service that does it."""
-    client.defaults["REMOTE_ADDR"] = ADDRESS
+    client.defaults["REMOTE_ADDR"] = AUDIT_ADDRESS
     client.force_login(admin_user)
     url = "/api/strangers/"
     obama, other = cluster_of(seen["obama"][0]), cluster_of(seen["stranger"][0])

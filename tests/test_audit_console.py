@@ -21,9 +21,7 @@ from events.services import intake_events
 from users.models import FaceGroup, ImportJob, PermissionGroup, Person
 
 from .face.conftest import FACES
-from .test_accounts_operators import LINK
-from .test_audit import assert_entry, assert_no_secret_anywhere, entries_of
-from .test_event_intake import event
+from .helpers import SET_PASSWORD_LINK, assert_entry, assert_no_secret_anywhere, entries_of, event
 
 ADDRESS = "203.0.113.77"
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
@@ -273,7 +271,7 @@ def test_operator_accounts_invited_changed_disabled_and_reset_in_the_console(con
                                                                               site_areas):
     campus = site_areas[0]
     page = commit(console.post, "/operators/new/", {"username": "mei", "name": "Li Mei", "email": "", "role": "viewer"})
-    link = LINK.search(page.content.decode()).group(1)
+    link = SET_PASSWORD_LINK.search(page.content.decode()).group(1)
     mei = django_user_model.objects.get(username="mei")
     assert_entry(entries_of("auth.user", mei.pk)[0], "create", {"username": (None, "mei")}, address=ADDRESS)
     operator = mei.operator

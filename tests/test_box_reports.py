@@ -6,15 +6,7 @@ import requests
 
 from devices.models import Box, BoxStatus, SubDevice
 from tests.console_socket import ConsoleSocket
-
-STATUS = {
-    "gateway_ip": "192.168.1.251 ", "gateway_name": "bm1682", "gateway_status": "online", "gateway_sn": "SN1",
-    "dev_sno": "X", "gateway_ext_data": {"sw_version": "V2R1C01", "sdk_version": "1.1.56", "cpu_usage": 6.5,
-                                         "memory_size": 1.55, "memory_usage": 0.77, "disk_size": 10.39,
-                                         "disk_free_size": 9.41, "gateway_mac": "e0:a5:09:00:0e:6d"},
-    "sub_devices": [{"ep_status": "online", "ep_location": "hall", "ep_url": "rtsp://192.168.1.101/ch2",
-                     "ep_type": "2", "ep_name": "", "ep_id": "X__192.168.1.101", "ep_ip": "192.168.1.101"}],
-}
+from tests.helpers import STATUS
 
 
 def login(client, box) -> dict:

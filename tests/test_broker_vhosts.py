@@ -6,14 +6,12 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pika
 import pytest
 import requests
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 from kombu import Connection
 
@@ -24,10 +22,10 @@ from distribution.tasks import publish_command
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
+from .face.conftest import FACES, REPO
 from .fakebox import FakeBox
+from .helpers import database_url
 
-REPO = Path(__file__).resolve().parents[1]
 MANAGEMENT = "http://127.0.0.1:15672/api"
 
 
@@ -77,14 +75,6 @@ def test_setup_broker_creates_the_vhost_broker_url_names(site_vhosts, tmp_path):
             assert conn.is_open
     with Connection(site_vhosts["BROKER_URL"], connect_timeout=5) as celery_connection:
         celery_connection.ensure_connection(max_retries=1)
-
-
-def database_url() -> str:
-    """The test database, for a platform process started by the test."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_commands_reach_the_box_and_its_results_the_consumer_process(transactional_db, make_box, client):

@@ -15,7 +15,7 @@ from devices.models import SubDevice
 from events.models import Event
 from events.services import intake_events
 
-from .test_event_intake import event
+from .helpers import event
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

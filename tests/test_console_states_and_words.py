@@ -16,7 +16,7 @@ from users import services
 from users.models import PermissionGroup, Person
 
 from .fakebox import FakeBox
-from .test_event_intake import event
+from .helpers import event
 
 
 @pytest.fixture

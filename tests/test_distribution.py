@@ -3,11 +3,9 @@
 A protocol-level fake box (pika, in the test) reads its real queue, fetches details and
 photos over HTTP with the URLs it was given, and answers on the upload queue or notify_path.
 """
-import subprocess
 import time
 
 import pytest
-import requests
 from django.test import override_settings
 
 from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
@@ -21,6 +19,7 @@ from users.photos import store_photo
 from .conftest import amqp_connect
 from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
+from .helpers import broker_restart
 
 
 @pytest.fixture
@@ -250,28 +249,15 @@ def test_wipe_and_resync_are_sent_to_the_box(served_box, commit, photo):
     assert fake.receive()["userid_list"] == ["w1"]
 
 
-def _broker_restart() -> None:
-    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, timeout=120)
-    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, timeout=120)
-    subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, timeout=120)
-    for _ in range(60):
-        try:
-            if requests.get("http://localhost:15672/api/overview", auth=("guest", "guest"), timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-
-
 def test_broker_restart_between_publish_and_consume_loses_nothing(served_box, commit, photo):
     box, group, fake = served_box
     commit(services.create_person, name="A", identity_id="r1", photo=photo, permission_groups=[group])
     commit(services.create_person, name="B", identity_id="r2", photo=photo, permission_groups=[group])
-    _broker_restart()
+    broker_restart()
     commands = fake.receive_all()
     assert sorted(i for c in commands for i in c["userid_list"]) == ["r1", "r2"]
     fake.answer_mq(fake.result(commands[0], success=commands[0]["userid_list"]))
-    _broker_restart()
+    broker_restart()
     for command in commands[1:]:
         fake.answer_mq(fake.result(command, success=command["userid_list"]))
     drain_results()

@@ -1,12 +1,10 @@
 """The edge agent against the real platform (Django's live server), broker and face models."""
 import hashlib
 import json
-import time
 
 import pytest
 
 from distribution.models import Command, Enrolment
-from edge_agent.api.app import create_app
 from edge_agent.box import EdgeBox
 from edge_agent.config import BoxConfig
 from edge_agent.face.engine import default_model_dir
@@ -14,49 +12,12 @@ from users import services
 from users.models import PermissionGroup
 
 from .face.conftest import FACES
-from .fakebox import drain_results
-
-KEY = "test-key"
-
-
-def wait_for(condition, timeout: float = 30.0, step: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        drain_results()
-        if value := condition():
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
-
-
-@pytest.fixture
-def agent(tmp_path, transactional_db, broker_admin):
-    agent = EdgeBox(BoxConfig(tmp_path / "box", mac="0x0000aabbccdd"))
-    agent.start()
-    yield agent
-    agent.stop()
-
-
-@pytest.fixture
-def api(agent):
-    return create_app(agent, KEY).test_client()
+from .helpers import AGENT_KEY, configure, wait_for
 
 
 @pytest.fixture
 def box(make_box):
     return make_box("agent box")
-
-
-def configure(api, box, live_server) -> None:
-    headers = {"X-API-Key": KEY}
-    assert api.put("/SophonMQ/api/DevSno", json={"dev_sno": box.dev_sno}, headers=headers).json == {
-        "data": {"response": box.dev_sno}}
-    login_url = live_server.url + "/box/login"
-    assert api.put("/SophonMQ/api/LoginUrl", json={"login_url": login_url}, headers=headers).status_code == 200
-    # upstream 01 §8.1.1 answers dev_sno and its §8 overview response: both; §8.2.1 answers response.
-    assert api.get("/SophonMQ/api/DevSno", headers=headers).json == {
-        "data": {"dev_sno": box.dev_sno, "response": box.dev_sno}}
-    assert api.get("/SophonMQ/api/LoginUrl", headers=headers).json == {"data": {"response": login_url}}
 
 
 def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, api, box, live_server, tmp_path):
@@ -82,7 +43,7 @@ def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, 
     failed = Enrolment.objects.get(box=box, identity_id="blank")
     assert failed.code == 40004 and failed.message
     assert len(agent.gallery) == 3
-    health = api.get("/health", headers={"X-API-Key": KEY}).json  # the full report needs the key
+    health = api.get("/health", headers={"X-API-Key": AGENT_KEY}).json  # the full report needs the key
     assert health["login"] == "logged in" and health["broker"] == "connected" and health["gallery_size"] == 3
 
     # Delete one, then wipe: effects on the box, results on the platform.
@@ -109,10 +70,10 @@ def test_fiqa_command_reports_each_face(agent, api, box, live_server):
 
 def test_local_api_refuses_requests_without_the_key_and_bad_bodies(api):
     assert api.get("/SophonMQ/api/DevSno").status_code == 401
-    assert api.get(f"/SophonMQ/api/DevSno?api_key={KEY}").json["error"]["code"] == 40000  # header only
-    bad = api.put("/SophonMQ/api/DevSno", json={"dev": "x"}, headers={"X-API-Key": KEY})
+    assert api.get(f"/SophonMQ/api/DevSno?api_key={AGENT_KEY}").json["error"]["code"] == 40000  # header only
+    bad = api.put("/SophonMQ/api/DevSno", json={"dev": "x"}, headers={"X-API-Key": AGENT_KEY})
     assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
-    bad = api.put("/SophonMQ/api/LoginUrl", json={"login_url": "ftp://x"}, headers={"X-API-Key": KEY})
+    bad = api.put("/SophonMQ/api/LoginUrl", json={"login_url": "ftp://x"}, headers={"X-API-Key": AGENT_KEY})
     assert bad.status_code == 400
     assert api.get("/health").json == {"status": "ok"}  # liveness for monitoring, nothing identifying
 

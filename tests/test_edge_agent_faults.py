@@ -1,37 +1,19 @@
 """The agent under faults: killed mid-command, broker restarted."""
-import io
 import os
 import signal
 import subprocess
 import sys
 
 import pytest
-from PIL import Image
 
 from distribution.models import Command, CommandOutcome, Enrolment
 from edge_agent.face.gallery import Gallery
 from users import services
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES, IDENTITIES, REPO
+from .face.conftest import FACES, REPO
 from .fakebox import drain_results
-from .test_distribution import _broker_restart
-from .test_edge_agent import wait_for
-
-
-def small_photos() -> list[tuple[str, bytes]]:
-    """Enrolment photos at 800 px, so enrolling hundreds stays quick (kit_harington's face
-    would shrink below the 80 px that level `high` asks for)."""
-    photos = []
-    for identity in IDENTITIES:
-        if identity == "kit_harington":
-            continue
-        image = Image.open(FACES / "enroll" / identity / "1.jpg").convert("RGB")
-        image.thumbnail((800, 800))
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=90)
-        photos.append((identity, buffer.getvalue()))
-    return photos
+from .helpers import broker_restart, small_photos, wait_for
 
 
 def start_agent(data_dir, box, live_server) -> subprocess.Popen:
@@ -98,7 +80,7 @@ def test_agent_reconnects_after_a_broker_restart(tmp_path, transactional_db, mak
     agent.start()
     try:
         wait_for(lambda: agent.health.broker == "connected")
-        _broker_restart()
+        broker_restart()
         group = PermissionGroup.objects.create(name="after")
         services.create_person(name="Obama", identity_id="after-1", permission_groups=[group],
                                photo=(FACES / "enroll/obama/1.jpg").read_bytes())

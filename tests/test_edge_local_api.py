@@ -342,7 +342,7 @@ def test_json_only_endpoints_refuse_form_data_with_the_content_type_error(box):
 
 def test_a_face_too_small_answers_40009_on_local_enrolment(box):
     """Issue 11 item 14, through part 2 §4.3.1."""
-    from .test_edge_stock_cloud import b64, tiny_face_photo
+    from .helpers import b64, tiny_face_photo
 
     _, api = box
     sent = api.post("/SophonFogSys/api/users", headers=HEADERS, json={

@@ -4,7 +4,6 @@ A stock cloud (tests/edge_cloud.py) answers the login with the real broker, publ
 commands and reads results from its upload queue; faces go through the real models.
 Each check names the upstream section it follows.
 """
-import base64
 import io
 import time
 import uuid
@@ -18,6 +17,7 @@ from edge_agent.config import BoxConfig
 
 from .edge_cloud import Reply, StockCloud, wait_until
 from .face.conftest import FACES
+from .helpers import b64, tiny_face_photo
 
 FIQA_METRICS = {"face_size", "headpose", "occlusion", "clarity", "mask", "partial", "brightness"}
 
@@ -26,25 +26,9 @@ def photo(identity: str, kind: str = "enroll") -> bytes:
     return (FACES / kind / identity / "1.jpg").read_bytes()
 
 
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 def blank_photo() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (400, 300), (120, 120, 120)).save(buffer, "JPEG")
-    return buffer.getvalue()
-
-
-def tiny_face_photo(face_px: int = 23) -> bytes:
-    """Obama's enrolment photo shrunk until his face is about `face_px` pixels, on a 400 px canvas."""
-    source = Image.open(FACES / "enroll" / "obama" / "1.jpg").convert("RGB")
-    scale = face_px / 230  # his face is 230 px wide in the original
-    small = source.resize((round(source.width * scale), round(source.height * scale)))
-    canvas = Image.new("RGB", (400, 400), (128, 128, 128))
-    canvas.paste(small, (50, 50))
-    buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=95)
     return buffer.getvalue()
 
 

@@ -16,6 +16,7 @@ from accounts.services import create_api_token
 from events.models import Event, QuarantinedEvent
 
 from .face.conftest import FACES
+from .helpers import event, record_url
 
 EMPTY = {"quarantined": [], "flagged": []}
 
@@ -30,22 +31,6 @@ def photos(tmp_path) -> dict[str, bytes]:
         shutil.copyfile(FACES / relative, copy)
         copies[key] = copy.read_bytes()
     return copies
-
-
-def event(identity: str, timestamp, picture: bytes | None = None, **ext) -> dict:
-    body = {"identity_id": identity, "identity_name": identity.title(), "group_name": "default_group",
-            "timestamp": timestamp, "score": 0.91,
-            "ext_data": {"device_ip": "192.168.1.25", "ep_id": "X__192.168.1.25", "person_type": 1,
-                         "device_type": "4", "grab_fiqa_info": {}, "box_fiqa_info": {"fiqa_result": True},
-                         "dev_sno": "X", **ext}}
-    if picture:
-        body["ext_data"]["spot_pic"] = base64.b64encode(picture).decode()
-    return body
-
-
-def record_url(client, box) -> str:
-    login = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e1"}).json()
-    return login["recordAddr"]  # used verbatim, as a stock box does
 
 
 def stored_bytes(relative: str) -> bytes:

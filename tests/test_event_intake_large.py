@@ -16,7 +16,7 @@ from PIL import Image
 from events.models import Event
 
 from .face.conftest import FACES
-from .test_event_intake import event
+from .helpers import event
 
 BATCH = 100
 MiB = 1024 * 1024

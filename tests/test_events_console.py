@@ -16,7 +16,7 @@ from events.services import intake_events, purge_events_before
 from events.tasks import purge_old_events
 
 from .face.conftest import FACES
-from .test_event_intake import event
+from .helpers import event
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from faces.models import FaceEmbedding
 from faces.services import vector_of
 
 from .face.conftest import FACES
-from .test_edge_agent import wait_for
-from .test_recognition_to_dashboard import box, push, start_agent  # noqa: F401  (fixtures)
+from .helpers import push, wait_for
 
 
-def test_the_agents_embedding_is_stored_as_sent(start_agent, box):  # noqa: F811
+def test_the_agents_embedding_is_stored_as_sent(start_agent, box):
     agent = start_agent()
     photo = FACES / "probe" / "stranger" / "1.png"
     push(agent, photo)

@@ -16,7 +16,7 @@ from faces.models import FaceEmbedding
 from faces.services import vector_of
 
 from .face.conftest import FACES
-from .test_event_intake import event, record_url
+from .helpers import event, record_url
 
 pytestmark = pytest.mark.django_db
 

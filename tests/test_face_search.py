@@ -13,7 +13,7 @@ from faces.index import FaceIndex
 from faces.models import FaceEmbedding
 
 from .face.conftest import FACES
-from .test_event_intake import event, record_url
+from .helpers import event, record_url
 
 pytestmark = pytest.mark.django_db
 URL = "/api/search/face/"

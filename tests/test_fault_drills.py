@@ -18,9 +18,7 @@ from users import services
 from users.models import PermissionGroup, Person
 
 from .face.conftest import REPO
-from .test_distribution import _broker_restart
-from .test_edge_agent import wait_for
-from .test_edge_agent_faults import small_photos
+from .helpers import broker_restart, small_photos, wait_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 
@@ -73,7 +71,7 @@ def test_rabbitmq_restarted_during_a_distribution_every_box_ends_with_exactly_th
         some.people.set(Person.objects.filter(identity_id__gte="d30"))
         services.set_group_boxes(everyone, boxes)
         services.set_group_boxes(some, boxes[:1])
-        _broker_restart()  # while the boxes are enrolling
+        broker_restart()  # while the boxes are enrolling
         services.delete_person(Person.objects.get(identity_id="d05"))
         services.set_group_boxes(some, [])  # box a loses d30..d39 again
         expected = {f"d{i:02d}" for i in range(30)} - {"d05"}

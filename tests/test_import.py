@@ -80,7 +80,7 @@ def test_reimport_updates_and_command_line_works(tmp_path, db, django_capture_on
 def test_several_photos_per_person_by_list_folder_or_identity_id(tmp_path, db):
     """Issue 15 item 1: a row's photos as a list, a folder per person, or files named after the
     identity_id; each judged, the best primary, the report naming those a box would refuse."""
-    from .test_person_photos import blurred
+    from .helpers import blurred
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -10,11 +10,10 @@ from aibox_contract.people import STRANGER
 from events.models import Event
 from faces.models import MatchVerdict
 from users import services
-from users.models import PermissionGroup, Person
+from users.models import PermissionGroup
 
 from .face.conftest import FACES
 from .fakebox import FakeBox
-from .test_event_intake import event, record_url
 
 pytestmark = pytest.mark.django_db
 THRESHOLD = 0.4  # the engine's 0.6 euclidean distance, as a score
@@ -24,37 +23,9 @@ def feedback_url(event_id: int) -> str:
     return f"/api/events/{event_id}/feedback/"
 
 
-@pytest.fixture
-def people(db) -> dict[str, Person]:
-    return {identity: services.create_person(name=name, identity_id=identity,
-                                             photo=(FACES / f"enroll/{identity}/1.jpg").read_bytes())
-            for identity, name in (("obama", "Barack Obama"), ("biden", "Joe Biden"))}
-
-
-@pytest.fixture
-def report(client, make_box):
-    """Store one event as a box reports it: (box name, identity the box matched, score, picture)."""
-    boxes, urls = {}, {}
-    count = [0]
-
-    def store(box_name: str, identity: str, score: float, picture: str | None = None,
-              person_type: int = 1) -> Event:
-        if box_name not in boxes:
-            boxes[box_name] = make_box(box_name)
-            urls[box_name] = record_url(client, boxes[box_name])
-        count[0] += 1
-        body = event(identity, 1_700_000_000_000 + count[0] * 60_000,
-                     (FACES / picture).read_bytes() if picture else None, person_type=person_type)
-        body["score"] = score
-        assert client.post(urls[box_name], [body], content_type="application/json").json()["data"]["stored"] == 1
-        return Event.objects.get(box=boxes[box_name], timestamp_ms=body["timestamp"])
-
-    store.boxes = boxes
-    return store
-
-
-def test_not_this_person_leaves_the_event_naming_no_one_and_the_match_rejected(client, admin_user, people, report):
-    wrong = report("gate", "obama", 0.46, "probe/biden/1.jpg")  # biden's face, matched to obama
+def test_not_this_person_leaves_the_event_naming_no_one_and_the_match_rejected(
+        client, admin_user, people, report_match):
+    wrong = report_match("gate", "obama", 0.46, "probe/biden/1.jpg")  # biden's face, matched to obama
     client.force_login(admin_user)
     answer = client.post(feedback_url(wrong.pk), {"verdict": "reject"}, content_type="application/json")
     assert answer.status_code == 200, answer.content
@@ -69,15 +40,15 @@ def test_not_this_person_leaves_the_event_naming_no_one_and_the_match_rejected(c
     assert (relabel["from_identity_id"], relabel["from_identity_name"], relabel["reason"], relabel["by"]) == \
         ("obama", "Obama", "not_this_person", "admin")
 
-    for url in (f"/api/boxes/{report.boxes['gate'].pk}/match-scores/", "/api/persons/obama/match-scores/"):
+    for url in (f"/api/boxes/{report_match.boxes['gate'].pk}/match-scores/", "/api/persons/obama/match-scores/"):
         scores = client.get(url).json()
         assert (scores["confirmed"], scores["rejected"], scores["threshold"]) == ([], [0.46], THRESHOLD)
         assert scores["histogram"]["rejected"][9] == 1  # [0.45, 0.5)
     assert client.get("/api/persons/biden/match-scores/").json()["rejected"] == []
 
 
-def test_this_is_someone_else_moves_the_event_and_keeps_what_the_box_said(client, admin_user, people, report):
-    wrong = report("gate", "obama", 0.47, "probe/biden/1.jpg")
+def test_this_is_someone_else_moves_the_event_and_keeps_what_the_box_said(client, admin_user, people, report_match):
+    wrong = report_match("gate", "obama", 0.47, "probe/biden/1.jpg")
     client.force_login(admin_user)
     answer = client.post(feedback_url(wrong.pk), {"verdict": "correct", "person": "biden"},
                          content_type="application/json")
@@ -99,9 +70,9 @@ def test_this_is_someone_else_moves_the_event_and_keeps_what_the_box_said(client
 
 
 def test_a_corrected_match_adds_the_face_to_the_right_persons_photos_and_their_boxes_get_it(
-        client, admin_user, people, report, commit):
-    wrong = report("gate", "obama", 0.47, "probe/biden/1.jpg")  # biden's face, matched to obama
-    box = report.boxes["gate"]
+        client, admin_user, people, report_match, commit):
+    wrong = report_match("gate", "obama", 0.47, "probe/biden/1.jpg")  # biden's face, matched to obama
+    box = report_match.boxes["gate"]
     fake = FakeBox(client, box.dev_sno, hex_mac="0x0000000000e1")  # the mac it reported events from
     group = PermissionGroup.objects.create(name="staff")
     commit(services.set_group_boxes, group, [box])
@@ -126,8 +97,8 @@ def test_a_corrected_match_adds_the_face_to_the_right_persons_photos_and_their_b
     assert wrong.identity_id == "biden"
 
 
-def test_a_face_the_gate_refuses_is_not_added_and_the_relabelling_stands(client, admin_user, people, report):
-    wrong = report("gate", "obama", 0.41, "quality/low_res_240p.jpg")  # a face too small for the high level
+def test_a_face_the_gate_refuses_is_not_added_and_the_relabelling_stands(client, admin_user, people, report_match):
+    wrong = report_match("gate", "obama", 0.41, "quality/low_res_240p.jpg")  # a face too small for the high level
     client.force_login(admin_user)
     answer = client.post(feedback_url(wrong.pk), {"verdict": "correct", "person": "biden", "add_photo": True},
                          content_type="application/json")
@@ -140,31 +111,31 @@ def test_a_face_the_gate_refuses_is_not_added_and_the_relabelling_stands(client,
 
 
 def test_the_suggested_threshold_is_the_highest_rejected_score_and_says_what_it_costs(
-        client, admin_user, people, report):
+        client, admin_user, people, report_match):
     client.force_login(admin_user)
     for score in (0.45, 0.5, 0.62, 0.8):
-        confirmed = report("gate", "obama", score)
+        confirmed = report_match("gate", "obama", score)
         assert client.post(feedback_url(confirmed.pk), {"verdict": "confirm"},
                            content_type="application/json").json()["verdict"]["verdict"] == "confirmed"
     for score in (0.43, 0.55):
-        rejected = report("gate", "obama", score)
+        rejected = report_match("gate", "obama", score)
         client.post(feedback_url(rejected.pk), {"verdict": "reject"}, content_type="application/json")
-    elsewhere = report("door", "obama", 0.9)  # another box: in obama's scores, not the gate's
+    elsewhere = report_match("door", "obama", 0.9)  # another box: in obama's scores, not the gate's
     client.post(feedback_url(elsewhere.pk), {"verdict": "reject"}, content_type="application/json")
 
-    gate = client.get(f"/api/boxes/{report.boxes['gate'].pk}/match-scores/").json()
+    gate = client.get(f"/api/boxes/{report_match.boxes['gate'].pk}/match-scores/").json()
     assert gate["confirmed"] == [0.45, 0.5, 0.62, 0.8] and gate["rejected"] == [0.43, 0.55]
     assert gate["suggestion"] == {"threshold": 0.55, "avoids": 2, "loses": 2, "raises": True}
     obama = client.get("/api/persons/obama/match-scores/").json()
     assert obama["suggestion"] == {"threshold": 0.9, "avoids": 3, "loses": 4, "raises": True}
-    door = client.get(f"/api/boxes/{report.boxes['door'].pk}/match-scores/").json()
+    door = client.get(f"/api/boxes/{report_match.boxes['door'].pk}/match-scores/").json()
     assert door["confirmed"] == [] and door["rejected"] == [0.9]
     nothing = client.get("/api/persons/biden/match-scores/").json()
     assert nothing["suggestion"] is None and nothing["histogram"]["confirmed"] == [0] * 20
 
 
-def test_one_verdict_per_event_the_latest_word(client, admin_user, people, report):
-    seen = report("gate", "obama", 0.7)
+def test_one_verdict_per_event_the_latest_word(client, admin_user, people, report_match):
+    seen = report_match("gate", "obama", 0.7)
     client.force_login(admin_user)
     client.post(feedback_url(seen.pk), {"verdict": "confirm"}, content_type="application/json")
     client.post(feedback_url(seen.pk), {"verdict": "reject"}, content_type="application/json")
@@ -173,9 +144,9 @@ def test_one_verdict_per_event_the_latest_word(client, admin_user, people, repor
     assert (scores["confirmed"], scores["rejected"]) == ([], [0.7])
 
 
-def test_refusals_are_readable(client, admin_user, django_user_model, people, report):
-    matched = report("gate", "obama", 0.7)
-    stranger = report("gate", "", 0.2, person_type=STRANGER)
+def test_refusals_are_readable(client, admin_user, django_user_model, people, report_match):
+    matched = report_match("gate", "obama", 0.7)
+    stranger = report_match("gate", "", 0.2, person_type=STRANGER)
     url = feedback_url(matched.pk)
 
     def refused(target: str, body: dict) -> dict:
@@ -210,8 +181,8 @@ def test_refusals_are_readable(client, admin_user, django_user_model, people, re
     assert not MatchVerdict.objects.exists() and not matched.relabels.exists()
 
 
-def test_a_stranger_named_by_an_administrator_has_no_match_to_score(client, admin_user, people, report):
-    stranger = report("gate", "", 0.3, "probe/biden/1.jpg", person_type=STRANGER)
+def test_a_stranger_named_by_an_administrator_has_no_match_to_score(client, admin_user, people, report_match):
+    stranger = report_match("gate", "", 0.3, "probe/biden/1.jpg", person_type=STRANGER)
     client.force_login(admin_user)
     body = client.post(feedback_url(stranger.pk), {"verdict": "correct", "person": "biden"},
                        content_type="application/json").json()
@@ -230,12 +201,12 @@ def test_in_the_openapi_schema(client, admin_user):
     assert "relabels" in schema["components"]["schemas"]["EventDetail"]["properties"]
 
 
-def test_a_rejected_face_joins_the_unknown_visitors(client, admin_user, people, report, commit):
+def test_a_rejected_face_joins_the_unknown_visitors(client, admin_user, people, report_match, commit):
     """Not this person makes the event a stranger's: the strangers' periodic pass (cluster_missing,
     on beat) puts its face in a cluster like any stranger event's."""
     from faces.tasks import cluster_missing
 
-    wrong = commit(report, "gate", "obama", 0.46, "probe/biden/1.jpg")
+    wrong = commit(report_match, "gate", "obama", 0.46, "probe/biden/1.jpg")
     assert wrong.face.vector is not None
     client.force_login(admin_user)
     client.post(feedback_url(wrong.pk), {"verdict": "reject"}, content_type="application/json")
@@ -243,13 +214,13 @@ def test_a_rejected_face_joins_the_unknown_visitors(client, admin_user, people, 
     assert Event.objects.get(pk=wrong.pk).stranger_sighting.cluster.state == "open"
 
 
-def test_a_stranger_named_by_an_administrator_leaves_the_unknown_visitors(client, admin_user, people, report,
+def test_a_stranger_named_by_an_administrator_leaves_the_unknown_visitors(client, admin_user, people, report_match,
                                                                           commit):
     """"This is Biden" on a stranger's event takes it out of its stranger cluster: enrolling that
     cluster as someone else later must not relabel an event an administrator named."""
     from faces.models import StrangerCluster
 
-    seen = [commit(report, "gate", "", 0.3, picture, person_type=STRANGER)
+    seen = [commit(report_match, "gate", "", 0.3, picture, person_type=STRANGER)
             for picture in ("probe/biden/1.jpg", "enroll/biden/1.jpg")]
     cluster = Event.objects.get(pk=seen[0].pk).stranger_sighting.cluster
     assert Event.objects.get(pk=seen[1].pk).stranger_sighting.cluster == cluster

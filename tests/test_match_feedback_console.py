@@ -9,8 +9,6 @@ import pytest
 from events.models import Event
 from faces.models import MatchVerdict
 
-from .test_match_feedback import people, report  # noqa: F401  (fixtures)
-
 pytestmark = pytest.mark.django_db
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-CN,zh;q=0.9,en;q=0.5"}
 
@@ -21,8 +19,8 @@ def said(response) -> list[str]:
     return [re.sub(r"\s+", " ", text).strip() for text in re.findall(r'role="alert">(.*?)<button', page, re.S)]
 
 
-def test_not_this_person_from_the_event_page(client, admin_user, people, report):  # noqa: F811
-    wrong = report("gate", "obama", 0.46, "probe/biden/1.jpg")
+def test_not_this_person_from_the_event_page(client, admin_user, people, report_match):
+    wrong = report_match("gate", "obama", 0.46, "probe/biden/1.jpg")
     client.force_login(admin_user)
     page = client.get(f"/events/{wrong.pk}/").content.decode()
     for part in ('id="match-feedback"', 'id="feedback-confirm"', 'id="feedback-reject"', 'id="feedback-correct"',
@@ -37,8 +35,8 @@ def test_not_this_person_from_the_event_page(client, admin_user, people, report)
     assert Event.objects.get(pk=wrong.pk).identity_id == ""
 
 
-def test_this_is_from_the_event_page_adds_the_face(client, admin_user, people, report):  # noqa: F811
-    wrong = report("gate", "obama", 0.47, "probe/biden/1.jpg")
+def test_this_is_from_the_event_page_adds_the_face(client, admin_user, people, report_match):
+    wrong = report_match("gate", "obama", 0.47, "probe/biden/1.jpg")
     client.force_login(admin_user)
     answer = client.post(f"/faces/events/{wrong.pk}/feedback/",
                          {"verdict": "correct", "person": "biden", "add_photo": "on"}, follow=True)
@@ -58,13 +56,13 @@ def test_this_is_from_the_event_page_adds_the_face(client, admin_user, people, r
     assert said(chinese) == ["此事件已指向 Joe Biden。"]
 
 
-def test_the_match_scores_pages_show_the_thresholds(client, admin_user, people, report):  # noqa: F811
+def test_the_match_scores_pages_show_the_thresholds(client, admin_user, people, report_match):
     client.force_login(admin_user)
     for score, verdict in ((0.45, "confirm"), (0.62, "confirm"), (0.8, "confirm"), (0.55, "reject")):
-        shown = report("gate", "obama", score)
+        shown = report_match("gate", "obama", score)
         client.post(f"/faces/events/{shown.pk}/feedback/", {"verdict": verdict})
     assert MatchVerdict.objects.count() == 4
-    box = report.boxes["gate"]
+    box = report_match.boxes["gate"]
     assert 'id="match-scores-link"' in client.get(f"/boxes/{box.pk}/").content.decode()
     assert f'href="/faces/scores/people/{people["obama"].pk}/"' in \
         client.get(f"/people/{people['obama'].pk}/").content.decode()

@@ -1,9 +1,8 @@
 """Several photos per person, each judged at upload by the boxes' own face engine (issue 15
 item 1): verdicts on real photos, at most five, the best one primary, the gate flagged."""
-import io
 
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from aibox_contract.codes import FACE_TOO_SMALL, LOW_QUALITY, NO_FACE
 from users import services
@@ -11,16 +10,7 @@ from users.models import Person, PersonPhoto
 from users.quality import badge
 
 from .face.conftest import FACES
-
-
-def jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def blurred(path: str, radius: float = 6) -> bytes:
-    return jpeg(Image.open(FACES / path).filter(ImageFilter.GaussianBlur(radius)))
+from .helpers import blurred, jpeg
 
 
 def tiny_face(path: str) -> bytes:

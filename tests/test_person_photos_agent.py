@@ -7,15 +7,14 @@ from users import services
 from users.models import PermissionGroup
 
 from .face.conftest import FACES
-from .test_edge_agent import wait_for
-from .test_recognition_to_dashboard import box, push, start_agent  # noqa: F401  (fixtures)
+from .helpers import push, wait_for
 
 
 def read(path: str) -> bytes:
     return (FACES / path).read_bytes()
 
 
-def test_a_probe_matching_only_the_second_photo_is_recognised(start_agent, box):  # noqa: F811
+def test_a_probe_matching_only_the_second_photo_is_recognised(start_agent, box):
     agent = start_agent()
     group = PermissionGroup.objects.create(name="staff")
     services.set_group_boxes(group, [box])

@@ -10,7 +10,7 @@ from users import services
 from users.models import Person
 
 from .face.conftest import FACES
-from .test_person_photos import blurred
+from .helpers import blurred
 
 
 def read(path: str) -> bytes:

@@ -6,33 +6,18 @@ import hashlib
 import pytest
 
 from users import services
-from users.models import PermissionGroup, Person
+from users.models import Person
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
-from .test_person_photos import blurred
+from .helpers import blurred, face_photo
 
 SECTION_6_1 = {"identity_id", "register_type", "info", "relative_pic_url"}
 
 
-def read(path: str) -> bytes:
-    return (FACES / path).read_bytes()
-
-
 @pytest.fixture
-def site(make_box, client, django_capture_on_commit_callbacks):
+def site(serve_obama):
     """A box serving a group holding Obama with three photos: blurred first, then two sharp ones."""
-    box = make_box("Gate")
-    group = services.save_group(PermissionGroup(), boxes=[box], name="staff")
-    fake = FakeBox(client, box.dev_sno)
-    with django_capture_on_commit_callbacks(execute=True):
-        person = services.create_person(name="Barack Obama", identity_id="obama", photo=blurred("enroll/obama/1.jpg"),
-                                        permission_groups=[group])
-        services.add_person_photo(person, read("probe/obama/5.jpg"))
-        services.add_person_photo(person, read("enroll/obama/1.jpg"))
-    fake.receive_all(timeout=1.0)
-    person.refresh_from_db()
-    return box, fake, person
+    return serve_obama(blurred("enroll/obama/1.jpg"), face_photo("probe/obama/5.jpg"), face_photo("enroll/obama/1.jpg"))
 
 
 def details(client, fake: FakeBox, identity_ids: list[str], **extra) -> list[dict]:
@@ -69,7 +54,7 @@ def test_a_box_asking_for_ext_photos_gets_every_photo_primary_first(site, client
 
 def test_another_persons_photos_are_not_served_to_the_box(site, client, make_box):
     box, fake, person = site
-    stranger = services.create_person(name="Not served", photo=read("enroll/biden/1.jpg"), distribute=False)
+    stranger = services.create_person(name="Not served", photo=face_photo("enroll/biden/1.jpg"), distribute=False)
     url = fake.signed(f"/box/photos/{stranger.photo_sha256}.jpg")
     assert client.get(url).status_code == 404
     other_photo = person.photos.exclude(is_primary=True).first()
@@ -79,7 +64,7 @@ def test_another_persons_photos_are_not_served_to_the_box(site, client, make_box
 def test_adding_removing_or_choosing_a_photo_sends_the_person_again(site, django_capture_on_commit_callbacks):
     box, fake, person = site
     with django_capture_on_commit_callbacks(execute=True):
-        services.add_person_photo(person, read("probe/obama/1.jpg"))
+        services.add_person_photo(person, face_photo("probe/obama/1.jpg"))
     command = fake.receive()
     assert command["method"] == "add_users_plus" and command["userid_list"] == ["obama"]
     with django_capture_on_commit_callbacks(execute=True):

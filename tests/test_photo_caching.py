@@ -14,25 +14,13 @@ from distribution.services import sync_people
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
-from .fakebox import FakeBox
-from .test_edge_agent import agent, api, configure, wait_for  # noqa: F401 - fixtures
-
-
-def read(path: str) -> bytes:
-    return (FACES / path).read_bytes()
+from .helpers import configure, face_photo, wait_for
 
 
 @pytest.fixture
-def served(make_box, client, django_capture_on_commit_callbacks):
+def served(serve_obama, client):
     """A box serving Obama (one photo); the relative_pic_url its §6.1 reply gives."""
-    box = make_box("Gate")
-    group = services.save_group(PermissionGroup(), boxes=[box], name="staff")
-    fake = FakeBox(client, box.dev_sno)
-    with django_capture_on_commit_callbacks(execute=True):
-        person = services.create_person(name="Barack Obama", identity_id="obama", photo=read("enroll/obama/1.jpg"),
-                                        permission_groups=[group])
-    fake.receive_all(timeout=1.0)
+    _, fake, person = serve_obama(face_photo("enroll/obama/1.jpg"))
     response = client.post(fake.signed("/box/persons"), {"userid_list": ["obama"]}, content_type="application/json")
     [entry] = response.json()["data"]["user_list"]
     return fake, person, entry["relative_pic_url"]
@@ -72,7 +60,7 @@ def test_box_authentication_applies_to_conditional_requests_too(served, client):
 
 
 @pytest.mark.slow
-def test_the_agent_does_not_download_a_photo_it_holds(agent, api, make_box, live_server):  # noqa: F811
+def test_the_agent_does_not_download_a_photo_it_holds(agent, api, make_box, live_server):
     box = make_box("agent box")
     configure(api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
@@ -88,8 +76,8 @@ def test_the_agent_does_not_download_a_photo_it_holds(agent, api, make_box, live
     group = PermissionGroup.objects.create(name="staff")
     services.set_group_boxes(group, [box])
     person = services.create_person(name="Barack Obama", identity_id="obama", permission_groups=[group],
-                                    photo=read("enroll/obama/1.jpg"))
-    services.add_person_photo(person, read("probe/obama/5.jpg"))  # two photos: ext_photos lists both
+                                    photo=face_photo("enroll/obama/1.jpg"))
+    services.add_person_photo(person, face_photo("probe/obama/5.jpg"))  # two photos: ext_photos lists both
 
     def enrolled() -> bool:
         enrolment = Enrolment.objects.filter(box=box, identity_id="obama").first()

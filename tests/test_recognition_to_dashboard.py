@@ -9,49 +9,16 @@ from devices.models import Box, BoxStatus, SubDevice
 from devices.tasks import mark_silent_boxes_offline
 from distribution.models import Enrolment
 from edge_agent.api.app import create_app
-from edge_agent.box import EdgeBox
-from edge_agent.config import BoxConfig
 from events.models import Event
 from users import services
 from users.models import PermissionGroup
 
 from .console_socket import ConsoleSocket
 from .face.conftest import FACES
-from .test_edge_agent import wait_for
+from .helpers import AGENT_KEY, push, wait_for
 
-KEY = "test-key"
-HEADERS = {"X-API-Key": KEY}
+HEADERS = {"X-API-Key": AGENT_KEY}
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-
-
-@pytest.fixture
-def box(make_box):
-    return make_box("front gate", record_upload_period=1, device_monitor_period=1)
-
-
-@pytest.fixture
-def start_agent(tmp_path, box, asgi_server):
-    agents = []
-
-    def start() -> EdgeBox:
-        agent = EdgeBox(BoxConfig(tmp_path / "box", dev_sno=box.dev_sno, login_url=asgi_server.url + "/box/login",
-                                  mac="0x0000aabbcc01"))
-        agent.start()
-        agents.append(agent)
-        wait_for(lambda: agent.health.broker == "connected")
-        return agent
-
-    yield start
-    for agent in agents:
-        agent.stop(10)
-
-
-def push(agent: EdgeBox, photo_path) -> dict:
-    api = create_app(agent, KEY).test_client()
-    reply = api.post("/SophonFogSys/api/recognize", headers=HEADERS,
-                     json={"image": base64.b64encode(photo_path.read_bytes()).decode()})
-    assert reply.status_code == 200, reply.json
-    return reply.json["data"]
 
 
 def test_a_probe_reaches_the_events_api_and_the_live_console(
@@ -124,14 +91,14 @@ def test_status_reports_flip_a_box_online_and_silence_flips_it_offline(start_age
 
 def test_a_device_added_on_the_box_is_reported_and_listed_with_its_state(start_agent, box):
     agent = start_agent()
-    api = create_app(agent, KEY).test_client()
+    api = create_app(agent, AGENT_KEY).test_client()
     reply = api.post("/SophonFogSys/api/devices", headers=HEADERS,
                      json={"ep_ip": "10.1.1.20", "ep_name": "Turnstile 2", "ep_type": 0, "ep_location": "Lobby"})
     assert reply.status_code == 200
     ep_id = f"{box.dev_sno}__10.1.1.20"
     device = wait_for(lambda: SubDevice.objects.filter(box=box, ep_id=ep_id).first(), timeout=10)
     assert (device.name, device.device_type, device.ip) == ("Turnstile 2", 0, "10.1.1.20")
-    push_from = create_app(agent, KEY).test_client()
+    push_from = create_app(agent, AGENT_KEY).test_client()
     photo = base64.b64encode((FACES / "probe" / "biden" / "1.jpg").read_bytes()).decode()
     push_from.post("/SophonFogSys/api/recognize", headers=HEADERS, json={"image": photo, "device_ip": "10.1.1.20"})
     # The next status report lists it online (a picture just came from it).

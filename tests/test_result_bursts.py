@@ -17,8 +17,9 @@ from distribution import results
 from distribution.models import Command, CommandOutcome, Enrolment, ReceivedResult
 
 from .conftest import platform_connect
+from .face.conftest import REPO
 from .fakebox import drain_results
-from .test_broker_vhosts import REPO, database_url
+from .helpers import database_url
 
 BOXES, COMMANDS_PER_BOX, PEOPLE_PER_COMMAND = 3, 4, 25
 

@@ -8,7 +8,7 @@ import requests
 
 from tests.console_socket import ConsoleSocket
 from tests.contract.platform_processes import running_platform
-from tests.test_event_intake import event
+from tests.helpers import event
 
 MANAGER, PASSWORD = "alice-manager", "a-Long-manager-pw-42"
 

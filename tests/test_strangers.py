@@ -4,49 +4,22 @@
 import pytest
 
 from distribution.models import Command
-from events.models import Event, Relabel
+from events.models import Relabel
 from events.selectors import original_label
 from faces import strangers
 from faces.models import StrangerCluster, StrangerSighting
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES
-from .test_event_intake import event, record_url
+from .helpers import cluster_of
 
 pytestmark = pytest.mark.django_db
 State = StrangerCluster.State
-MINUTE = 60_000
-T0 = 1_700_000_000_000
 
 
-@pytest.fixture
-def boxes(make_box) -> dict:
-    return {name: make_box(name) for name in ("north", "south")}
-
-
-@pytest.fixture
-def report(client, boxes, commit):
-    """report(box name, shared photo, minute): one stranger event from that box, as a stock box sends it."""
-    counter = iter(range(1_000))
-
-    def send(box: str, photo: str, minute: int = 0, person_type: int = 4) -> Event:
-        identity = f"stranger_{next(counter)}" if person_type == 4 else "someone"
-        body = event(identity, T0 + minute * MINUTE, (FACES / photo).read_bytes(), person_type=person_type)
-        response = commit(client.post, record_url(client, boxes[box]), [body], content_type="application/json")
-        assert response.json()["data"]["stored"] == 1, response.content
-        return Event.objects.get(timestamp_ms=T0 + minute * MINUTE, box=boxes[box])
-
-    return send
-
-
-def cluster_of(event: Event) -> StrangerCluster:
-    return StrangerSighting.objects.select_related("cluster").get(event=event).cluster
-
-
-def test_one_stranger_seen_three_times_at_two_boxes_is_one_cluster_another_is_another(report):
-    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
-            report("south", "probe/obama/3.jpg", 9)]
-    other = report("north", "probe/stranger/1.png", 7)
+def test_one_stranger_seen_three_times_at_two_boxes_is_one_cluster_another_is_another(report_stranger):
+    seen = [report_stranger("north", "probe/obama/1.jpg", 0), report_stranger("south", "probe/obama/2.jpg", 5),
+            report_stranger("south", "probe/obama/3.jpg", 9)]
+    other = report_stranger("north", "probe/stranger/1.png", 7)
     [obama] = {cluster_of(e).pk for e in seen}
     cluster = StrangerCluster.objects.get(pk=obama)
     assert (cluster.sightings_count, cluster.box_count, cluster.state) == (3, 2, State.OPEN)
@@ -56,13 +29,13 @@ def test_one_stranger_seen_three_times_at_two_boxes_is_one_cluster_another_is_an
     assert StrangerCluster.objects.count() == 2
 
 
-def test_known_people_are_not_clustered(report):
-    report("north", "probe/biden/1.jpg", person_type=1)
+def test_known_people_are_not_clustered(report_stranger):
+    report_stranger("north", "probe/biden/1.jpg", person_type=1)
     assert not StrangerSighting.objects.exists()
 
 
-def test_split_then_merge_back_and_the_next_sighting_joins_the_merged_cluster(report):
-    seen = [report("north", f"probe/obama/{n}.jpg", n) for n in (1, 2, 3)]
+def test_split_then_merge_back_and_the_next_sighting_joins_the_merged_cluster(report_stranger):
+    seen = [report_stranger("north", f"probe/obama/{n}.jpg", n) for n in (1, 2, 3)]
     cluster = cluster_of(seen[0])
     part = strangers.split(cluster, [seen[2].pk])
     assert cluster_of(seen[2]).pk == part.pk and part.sightings_count == 1 and part.state == State.OPEN
@@ -73,12 +46,12 @@ def test_split_then_merge_back_and_the_next_sighting_joins_the_merged_cluster(re
     part.refresh_from_db()
     assert part.state == State.MERGED and part.merged_into_id == cluster.pk and part.sightings_count == 0
     # The worker's centroids caught up: the merged-away cluster attracts nobody.
-    assert cluster_of(report("south", "probe/obama/4.jpg", 10)).pk == cluster.pk
+    assert cluster_of(report_stranger("south", "probe/obama/4.jpg", 10)).pk == cluster.pk
 
 
-def test_split_and_merge_refuse_what_makes_no_sense(report):
-    first, second = report("north", "probe/obama/1.jpg"), report("north", "probe/obama/2.jpg", 1)
-    other = report("north", "probe/stranger/1.png", 2)
+def test_split_and_merge_refuse_what_makes_no_sense(report_stranger):
+    first, second = report_stranger("north", "probe/obama/1.jpg"), report_stranger("north", "probe/obama/2.jpg", 1)
+    other = report_stranger("north", "probe/stranger/1.png", 2)
     cluster = cluster_of(first)
     with pytest.raises(strangers.StrangerActionRefused):
         strangers.split(cluster, [first.pk, second.pk])  # all of them
@@ -88,10 +61,10 @@ def test_split_and_merge_refuse_what_makes_no_sense(report):
         strangers.merge(cluster, [cluster])
 
 
-def test_a_dismissed_stranger_stays_hidden_when_seen_again(report):
-    cluster = cluster_of(report("north", "probe/obama/1.jpg"))
+def test_a_dismissed_stranger_stays_hidden_when_seen_again(report_stranger):
+    cluster = cluster_of(report_stranger("north", "probe/obama/1.jpg"))
     assert strangers.dismiss(cluster).state == State.DISMISSED
-    again = report("south", "probe/obama/2.jpg", 3)
+    again = report_stranger("south", "probe/obama/2.jpg", 3)
     cluster.refresh_from_db()
     assert cluster_of(again).pk == cluster.pk and cluster.state == State.DISMISSED and cluster.sightings_count == 2
     with pytest.raises(strangers.StrangerActionRefused):
@@ -99,8 +72,8 @@ def test_a_dismissed_stranger_stays_hidden_when_seen_again(report):
 
 
 def test_enrolling_makes_a_person_sent_to_the_groups_boxes_and_relabels_past_and_late_events(
-        report, boxes, admin_user):
-    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5)]
+        report_stranger, boxes, admin_user):
+    seen = [report_stranger("north", "probe/obama/1.jpg", 0), report_stranger("south", "probe/obama/2.jpg", 5)]
     cluster = cluster_of(seen[0])
     group = PermissionGroup.objects.create(name="visitors")
     group.boxes.set(boxes.values())
@@ -118,41 +91,41 @@ def test_enrolling_makes_a_person_sent_to_the_groups_boxes_and_relabels_past_and
         kept = original_label(past)
         assert kept.reason == Relabel.Reason.STRANGER_ENROLLED and kept.from_person_type == 4 and kept.by == admin_user
     # Seen again as a stranger before the boxes had the person: it joins and shows the person.
-    late = report("south", "probe/obama/3.jpg", 9)
+    late = report_stranger("south", "probe/obama/3.jpg", 9)
     late.refresh_from_db()
     assert cluster_of(late).pk == cluster.pk and late.identity_id == person.identity_id
     with pytest.raises(strangers.StrangerActionRefused):
         strangers.enrol(cluster, name="Twice", person_type=2)
 
 
-def test_enrolling_takes_visitors_or_blacklisted_only(report):
-    cluster = cluster_of(report("north", "probe/obama/1.jpg"))
+def test_enrolling_takes_visitors_or_blacklisted_only(report_stranger):
+    cluster = cluster_of(report_stranger("north", "probe/obama/1.jpg"))
     with pytest.raises(strangers.StrangerActionRefused):
         strangers.enrol(cluster, name="Staff?", person_type=1)
     assert not Person.objects.exists()
 
 
-def test_a_stranger_whose_events_are_all_purged_leaves_the_lists(report):
+def test_a_stranger_whose_events_are_all_purged_leaves_the_lists(report_stranger):
     from events.tasks import purge_old_events
     from faces.stranger_selectors import stranger_clusters
     from faces.tasks import forget_purged_sightings
 
-    cluster = cluster_of(report("north", "probe/obama/1.jpg"))  # in 2023: older than the retention
-    report("south", "probe/obama/2.jpg", 3)
+    cluster = cluster_of(report_stranger("north", "probe/obama/1.jpg"))  # in 2023: older than the retention
+    report_stranger("south", "probe/obama/2.jpg", 3)
     assert purge_old_events()["events"] == 2
     assert forget_purged_sightings() == {"clusters": 1}
     cluster.refresh_from_db()
     assert (cluster.sightings_count, cluster.box_count, cluster.best_event_id) == (0, 0, None)
     assert not stranger_clusters().exists()
     # The face seen again starts afresh (a purged cluster attracts nobody).
-    assert cluster_of(report("north", "probe/obama/3.jpg", 5)).pk != cluster.pk
+    assert cluster_of(report_stranger("north", "probe/obama/3.jpg", 5)).pk != cluster.pk
 
 
-def test_the_summary_folded_in_as_events_arrive_equals_the_one_recomputed(report):
+def test_the_summary_folded_in_as_events_arrive_equals_the_one_recomputed(report_stranger):
     from faces.clustering import summarise
 
-    seen = [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
-            report("north", "probe/obama/3.jpg", 9), report("south", "probe/obama/4.jpg", 2)]
+    seen = [report_stranger("north", "probe/obama/1.jpg", 0), report_stranger("south", "probe/obama/2.jpg", 5),
+            report_stranger("north", "probe/obama/3.jpg", 9), report_stranger("south", "probe/obama/4.jpg", 2)]
     cluster = cluster_of(seen[0])
     fields = ("sightings_count", "box_count", "first_seen", "last_seen", "best_event_id")
     folded = StrangerCluster.objects.values(*fields).get(pk=cluster.pk)

@@ -15,8 +15,7 @@ from users import services
 from users.models import PermissionGroup, Person
 
 from .face.conftest import FACES
-from .test_edge_agent import wait_for
-from .test_recognition_to_dashboard import push
+from .helpers import push, wait_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 # Nobody is enrolled on the boxes: Obama is the stranger seen three times, the shared stranger photo

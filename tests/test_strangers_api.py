@@ -7,7 +7,7 @@ from events.models import Event
 from faces.models import StrangerCluster
 from users.models import PermissionGroup, Person
 
-from .test_strangers import boxes, cluster_of, report  # noqa: F401  (fixtures)
+from .helpers import cluster_of
 
 pytestmark = pytest.mark.django_db
 URL = "/api/strangers/"
@@ -17,14 +17,6 @@ URL = "/api/strangers/"
 def api(client, admin_user):
     client.force_login(admin_user)
     return client
-
-
-@pytest.fixture
-def seen(report):  # noqa: F811
-    """Obama three times at two boxes, the shared stranger once."""
-    return {"obama": [report("north", "probe/obama/1.jpg", 0), report("south", "probe/obama/2.jpg", 5),
-                      report("south", "probe/obama/3.jpg", 9)],
-            "stranger": [report("north", "probe/stranger/1.png", 7)]}
 
 
 def test_the_list_shows_each_stranger_with_counts_boxes_times_and_thumbnails(api, seen):
@@ -49,7 +41,7 @@ def test_the_detail_lists_the_events_with_their_quality(api, seen):
     assert all(e["quality"] is not None and 0 < e["similarity"] <= 1 for e in detail["events"])
 
 
-def test_enrol_in_one_call(api, seen, boxes):  # noqa: F811
+def test_enrol_in_one_call(api, seen, boxes):
     group = PermissionGroup.objects.create(name="visitors")
     group.boxes.set(boxes.values())
     cluster = cluster_of(seen["obama"][0])

@@ -171,7 +171,7 @@ def test_live_rows_follow_the_filters_and_read_like_the_server_rendered_ones(sha
     from events.models import Event
     from events.services import intake_events
     from events.templatetags.console import moment_text
-    from tests.test_event_intake import event
+    from tests.helpers import event
 
     page, base, lang = shanghai_page, asgi_server.url, shanghai_page.language
     box = make_box("Filter gate")

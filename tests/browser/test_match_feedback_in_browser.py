@@ -2,17 +2,16 @@
 administrator types part of a name, picks the right person from the suggestions, adds the face to
 their photos, and sees the box's match scores drawn with the current and the suggested threshold."""
 from tests.browser.chromium import SHOTS, needs_chromium
-from tests.test_match_feedback import people, report  # noqa: F401  (fixtures)
 
 PASSWORD = "correct horse battery"
 
 pytestmark = [needs_chromium]
 
 
-def test_this_is_with_the_person_search_and_the_scores_chart(browser_page, asgi_server, admin_user, people,  # noqa: F811
-                                                             report):  # noqa: F811
+def test_this_is_with_the_person_search_and_the_scores_chart(browser_page, asgi_server, admin_user, people,
+                                                             report_match):
     page, base = browser_page, asgi_server.url
-    wrong = report("gate", "obama", 0.47, "probe/biden/1.jpg")  # biden's face, matched to obama
+    wrong = report_match("gate", "obama", 0.47, "probe/biden/1.jpg")  # biden's face, matched to obama
     page.goto(f"{base}/events/{wrong.pk}/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", PASSWORD)

@@ -3,7 +3,7 @@ judged by the platform at once (the boxes' engine, through the API) and its badg
 shown before anything is sent; one the boxes would refuse is sent only with "add it anyway"."""
 from tests.browser.chromium import SHOTS, needs_chromium
 from tests.face.conftest import FACES
-from tests.test_person_photos import blurred
+from tests.helpers import blurred
 from users import services
 
 PASSWORD = "correct horse battery"

@@ -5,8 +5,8 @@ import time
 from events.models import Event
 from events.services import intake_events
 from tests.browser.chromium import SHOTS, needs_chromium
+from tests.helpers import event
 from tests.roles_world import PASSWORD
-from tests.test_event_intake import event
 
 pytestmark = [needs_chromium]
 

@@ -3,7 +3,6 @@ faces, a stranger's page with its events, enrolling it from the form, and the gr
 show strangers seen after it was loaded (the faces worker's live message)."""
 from faces.models import StrangerCluster
 from tests.browser.chromium import SHOTS, needs_chromium
-from tests.test_strangers import boxes, report  # noqa: F401  (fixtures)
 from users.models import PermissionGroup, Person
 
 PASSWORD = "correct horse battery"
@@ -11,12 +10,12 @@ PASSWORD = "correct horse battery"
 pytestmark = [needs_chromium]
 
 
-def test_the_strangers_grid_a_strangers_page_and_enrolling_it(browser_page, asgi_server, admin_user, boxes,  # noqa: F811
-                                                              report):  # noqa: F811
+def test_the_strangers_grid_a_strangers_page_and_enrolling_it(browser_page, asgi_server, admin_user, boxes,
+                                                              report_stranger):
     page, base = browser_page, asgi_server.url
     for box, photo, minute in (("north", "probe/obama/1.jpg", 0), ("south", "probe/obama/2.jpg", 5),
                                ("south", "probe/obama/3.jpg", 9), ("north", "probe/stranger/1.png", 7)):
-        report(box, photo, minute)
+        report_stranger(box, photo, minute)
     PermissionGroup.objects.create(name="Front desk").boxes.set(boxes.values())
     obama = StrangerCluster.objects.get(sightings_count=3)
     page.goto(f"{base}/faces/strangers/")
@@ -33,7 +32,7 @@ def test_the_strangers_grid_a_strangers_page_and_enrolling_it(browser_page, asgi
         return faces.length === 3 && faces.every((img) => img.complete && img.naturalWidth > 0); }}""")
     page.screenshot(path=str(SHOTS / "strangers-grid.png"), full_page=True)
 
-    report("north", "probe/obama/4.jpg", 12)  # seen again while the page is open
+    report_stranger("north", "probe/obama/4.jpg", 12)  # seen again while the page is open
     page.locator("#strangers-live").wait_for(state="visible")
 
     card.locator("h2 a").click()
