@@ -152,6 +152,16 @@ def admin_user(django_user_model):
     return django_user_model.objects.create_superuser("admin", "admin@example.org", "correct horse battery")
 
 
+@pytest.fixture
+def api(admin_user):
+    """The REST API as the administrator."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
 def amqp_connect(rabbitmq: dict, vhost_key: str = "vHost") -> pika.BlockingConnection:
     """Connect as a box would, with the `rabbitmq` part of its login reply."""
     return pika.BlockingConnection(
@@ -318,7 +328,8 @@ def report_match(client, make_box):
 
 @pytest.fixture
 def agent(tmp_path, transactional_db, broker_admin):
-    """A real edge agent, not yet configured (tests.helpers.configure gives it a box and a login URL)."""
+    """A real edge agent, not yet configured (tests.helpers.configure gives it a box and a login URL
+    through `agent_api`)."""
     from edge_agent.box import EdgeBox
     from edge_agent.config import BoxConfig
 
@@ -329,7 +340,7 @@ def agent(tmp_path, transactional_db, broker_admin):
 
 
 @pytest.fixture
-def api(agent):
+def agent_api(agent):
     """The agent's local API, as a test client."""
     from edge_agent.api.app import create_app
     from tests.helpers import AGENT_KEY

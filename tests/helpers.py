@@ -165,6 +165,18 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def console_login(base_url: str, username: str, password: str) -> requests.Session:
+    """A session logged in to a running platform's console through the login form, as a browser would."""
+    session = requests.Session()
+    page = session.get(f"{base_url}/login/", timeout=10).text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    reply = session.post(f"{base_url}/login/", data={"username": username, "password": password,
+                                                     "csrfmiddlewaretoken": token},
+                         headers={"Referer": f"{base_url}/login/"}, timeout=10, allow_redirects=False)
+    assert reply.status_code == 302, reply.text[:500]
+    return session
+
+
 def broker_restart() -> None:
     """Stop and start RabbitMQ's application; back when its management API answers."""
     subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, timeout=120)

@@ -20,8 +20,8 @@ def box(make_box):
     return make_box("agent box")
 
 
-def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, api, box, live_server, tmp_path):
-    configure(api, box, live_server)
+def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, agent_api, box, live_server, tmp_path):
+    configure(agent_api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
     group = PermissionGroup.objects.create(name="staff")
     services.set_group_boxes(group, [box])
@@ -43,7 +43,7 @@ def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, 
     failed = Enrolment.objects.get(box=box, identity_id="blank")
     assert failed.code == 40004 and failed.message
     assert len(agent.gallery) == 3
-    health = api.get("/health", headers={"X-API-Key": AGENT_KEY}).json  # the full report needs the key
+    health = agent_api.get("/health", headers={"X-API-Key": AGENT_KEY}).json  # the full report needs the key
     assert health["login"] == "logged in" and health["broker"] == "connected" and health["gallery_size"] == 3
 
     # Delete one, then wipe: effects on the box, results on the platform.
@@ -56,8 +56,8 @@ def test_configured_agent_logs_in_and_enrols_people_the_platform_assigns(agent, 
     assert len(agent.gallery) == 0 and not Enrolment.objects.filter(box=box).exists()
 
 
-def test_fiqa_command_reports_each_face(agent, api, box, live_server):
-    configure(api, box, live_server)
+def test_fiqa_command_reports_each_face(agent, agent_api, box, live_server):
+    configure(agent_api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
     from distribution.services import send_fiqa
 
@@ -68,18 +68,18 @@ def test_fiqa_command_reports_each_face(agent, api, box, live_server):
     assert Command.objects.get(pk=command.pk).state == "done"
 
 
-def test_local_api_refuses_requests_without_the_key_and_bad_bodies(api):
-    assert api.get("/SophonMQ/api/DevSno").status_code == 401
-    assert api.get(f"/SophonMQ/api/DevSno?api_key={AGENT_KEY}").json["error"]["code"] == 40000  # header only
-    bad = api.put("/SophonMQ/api/DevSno", json={"dev": "x"}, headers={"X-API-Key": AGENT_KEY})
+def test_local_api_refuses_requests_without_the_key_and_bad_bodies(agent_api):
+    assert agent_api.get("/SophonMQ/api/DevSno").status_code == 401
+    assert agent_api.get(f"/SophonMQ/api/DevSno?api_key={AGENT_KEY}").json["error"]["code"] == 40000  # header only
+    bad = agent_api.put("/SophonMQ/api/DevSno", json={"dev": "x"}, headers={"X-API-Key": AGENT_KEY})
     assert bad.status_code == 400 and bad.json["error"]["code"] == 40091
-    bad = api.put("/SophonMQ/api/LoginUrl", json={"login_url": "ftp://x"}, headers={"X-API-Key": AGENT_KEY})
+    bad = agent_api.put("/SophonMQ/api/LoginUrl", json={"login_url": "ftp://x"}, headers={"X-API-Key": AGENT_KEY})
     assert bad.status_code == 400
-    assert api.get("/health").json == {"status": "ok"}  # liveness for monitoring, nothing identifying
+    assert agent_api.get("/health").json == {"status": "ok"}  # liveness for monitoring, nothing identifying
 
 
-def test_malformed_commands_are_answered_with_40071_and_the_agent_keeps_going(agent, api, box, live_server):
-    configure(api, box, live_server)
+def test_malformed_commands_are_answered_with_40071_and_the_agent_keeps_going(agent, agent_api, box, live_server):
+    configure(agent_api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
     from distribution.publisher import publisher
 

@@ -6,7 +6,6 @@ consumer used to publish into nothing. This runs the real separate processes.
 """
 import base64
 import json
-import re
 import time
 
 import requests
@@ -15,22 +14,11 @@ from tests.console_socket import ConsoleSocket
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, running_platform
 from tests.contract.stock_box import StockBox
 from tests.face.conftest import FACES
-
-
-def console_session(base_url: str) -> requests.Session:
-    """An administrator logged in through the login form, as a browser would."""
-    session = requests.Session()
-    page = session.get(f"{base_url}/login/", timeout=10).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    reply = session.post(f"{base_url}/login/", data={"username": ADMIN_USER, "password": ADMIN_PASSWORD,
-                                                     "csrfmiddlewaretoken": token},
-                         headers={"Referer": f"{base_url}/login/"}, timeout=10, allow_redirects=False)
-    assert reply.status_code == 302, reply.text[:500]
-    return session
+from tests.helpers import console_login
 
 
 def open_console(platform) -> ConsoleSocket:
-    session = console_session(platform.base_url)
+    session = console_login(platform.base_url, ADMIN_USER, ADMIN_PASSWORD)
     return ConsoleSocket(platform.base_url, "; ".join(f"{k}={v}" for k, v in session.cookies.items()))
 
 

@@ -1,20 +1,10 @@
 """REST API for people, groups and commands."""
 import base64
 
-import pytest
-from rest_framework.test import APIClient
-
 from distribution.models import Command
 from users.models import Person
 
 from .face.conftest import FACES
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
 
 
 def test_groups_and_people_round_trip(api, make_box, django_capture_on_commit_callbacks):

@@ -3,7 +3,6 @@ relative_pic_url; issue 11 item 6): held back, shown as "needs a photo", sent on
 import base64
 
 import pytest
-from rest_framework.test import APIClient
 
 from distribution.models import Command
 from users.models import PermissionGroup, Person
@@ -12,13 +11,6 @@ from .face.conftest import FACES
 from .fakebox import FakeBox
 
 PHOTO = (FACES / "enroll/obama/1.jpg").read_bytes()
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
 
 
 @pytest.fixture

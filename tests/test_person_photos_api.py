@@ -4,7 +4,6 @@ import base64
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from users import services
 from users.models import Person
@@ -15,13 +14,6 @@ from .helpers import blurred
 
 def read(path: str) -> bytes:
     return (FACES / path).read_bytes()
-
-
-@pytest.fixture
-def api(admin_user):
-    client = APIClient()
-    client.force_authenticate(admin_user)
-    return client
 
 
 @pytest.fixture

@@ -60,9 +60,9 @@ def test_box_authentication_applies_to_conditional_requests_too(served, client):
 
 
 @pytest.mark.slow
-def test_the_agent_does_not_download_a_photo_it_holds(agent, api, make_box, live_server):
+def test_the_agent_does_not_download_a_photo_it_holds(agent, agent_api, make_box, live_server):
     box = make_box("agent box")
-    configure(api, box, live_server)
+    configure(agent_api, box, live_server)
     wait_for(lambda: agent.health.broker == "connected")
     fetched = []
     real_photo = agent.platform.photo

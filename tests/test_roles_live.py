@@ -1,27 +1,20 @@
 """Roles on the live feed (issue 16 item 3), with the platform's real processes: a site manager's
 open page hears its site's events and box states, and nothing of another site's, while an
 administrator's page hears both."""
-import re
 import time
 
 import requests
 
 from tests.console_socket import ConsoleSocket
 from tests.contract.platform_processes import running_platform
-from tests.helpers import event
+from tests.helpers import console_login, event
 
 MANAGER, PASSWORD = "alice-manager", "a-Long-manager-pw-42"
 
 
 def logged_in_socket(base_url: str, username: str, password: str) -> ConsoleSocket:
     """A page opened after logging in through the login form, as a browser would."""
-    session = requests.Session()
-    page = session.get(f"{base_url}/login/", timeout=10).text
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    reply = session.post(f"{base_url}/login/", data={"username": username, "password": password,
-                                                     "csrfmiddlewaretoken": token},
-                         headers={"Referer": f"{base_url}/login/"}, timeout=10, allow_redirects=False)
-    assert reply.status_code == 302, reply.text[:500]
+    session = console_login(base_url, username, password)
     return ConsoleSocket(base_url, "; ".join(f"{k}={v}" for k, v in session.cookies.items()))
 
 
