@@ -2,6 +2,7 @@
 event stored once; what cannot be stored is kept raw in a quarantine and named in the answer."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -229,14 +230,22 @@ def _complete(box: Box, event: Event) -> None:
 LIVE_LIMIT = 20  # a history batch shows its newest events live; the events page has the rest
 
 
-def _announce(box: Box, keys: list[str]) -> None:
-    """One live message per stored batch: its newest events, oldest first."""
-    from .selectors import with_devices
+@functools.cache
+def _live_serializer():
+    """One for the process: a ModelSerializer builds its fields anew for every instance, which
+    cost more than the rest of a small batch's live message (bench/box_calls.py)."""
     from .serializers import EventSerializer
 
-    newest = with_devices(Event.objects.filter(box=box, dedup_key__in=keys).select_related("box")) \
-        .order_by("-occurred_at", "-id")
-    events = EventSerializer(list(reversed(newest[:LIVE_LIMIT])), many=True).data
+    return EventSerializer()
+
+
+def _announce(box: Box, keys: list[str]) -> None:
+    """One live message per stored batch: its newest events, oldest first."""
+    from .selectors import with_devices_of
+
+    newest = list(Event.objects.filter(box=box, dedup_key__in=keys).order_by("-occurred_at", "-id")[:LIVE_LIMIT])
+    serializer = _live_serializer()
+    events = [serializer.to_representation(event) for event in reversed(with_devices_of(box, newest))]
     live.publish("events", {"events": events}, site=site_of(box.area_id))
 
 

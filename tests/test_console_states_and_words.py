@@ -208,6 +208,32 @@ def test_events_name_their_camera_and_have_a_detail_page(console, make_box, phot
     assert console.get("/events/?identity_id=obama").content.decode().count("data-event-id=") == 2
 
 
+def test_the_live_message_names_cameras_as_the_events_api_does(console, make_box, monkeypatch):
+    """The live message finds each event's camera in Python (events.selectors.with_devices_of), the
+    pages and API in SQL (with_devices): by ep_id, else by IP, the first by ep_id; none, empty."""
+    box = make_box("West")
+    SubDevice.objects.create(box=box, ep_id="W__10.0.0.9", ip="10.0.0.9", name="Gate by id", location="Yard",
+                             status="online", device_type=0)
+    SubDevice.objects.create(box=box, ep_id="W__b", ip="10.0.0.7", name="Second by IP", location="Hall",
+                             status="online", device_type=0)
+    SubDevice.objects.create(box=box, ep_id="W__a", ip="10.0.0.7", name="First by IP", location="Lobby",
+                             status="online", device_type=0)
+    sent = []
+    monkeypatch.setattr("events.services.live.publish", lambda kind, payload, site: sent.append(payload))
+    now = int(timezone.now().timestamp() * 1000)
+    intake_events(box, [event("a", now - 3000, ep_id="W__10.0.0.9", device_ip="10.0.0.9"),
+                        event("b", now - 2000, ep_id="", device_ip="10.0.0.7"),
+                        event("c", now - 1000, ep_id="W__none", device_ip="10.9.9.9"),
+                        event("d", now, ep_id="", device_ip="")])
+    [payload] = sent
+    live = {item["identity_id"]: item for item in payload["events"]}
+    api = {item["identity_id"]: item for item in console.get("/api/events/").json()["results"]}
+    assert {i: (live[i]["camera_name"], live[i]["camera_location"]) for i in live} == {
+        "a": ("Gate by id", "Yard"), "b": ("First by IP", "Lobby"), "c": ("", ""), "d": ("", "")}
+    for identity, item in live.items():
+        assert item == {key: api[identity][key] for key in item}, identity
+
+
 def test_a_stranger_event_without_a_known_camera_still_reads(console, make_box):
     box = make_box("South")
     intake_events(box, [event("13028", int(timezone.now().timestamp() * 1000), person_type=4, ep_id="",
