@@ -422,9 +422,13 @@ class SimulatedBox:
         return history_event(self.dev_sno, f"F{self.sequence % 100:05d}", int(time.time() * 1000) + self.sequence)
 
     async def close(self) -> None:
+        """After `fleet.stopping`: a report in flight is let finish (up to a minute), so the
+        passages counted as held are those the platform has not answered for."""
+        if self.tasks:
+            _done, pending = await asyncio.wait(self.tasks, timeout=60)
+            for task in pending:
+                task.cancel()
         self.fleet.tally.passages_held += len(self.unsent)
-        for task in self.tasks:
-            task.cancel()
         for connection in self.connections:
             try:
                 await connection.close()
