@@ -44,6 +44,7 @@ def run(args) -> None:
 
     admin = broker_admin()
     admin.ensure_platform_topology()
+    refuse_a_broker_too_small(admin, args.boxes)
     boxes = create_boxes(args.boxes)
     group = create_people(args.people)
     processes = start_platform(workers=args.web_workers)
@@ -57,6 +58,19 @@ def run(args) -> None:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(admin.delete_box_resources, boxes))
     print_figures(args, figures)
+
+
+def refuse_a_broker_too_small(admin, boxes: int) -> None:
+    """Each box holds two connections; a broker out of sockets leaves new ones hanging (boxes
+    never log in, the platform's own publishes time out), which reads like a slow platform."""
+    nodes = admin._call("GET", "nodes")
+    # RabbitMQ 3.x counts sockets; later releases only file descriptors.
+    free = sum(node.get("sockets_total", node.get("fd_total", 0)) - node.get("sockets_used", node.get("fd_used", 0))
+               for node in nodes)
+    needed = 2 * boxes + 100
+    if free < needed:
+        raise SystemExit(f"RabbitMQ has {free} free sockets, {boxes} boxes need about {needed}: "
+                         "raise its open-file limit (scripts/broker-open-files.sh) and run again")
 
 
 def create_boxes(count: int) -> list:

@@ -15,22 +15,36 @@ EP_STATUS = {"1": "online", "2": "offline", "3": "unknown"}  # upstream 01 §7.2
 
 def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
     """Keep the latest report (validated by devices.box_serializers.StatusReportSerializer; `raw`
-    as sent) and the sub-devices it lists; all or nothing."""
+    as sent) and the sub-devices it lists; all or nothing. Most reports change only figures and
+    the time: one UPDATE for the report, none for unchanged sub-devices (a fleet's reports are
+    the chattiest writes the platform has; bench/fleet.py)."""
     values = {key: report[key] for key in GATEWAY_TEXT}
     values.update({key: report["gateway_ext_data"][key] for key in EXT_FIELDS})
     now = timezone.now()
+    fields = {**values, "reported_at": now, "raw": raw}
     with transaction.atomic():
-        status, _ = BoxStatus.objects.update_or_create(box=box, defaults={**values, "reported_at": now, "raw": raw})
-        listed = []
-        for device in report["sub_devices"]:
-            SubDevice.objects.update_or_create(box=box, ep_id=device["ep_id"], defaults={
-                "name": device["ep_name"], "ip": device["ep_ip"], "status": device["ep_status"],
-                "location": device["ep_location"], "device_type": device["ep_type"], "stream_url": device["ep_url"]})
-            listed.append(device["ep_id"])
-        # A report lists every device the box has; those it no longer lists are not reachable.
-        SubDevice.objects.filter(box=box).exclude(ep_id__in=listed).update(status="offline")
+        if not BoxStatus.objects.filter(box=box).update(**fields):
+            BoxStatus.objects.update_or_create(box=box, defaults=fields)  # its first report
+        _record_sub_devices(box, report["sub_devices"])
         record_reported_state(box, values["gateway_status"], now)
-    return status
+    return BoxStatus(box=box, **fields)
+
+
+def _record_sub_devices(box: Box, reported: list[dict]) -> None:
+    known = {device.ep_id: device for device in SubDevice.objects.filter(box=box)}
+    for device in reported:
+        fields = {"name": device["ep_name"], "ip": device["ep_ip"], "status": device["ep_status"],
+                  "location": device["ep_location"], "device_type": device["ep_type"], "stream_url": device["ep_url"]}
+        current = known.get(device["ep_id"])
+        if current is None:
+            SubDevice.objects.update_or_create(box=box, ep_id=device["ep_id"], defaults=fields)
+        elif any(getattr(current, name) != value for name, value in fields.items()):
+            SubDevice.objects.filter(pk=current.pk).update(**fields, updated_at=timezone.now())
+    # A report lists every device the box has; those it no longer lists are not reachable.
+    listed = {device["ep_id"] for device in reported}
+    unlisted = [device.pk for device in known.values() if device.ep_id not in listed and device.status != "offline"]
+    if unlisted:
+        SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=timezone.now())
 
 
 def record_device_operation(box: Box, action: int, device: dict) -> SubDevice | None:

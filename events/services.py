@@ -179,7 +179,7 @@ class _Batch:
             # After the commit: the query and serialisation need not hold the database's write lock.
             _announce(self.box, [event.dedup_key for event in fresh])
         if fresh or completed:
-            events_stored.send(Event, box=self.box, keys=[event.dedup_key for event in fresh + completed])
+            events_stored.send(Event, box=self.box, events=fresh + completed)
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result

@@ -2,6 +2,10 @@
 process (cloudplatform.face_engine), so an embedding the platform computes compares with one a box sent."""
 from __future__ import annotations
 
+import functools
+import json
+from pathlib import Path
+
 import numpy as np
 from django.utils.translation import gettext_noop
 
@@ -9,6 +13,7 @@ from aibox_contract.codes import ContractCodeError
 from aibox_contract.embedding import model_id
 from cloudplatform.face_engine import engine
 from edge_agent.face.decode import decode_image
+from edge_agent.face.engine import default_model_dir
 
 LARGE_FACE_SHARE = 0.2
 
@@ -18,8 +23,14 @@ class NoFace(ValueError):
 
 
 def current_model() -> str:
-    """The model id embeddings are stored and searched under (aibox_contract.embedding.model_id)."""
-    return model_id(engine().manifest)
+    """The model id embeddings are stored and searched under (aibox_contract.embedding.model_id),
+    read from the models' manifest: intake records ids without loading the models."""
+    return _model_id_in(default_model_dir())
+
+
+@functools.cache
+def _model_id_in(folder: Path) -> str:
+    return model_id(json.loads((folder / "manifest.json").read_text()))
 
 
 def embedding_size() -> int:

@@ -6,14 +6,21 @@ from django.dispatch import receiver
 
 from events.signals import events_stored
 
+from .services import has_a_face_to_embed, record_nothing_to_embed
 from .tasks import embed_events
 
 logger = logging.getLogger("faces")
 
 
 @receiver(events_stored)
-def embed_in_background(sender, box, keys: list[str], **kwargs) -> None:
-    transaction.on_commit(lambda: _publish(box.pk, keys))
+def embed_in_background(sender, box, events: list, **kwargs) -> None:
+    to_embed = [event.dedup_key for event in events if has_a_face_to_embed(event)]
+    if to_embed:
+        transaction.on_commit(lambda: _publish(box.pk, to_embed))
+    if len(to_embed) < len(events):
+        # Sent after intake's commit: its own short write, no task and no broker round trip.
+        transaction.on_commit(lambda: record_nothing_to_embed(
+            box.pk, [event.dedup_key for event in events if not has_a_face_to_embed(event)]))
 
 
 def _publish(box_id: int, keys: list[str]) -> None:

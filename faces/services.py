@@ -44,10 +44,30 @@ def sent_embedding(event: Event) -> Outcome | None:
     return Outcome(raw, FaceEmbedding.Source.BOX, quality=reported_quality(event.box_fiqa_info))
 
 
+NO_PICTURE = gettext_noop("No spot picture.")
+
+
+def has_a_face_to_embed(event: Event) -> bool:
+    """A spot picture, or the box's own embedding (judged when the work is done)."""
+    return bool(event.spot_pic) or (isinstance(event.ext_data, dict) and FIELD in event.ext_data)
+
+
+def record_nothing_to_embed(box_id: int, keys: list[str]) -> int:
+    """Events with neither a spot picture nor a box's embedding get their "no picture" row at
+    once, in bulk, at intake: a background task per batch for them cost intake more than the
+    rows do (bench/box_calls.py). An event that has its row already (a realtime report the
+    history record completes without a picture) keeps it."""
+    ids = Event.objects.filter(box_id=box_id, dedup_key__in=keys).values_list("id", flat=True)
+    rows = FaceEmbedding.objects.bulk_create(
+        [FaceEmbedding(event_id=event_id, vector=None, model=current_model(), source=FaceEmbedding.Source.PLATFORM,
+                       problem=NO_PICTURE) for event_id in ids], ignore_conflicts=True)
+    return len(rows)
+
+
 def computed_embedding(event: Event) -> Outcome:
     """The embedding of the main face in the event's spot picture."""
     if not event.spot_pic:
-        return Outcome(None, FaceEmbedding.Source.PLATFORM, gettext_noop("No spot picture."))
+        return Outcome(None, FaceEmbedding.Source.PLATFORM, NO_PICTURE)
     try:
         picture = (Path(settings.MEDIA_ROOT) / event.spot_pic).read_bytes()
         vector, info = picture_face(picture)

@@ -29,6 +29,33 @@ def test_status_report_is_kept_and_marks_the_box_seen(client, make_box, admin_us
     assert "6.5 %" in page and "X__192.168.1.101" in page
 
 
+def test_a_report_that_changes_only_figures_writes_the_report_and_the_time_only(client, make_box):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    box = make_box("steady")
+    url = login(client, box)["deviceMonitorAddr"]
+    second = {**STATUS["sub_devices"][0], "ep_id": "X__192.168.1.102", "ep_ip": "192.168.1.102"}
+    client.post(url, {**STATUS, "sub_devices": [*STATUS["sub_devices"], second]}, content_type="application/json")
+    before = dict(SubDevice.objects.values_list("ep_id", "updated_at"))
+    busier = {**STATUS["gateway_ext_data"], "cpu_usage": 77.5}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, {**STATUS, "gateway_ext_data": busier,
+                                     "sub_devices": [*STATUS["sub_devices"], second]}, content_type="application/json")
+    assert response.status_code == 200
+    assert BoxStatus.objects.get(box=box).cpu_usage == 77.5
+    assert dict(SubDevice.objects.values_list("ep_id", "updated_at")) == before
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    tables = sorted(sql.split('"')[1] for sql in writes)
+    assert tables == ["devices_box", "devices_boxstatus"], writes  # the report, and the box's last seen time
+    renamed = {**second, "ep_name": "Back gate"}
+    client.post(url, {**STATUS, "sub_devices": [renamed]}, content_type="application/json")
+    devices = {d.ep_id: d for d in SubDevice.objects.filter(box=box)}
+    assert devices["X__192.168.1.102"].name == "Back gate" and devices["X__192.168.1.102"].status == "online"
+    assert devices["X__192.168.1.101"].status == "offline"  # no longer listed
+    assert devices["X__192.168.1.101"].updated_at > before["X__192.168.1.101"]
+
+
 def test_bad_status_changes_nothing(client, make_box):
     box = make_box("bad status")
     url = login(client, box)["deviceMonitorAddr"]

@@ -101,3 +101,22 @@ def test_a_picture_that_comes_with_the_history_record_is_embedded_then(client, m
     commit(client.post, login["recordAddr"], [record], content_type="application/json")
     second = FaceEmbedding.objects.get(event__box=box)
     assert second.vector is not None and second.problem == "" and second.pk > first.pk
+
+
+def test_a_batch_with_nothing_to_embed_queues_no_task_and_is_recorded_at_once(client, make_box, commit, monkeypatch):
+    """No spot picture and no box embedding: the "no picture" rows are written at intake, in
+    bulk; only events with a face to have go to the faces worker."""
+    from faces import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.embed_events, "apply_async", lambda args, **options: queued.append(args))
+    box = make_box("plain")
+    post(client, box, [event("a", 1_700_000_000_000), event("b", 1_700_000_000_001)], commit)
+    assert queued == []
+    assert sorted(FaceEmbedding.objects.values_list("event__identity_id", "problem", "model")) == [
+        ("a", "No spot picture.", current_model()), ("b", "No spot picture.", current_model())]
+    post(client, box, [event("c", 1_700_000_000_002, picture("probe/obama/4.jpg")), event("d", 1_700_000_000_003)],
+         commit)
+    assert [sorted(keys) for _box, keys in queued] == [[Event.objects.get(identity_id="c").dedup_key]]
+    assert FaceEmbedding.objects.get(event__identity_id="d").problem == "No spot picture."
+    assert not FaceEmbedding.objects.filter(event__identity_id="c").exists()  # the worker's, here not run
