@@ -1,19 +1,29 @@
-"""ASGI entry point: HTTP through Django, the console's WebSocket through Channels."""
+"""ASGI entry point: HTTP through Django's WSGI handler on a fixed pool of threads (a2wsgi),
+its body read first (cloudplatform/request_body.py); the console's WebSocket through Channels.
+
+No view here is async. Django's ASGI handler would run each request's sync code on a thread
+started for that request (asgiref's per-request context), so each of a box's small calls paid
+a thread start and a new database connection: py-spy on a web process under bench/fleet.py
+counted them at about a sixth of its CPU. A fixed pool keeps its threads and their connections
+(WEB_THREADS per process; on PostgreSQL the pool of connections matches it)."""
 import os
 
-from django.core.asgi import get_asgi_application
+from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudplatform.settings")
-django_asgi_app = get_asgi_application()
+django_wsgi_app = get_wsgi_application()
 
 # These need Django set up first.
+from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from cloudplatform.request_body import SpooledBody  # noqa: E402
 from cloudplatform.websocket import SameOriginValidator  # noqa: E402
 from events.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": django_asgi_app,
+    "http": SpooledBody(WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS)),
     "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

@@ -103,8 +103,15 @@ TEMPLATES = [
     },
 ]
 
+# Threads per web process serving HTTP (cloudplatform/asgi.py), each keeping its connection.
+WEB_THREADS = env.int("WEB_THREADS", default=10)
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A web thread keeps its connection between requests (opening one and its PRAGMAs cost a
+    # box's small call more than its query did).
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # Web, worker and consumers share one file: wait for locks instead of failing,
     # and let readers work while a writer commits.
     DATABASES["default"]["OPTIONS"] = {
@@ -116,14 +123,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # keeps the index without them, which is all it can use, and says so on every command.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 else:
-    # Under ASGI every request's sync code may run on a new thread, and persistent
-    # per-thread connections pile up until PostgreSQL refuses clients (seen with 300
-    # boxes logging in at once). A pool per process bounds them: DB_POOL_MAX_SIZE per
-    # web, worker or consumer process.
+    # A pool per process bounds the connections (seen: 300 boxes logging in at once, a
+    # thread and a connection each, until PostgreSQL refused clients): DB_POOL_MAX_SIZE per
+    # web, worker or consumer process; a web process's WEB_THREADS take one each at most.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=max(10, WEB_THREADS)),
         "timeout": env.int("DB_POOL_TIMEOUT", default=30),
     }
     # PostgreSQL's JIT compiles any query its planner costs high, which a table of millions of

@@ -1,0 +1,46 @@
+"""HTTP runs on a fixed pool of threads per web process (cloudplatform/asgi.py); a request's
+body is read before it gets one (cloudplatform/request_body.py)."""
+import json
+import socket
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+
+from devices.models import BoxStatus
+
+from .helpers import STATUS
+
+
+def test_boxes_uploading_slowly_hold_no_web_thread(asgi_server, make_box):
+    """More boxes than the process has threads start sending a batch and stall (a slow link);
+    another box's status report is still answered at once."""
+    box = make_box("fast")
+    login = requests.get(f"{asgi_server.url}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000000f7"},
+                         timeout=10).json()
+    record = urlsplit(login["recordAddr"])
+    stalled = []
+    try:
+        for _ in range(settings.WEB_THREADS + 2):
+            connection = socket.create_connection(("127.0.0.1", asgi_server.port), timeout=10)
+            connection.sendall(f"POST {record.path}?{record.query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n[".encode())
+            stalled.append(connection)
+        response = requests.post(asgi_server.url + login["deviceMonitorAddr"], json=STATUS, timeout=10)
+        assert response.status_code == 200, response.text
+    finally:
+        for connection in stalled:
+            connection.close()
+
+
+def test_a_chunked_body_is_read_whole(asgi_server, make_box):
+    """No Content-Length (a box streaming its batch): Django's WSGI request reads nothing without one."""
+    box = make_box("chunked")
+    login = requests.get(f"{asgi_server.url}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000000f8"},
+                         timeout=10).json()
+    sent = json.dumps(STATUS).encode()
+    chunks = (sent[i:i + 100] for i in range(0, len(sent), 100))
+    response = requests.post(asgi_server.url + login["deviceMonitorAddr"], data=chunks, headers={"Content-Type": "application/json"},
+                             timeout=10)
+    assert response.status_code == 200, response.text
+    assert BoxStatus.objects.get(box=box).gateway_name == STATUS["gateway_name"]
