@@ -40,7 +40,7 @@ def test_a_chunked_body_is_read_whole(asgi_server, make_box):
                          timeout=10).json()
     sent = json.dumps(STATUS).encode()
     chunks = (sent[i:i + 100] for i in range(0, len(sent), 100))
-    response = requests.post(asgi_server.url + login["deviceMonitorAddr"], data=chunks, headers={"Content-Type": "application/json"},
-                             timeout=10)
+    response = requests.post(asgi_server.url + login["deviceMonitorAddr"], data=chunks,
+                             headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 200, response.text
     assert BoxStatus.objects.get(box=box).gateway_name == STATUS["gateway_name"]
