@@ -2,18 +2,13 @@
 process (cloudplatform.face_engine), so an embedding the platform computes compares with one a box sent."""
 from __future__ import annotations
 
-import functools
-import json
-from pathlib import Path
-
 import numpy as np
 from django.utils.translation import gettext_noop
 
 from aibox_contract.codes import ContractCodeError
 from aibox_contract.embedding import model_id
-from cloudplatform.face_engine import engine
+from cloudplatform.face_engine import engine, model_manifest
 from edge_agent.face.decode import decode_image
-from edge_agent.face.engine import default_model_dir
 
 LARGE_FACE_SHARE = 0.2
 
@@ -25,12 +20,7 @@ class NoFace(ValueError):
 def current_model() -> str:
     """The model id embeddings are stored and searched under (aibox_contract.embedding.model_id),
     read from the models' manifest: intake records ids without loading the models."""
-    return _model_id_in(default_model_dir())
-
-
-@functools.cache
-def _model_id_in(folder: Path) -> str:
-    return model_id(json.loads((folder / "manifest.json").read_text()))
+    return model_id(model_manifest())
 
 
 def embedding_size() -> int:
