@@ -175,11 +175,11 @@ class _Batch:
             fresh = self._after_races(fresh, completed)
             for event in completed:
                 _complete(self.box, event)
+            if fresh or completed:
+                events_stored.send(Event, box=self.box, events=fresh + completed)
         if fresh:
             # After the commit: the query and serialisation need not hold the database's write lock.
             _announce(self.box, [event.dedup_key for event in fresh])
-        if fresh or completed:
-            events_stored.send(Event, box=self.box, events=fresh + completed)
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result

@@ -1,4 +1,5 @@
-"""Intake tells; the embedding is computed in the background, after the batch is committed."""
+"""Intake tells; the embedding is computed in the background, after the batch is committed;
+an event with nothing to embed gets its row with the batch."""
 import logging
 
 from django.db import transaction
@@ -18,9 +19,8 @@ def embed_in_background(sender, box, events: list, **kwargs) -> None:
     if to_embed:
         transaction.on_commit(lambda: _publish(box.pk, to_embed))
     if len(to_embed) < len(events):
-        # Sent after intake's commit: its own short write, no task and no broker round trip.
-        transaction.on_commit(lambda: record_nothing_to_embed(
-            box.pk, [event.dedup_key for event in events if not has_a_face_to_embed(event)]))
+        # In intake's transaction: no task, no broker round trip, no second write transaction.
+        record_nothing_to_embed(box.pk, [event.dedup_key for event in events if not has_a_face_to_embed(event)])
 
 
 def _publish(box_id: int, keys: list[str]) -> None:
