@@ -1,5 +1,5 @@
-"""ASGI entry point: HTTP through Django's WSGI handler on a fixed pool of threads (a2wsgi),
-its body read first (cloudplatform/request_body.py); the console's WebSocket through Channels.
+"""ASGI entry point: HTTP through Django's WSGI handler on a fixed pool of threads, its body
+read first (cloudplatform/wsgi_threads.py); the console's WebSocket through Channels.
 
 No view here is async. Django's ASGI handler would run each request's sync code on a thread
 started for that request (asgiref's per-request context), so each of a box's small calls paid
@@ -14,16 +14,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudplatform.settings")
 django_wsgi_app = get_wsgi_application()
 
 # These need Django set up first.
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from cloudplatform.request_body import SpooledBody  # noqa: E402
 from cloudplatform.websocket import SameOriginValidator  # noqa: E402
+from cloudplatform.wsgi_threads import WSGIOnThreads  # noqa: E402
 from events.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": SpooledBody(WSGIMiddleware(django_wsgi_app, workers=settings.WEB_THREADS)),
+    "http": WSGIOnThreads(django_wsgi_app, threads=settings.WEB_THREADS),
     "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

@@ -1,5 +1,5 @@
 """HTTP runs on a fixed pool of threads per web process (cloudplatform/asgi.py); a request's
-body is read before it gets one (cloudplatform/request_body.py)."""
+body is read before it gets one (cloudplatform/wsgi_threads.py)."""
 import json
 import socket
 from urllib.parse import urlsplit
@@ -44,3 +44,17 @@ def test_a_chunked_body_is_read_whole(asgi_server, make_box):
                              headers={"Content-Type": "application/json"}, timeout=10)
     assert response.status_code == 200, response.text
     assert BoxStatus.objects.get(box=box).gateway_name == STATUS["gateway_name"]
+
+
+def test_small_and_large_responses_arrive_whole(asgi_server):
+    """A small response is sent in one go, a large one streams (over BUFFERED_RESPONSE)."""
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    from cloudplatform.wsgi_threads import BUFFERED_RESPONSE
+
+    for name in ("css/console.css", "admin/js/vendor/xregexp/xregexp.js"):
+        expected = open(finders.find(name), "rb").read()
+        response = requests.get(asgi_server.url + static(name), headers={"Accept-Encoding": "identity"}, timeout=10)
+        assert response.status_code == 200 and response.content == expected, name
+    assert len(expected) > BUFFERED_RESPONSE  # the second one streamed

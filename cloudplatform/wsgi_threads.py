@@ -1,0 +1,134 @@
+"""HTTP for the ASGI server: Django's WSGI handler on a fixed pool of threads, the request's
+body read first on the event loop.
+
+- The body is read whole before a thread is given to the request, as Django's own ASGI handler
+  does: a box on a slow link holds no web thread while it uploads a batch of pictures. It is
+  kept in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, beyond that in a temporary file that the
+  view reads as its stream (intake parses hundreds of MiB event by event); a body sent without
+  Content-Length (chunked) gets one.
+- A response is collected in its thread and sent by the event loop in one go when it is small
+  (every box call but a big download); a larger one streams, each chunk handed to the loop.
+  The thread never waits for the loop in between: with the interpreter lock shared by the
+  loop and the busy threads, each such wait cost up to a switch interval (5 ms) per request.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+
+READ_CHUNK = 64 * 1024
+BUFFERED_RESPONSE = 256 * 1024
+
+
+class WSGIOnThreads:
+    """An ASGI HTTP application running `app` (WSGI) on `threads` threads."""
+
+    def __init__(self, app, threads: int) -> None:
+        self.app = app
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
+
+    async def __call__(self, scope, receive, send) -> None:
+        body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
+        try:
+            size = await _read_all(receive, body)
+            if size is None:
+                return  # the client went away before it finished sending
+            body.seek(0)
+            loop = asyncio.get_running_loop()
+            response = _Response(loop, send)
+            run = contextvars.copy_context().run
+            await loop.run_in_executor(self.executor, run, response.produce, self.app, environ(scope, body, size))
+            await response.finish()
+        finally:
+            body.close()
+
+
+async def _read_all(receive, body) -> int | None:
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        body.write(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return size
+
+
+def environ(scope: dict, body, size: int) -> dict:
+    """PEP 3333's environ for an ASGI HTTP scope whose body is `body` (`size` bytes)."""
+    server, port = scope.get("server") or ("localhost", 80)
+    client = scope.get("client") or ("", 0)
+    root = scope.get("root_path", "")
+    path = scope["path"][len(root):] if scope["path"].startswith(root) else scope["path"]
+    values = {
+        "REQUEST_METHOD": scope["method"], "SCRIPT_NAME": root.encode().decode("latin1"),
+        "PATH_INFO": path.encode().decode("latin1"), "QUERY_STRING": scope["query_string"].decode("latin1"),
+        "SERVER_NAME": server, "SERVER_PORT": str(port or 0), "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
+        "REMOTE_ADDR": client[0], "REMOTE_PORT": str(client[1]), "CONTENT_LENGTH": str(size),
+        "wsgi.version": (1, 0), "wsgi.url_scheme": scope.get("scheme", "http"), "wsgi.input": body,
+        "wsgi.errors": sys.stderr, "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+    }
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin1").upper().replace("-", "_")
+        if name in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
+            continue  # the body is read whole: its length is known
+        key = name if name == "CONTENT_TYPE" else f"HTTP_{name}"
+        value = raw_value.decode("latin1")
+        values[key] = f"{values[key]},{value}" if key in values else value
+    return values
+
+
+class _Response:
+    def __init__(self, loop: asyncio.AbstractEventLoop, send) -> None:
+        self.loop, self.send = loop, send
+        self.start: dict | None = None
+        self.chunks: list[bytes] = []
+        self.buffered = 0
+        self.streaming = False
+
+    def produce(self, app, environ: dict) -> None:
+        """In a web thread: the whole response, kept unless it grows large."""
+        iterable = app(environ, self.start_response)
+        try:
+            for chunk in iterable:
+                self.write(chunk)
+        finally:
+            getattr(iterable, "close", lambda: None)()  # Django's request_finished, in this thread
+
+    def start_response(self, status: str, headers: list, exc_info=None):
+        if exc_info is not None and self.streaming:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.start = {"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
+                      "headers": [(name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers]}
+        return self.write
+
+    def write(self, chunk: bytes) -> None:
+        if not chunk:
+            return
+        if self.streaming:
+            self._hand_over({"type": "http.response.body", "body": chunk, "more_body": True})
+            return
+        self.chunks.append(chunk)
+        self.buffered += len(chunk)
+        if self.buffered > BUFFERED_RESPONSE:
+            self.streaming = True
+            self._hand_over(self.start)
+            self._hand_over({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": True})
+            self.chunks = []
+
+    def _hand_over(self, message: dict) -> None:
+        asyncio.run_coroutine_threadsafe(self.send(message), self.loop).result()
+
+    async def finish(self) -> None:
+        if not self.streaming:
+            await self.send(self.start)
+            await self.send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": False})
+        else:
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
