@@ -21,7 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
-READ_CHUNK = 64 * 1024
 BUFFERED_RESPONSE = 256 * 1024
 
 

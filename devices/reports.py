@@ -25,12 +25,12 @@ def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
     with transaction.atomic():
         if not BoxStatus.objects.filter(box=box).update(**fields):
             BoxStatus.objects.update_or_create(box=box, defaults=fields)  # its first report
-        _record_sub_devices(box, report["sub_devices"])
+        _record_sub_devices(box, report["sub_devices"], now)
         record_reported_state(box, values["gateway_status"], now)
     return BoxStatus(box=box, **fields)
 
 
-def _record_sub_devices(box: Box, reported: list[dict]) -> None:
+def _record_sub_devices(box: Box, reported: list[dict], now) -> None:
     known = {device.ep_id: device for device in SubDevice.objects.filter(box=box)}
     for device in reported:
         fields = {"name": device["ep_name"], "ip": device["ep_ip"], "status": device["ep_status"],
@@ -39,12 +39,12 @@ def _record_sub_devices(box: Box, reported: list[dict]) -> None:
         if current is None:
             SubDevice.objects.update_or_create(box=box, ep_id=device["ep_id"], defaults=fields)
         elif any(getattr(current, name) != value for name, value in fields.items()):
-            SubDevice.objects.filter(pk=current.pk).update(**fields, updated_at=timezone.now())
+            SubDevice.objects.filter(pk=current.pk).update(**fields, updated_at=now)
     # A report lists every device the box has; those it no longer lists are not reachable.
     listed = {device["ep_id"] for device in reported}
     unlisted = [device.pk for device in known.values() if device.ep_id not in listed and device.status != "offline"]
     if unlisted:
-        SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=timezone.now())
+        SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=now)
 
 
 def record_device_operation(box: Box, action: int, device: dict) -> SubDevice | None:

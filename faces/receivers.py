@@ -15,12 +15,14 @@ logger = logging.getLogger("faces")
 
 @receiver(events_stored)
 def embed_in_background(sender, box, events: list, **kwargs) -> None:
-    to_embed = [event.dedup_key for event in events if has_a_face_to_embed(event)]
+    to_embed, nothing = [], []
+    for event in events:
+        (to_embed if has_a_face_to_embed(event) else nothing).append(event.dedup_key)
     if to_embed:
         transaction.on_commit(lambda: _publish(box.pk, to_embed))
-    if len(to_embed) < len(events):
+    if nothing:
         # In intake's transaction: no task, no broker round trip, no second write transaction.
-        record_nothing_to_embed(box.pk, [event.dedup_key for event in events if not has_a_face_to_embed(event)])
+        record_nothing_to_embed(box.pk, nothing)
 
 
 def _publish(box_id: int, keys: list[str]) -> None:
