@@ -60,11 +60,10 @@ def with_devices(events: QuerySet[Event]) -> QuerySet[Event]:
                            camera_location=Subquery(cameras.values("location")[:1]))
 
 
-def with_devices_of(box: Box, events: list[Event]) -> list[Event]:
-    """`events` (all of `box`) given camera_name and camera_location by `with_devices`' rule,
-    read in one plain query of the box's sub-devices: for a handful of events, compiling the
-    annotated query cost more than the rest of their live message (bench/box_calls.py)."""
-    cameras = list(SubDevice.objects.filter(box=box).order_by("ep_id").values_list("ep_id", "ip", "name", "location"))
+def with_cameras(box: Box, cameras: list[tuple], events: list[Event]) -> list[Event]:
+    """`events` (all of `box`) given camera_name and camera_location by `with_devices`' rule, from
+    the box's sub-devices as (ep_id, ip, name, location) in ep_id order: for a handful of events,
+    compiling the annotated query cost more than the rest of their live message (bench/box_calls.py)."""
     for event in events:
         event.box = box
         found = next((camera for camera in cameras if (event.ep_id and camera[0] == event.ep_id)

@@ -2,7 +2,6 @@
 event stored once; what cannot be stored is kept raw in a quarantine and named in the answer."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
@@ -20,13 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from cloudplatform import live
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
-from devices.selectors import site_of
 
 from .bodies import FormEvent, preview, raw_json
 from .box_serializers import refusal_reason, validated_record
+from .live import announce
 from .models import Event, QuarantinedEvent
 from .pictures import PictureRefused, store_picture
 from .signals import events_stored
@@ -162,7 +160,8 @@ class _Batch:
         keys = {event.dedup_key for event in self.pending}
         fresh, seen, completed = [], set(), []
         with transaction.atomic():
-            known = dict(Event.objects.filter(box=self.box, dedup_key__in=keys).values_list("dedup_key", "channel"))
+            known = dict(Event.objects.filter(box=self.box, dedup_key__in=keys).order_by()
+                         .values_list("dedup_key", "channel"))
             for event in self.pending:
                 if event.dedup_key in known or event.dedup_key in seen:
                     if known.get(event.dedup_key) == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY:
@@ -177,9 +176,9 @@ class _Batch:
                 _complete(self.box, event)
             if fresh or completed:
                 events_stored.send(Event, box=self.box, events=fresh + completed)
-        if fresh:
-            # After the commit: the query and serialisation need not hold the database's write lock.
-            _announce(self.box, [event.dedup_key for event in fresh])
+        # After the commit, gathered with other batches (events/live.py): the query and
+        # serialisation neither hold the database's write lock nor the box's answer.
+        announce(self.box, [event.dedup_key for event in fresh])
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
@@ -195,7 +194,7 @@ class _Batch:
             return fresh
         other = Event.Channel.REALTIME if self.channel == Event.Channel.HISTORY else Event.Channel.HISTORY
         raced = set(Event.objects.filter(box=self.box, channel=other, dedup_key__in=[e.dedup_key for e in fresh])
-                    .values_list("dedup_key", flat=True))
+                    .order_by().values_list("dedup_key", flat=True))
         if self.channel == Event.Channel.HISTORY:
             completed += [event for event in fresh if event.dedup_key in raced]
         return [event for event in fresh if event.dedup_key not in raced]
@@ -225,28 +224,6 @@ def _complete(box: Box, event: Event) -> None:
     if event.picture_problems:
         fields["picture_problems"] = event.picture_problems
     Event.objects.filter(box=box, dedup_key=event.dedup_key).update(**fields)
-
-
-LIVE_LIMIT = 20  # a history batch shows its newest events live; the events page has the rest
-
-
-@functools.cache
-def _live_serializer():
-    """One for the process: a ModelSerializer builds its fields anew for every instance, which
-    cost more than the rest of a small batch's live message (bench/box_calls.py)."""
-    from .serializers import EventSerializer
-
-    return EventSerializer()
-
-
-def _announce(box: Box, keys: list[str]) -> None:
-    """One live message per stored batch: its newest events, oldest first."""
-    from .selectors import with_devices_of
-
-    newest = list(Event.objects.filter(box=box, dedup_key__in=keys).order_by("-occurred_at", "-id")[:LIVE_LIMIT])
-    serializer = _live_serializer()
-    events = [serializer.to_representation(event) for event in reversed(with_devices_of(box, newest))]
-    live.publish("events", {"events": events}, site=site_of(box.area_id))
 
 
 def purge_events_before(cutoff: datetime, batch: int | None = None,

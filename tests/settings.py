@@ -15,6 +15,10 @@ MEDIA_ROOT = VAR_DIR / "media"  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 CELERY_TASK_ALWAYS_EAGER = True  # tasks run inline, still publishing to the real broker
 CELERY_TASK_EAGER_PROPAGATES = True
+# In-process tests read a batch's live message right after intake, inside a transaction that
+# the gathering thread's own connection would not see; the platforms the processes-apart tests
+# start (tests/contract/platform_processes.py) gather, as a site's does.
+LIVE_EVENTS_INTERVAL = 0
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, as in production (WAL, busy timeout): threads of the in-process servers then

@@ -2,11 +2,14 @@
 item 3); a command's messageId only scopes what its path returns. Driven as a stock box drives
 the platform: the URLs it was given, its dev_sno and token appended, over HTTP."""
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
+from devices.models import Box
 from devices.services import disable_box, rotate_credentials
 from distribution.models import Command, ReceivedResult
 from users import services
@@ -14,6 +17,7 @@ from users.models import PermissionGroup
 
 from .face.conftest import FACES
 from .fakebox import FakeBox
+from .helpers import record_url
 
 MAC = "0x0000000000c1"
 # Every box endpoint but login, with a body it would accept from a good caller.
@@ -155,3 +159,21 @@ def test_under_a_path_prefix_both_compositions_give_the_same_photo_url(served, c
     assert relative.startswith("/aibox/box/photos/")
     login_root = "http://platform.example:8080"  # upstream §9: scheme and host of the login URL
     assert reply["imgServerAddr"] + relative == login_root + relative
+
+
+def test_a_call_moves_the_last_seen_time_once_a_status_period_and_brings_a_box_back_at_once(client, make_box):
+    """The status report moves it every period and the offline check allows three, so calls in
+    between write nothing; a box seen offline is online again with its first call."""
+    box = make_box("gate", device_monitor_period=20)
+    url = record_url(client, box)
+    now = timezone.now()
+
+    def history_after(seen_ago: float, online: bool = True):
+        Box.objects.filter(pk=box.pk).update(last_seen_at=now - timedelta(seconds=seen_ago), online=online)
+        assert client.post(url, "[]", content_type="application/json").status_code == 200
+        return Box.objects.get(pk=box.pk)
+
+    assert history_after(15).last_seen_at == now - timedelta(seconds=15)
+    assert history_after(25).last_seen_at >= now
+    back = history_after(1, online=False)
+    assert back.online and back.last_seen_at >= now

@@ -163,13 +163,14 @@ def test_a_camera_of_an_offline_box_is_not_shown_online(console, make_box):
     assert '<span class="badge text-bg-success">online</span>' in online and "unknown" not in online
 
 
-def test_events_name_their_camera_and_have_a_detail_page(console, make_box, photo, monkeypatch):
+def test_events_name_their_camera_and_have_a_detail_page(console, make_box, photo, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
     box = make_box("North")
     SubDevice.objects.create(box=box, ep_id="X__192.168.1.25", ip="192.168.1.25", name="North gate cam",
                              location="Car park", status="online", device_type=0)
     Person.objects.create(identity_id="obama", name="Barack Obama")
     sent = []
-    monkeypatch.setattr("events.services.live.publish", lambda kind, payload, site: sent.append((kind, payload)))
+    monkeypatch.setattr("events.live.live.publish", lambda kind, payload, site: sent.append((kind, payload)))
     now = int(timezone.now().timestamp() * 1000)
     first = event("obama", now - 5000, photo)
     first["reg_pic"] = first["ext_data"]["spot_pic"]
@@ -178,7 +179,8 @@ def test_events_name_their_camera_and_have_a_detail_page(console, make_box, phot
         "info": {"face_size": 255.0, "clarity": 1.2856, "headpose": {"roll_angle": 10.107, "pitch_angle": 14.413,
                                                                       "yaw_angle": 7.326}, "partial": False}}
     first["ext_data"]["door"] = "east"
-    intake_events(box, [first, event("obama", now)])
+    with django_capture_on_commit_callbacks(execute=True):  # the live message follows the commit
+        intake_events(box, [first, event("obama", now)])
     [(kind, payload)] = sent
     live = payload["events"][0]
     assert kind == "events" and live["camera_name"] == "North gate cam" and live["camera_location"] == "Car park"
@@ -208,8 +210,9 @@ def test_events_name_their_camera_and_have_a_detail_page(console, make_box, phot
     assert console.get("/events/?identity_id=obama").content.decode().count("data-event-id=") == 2
 
 
-def test_the_live_message_names_cameras_as_the_events_api_does(console, make_box, monkeypatch):
-    """The live message finds each event's camera in Python (events.selectors.with_devices_of), the
+def test_the_live_message_names_cameras_as_the_events_api_does(console, make_box, monkeypatch,
+                                                               django_capture_on_commit_callbacks):
+    """The live message finds each event's camera in Python (events.selectors.with_cameras), the
     pages and API in SQL (with_devices): by ep_id, else by IP, the first by ep_id; none, empty."""
     box = make_box("West")
     SubDevice.objects.create(box=box, ep_id="W__10.0.0.9", ip="10.0.0.9", name="Gate by id", location="Yard",
@@ -219,12 +222,13 @@ def test_the_live_message_names_cameras_as_the_events_api_does(console, make_box
     SubDevice.objects.create(box=box, ep_id="W__a", ip="10.0.0.7", name="First by IP", location="Lobby",
                              status="online", device_type=0)
     sent = []
-    monkeypatch.setattr("events.services.live.publish", lambda kind, payload, site: sent.append(payload))
+    monkeypatch.setattr("events.live.live.publish", lambda kind, payload, site: sent.append(payload))
     now = int(timezone.now().timestamp() * 1000)
-    intake_events(box, [event("a", now - 3000, ep_id="W__10.0.0.9", device_ip="10.0.0.9"),
-                        event("b", now - 2000, ep_id="", device_ip="10.0.0.7"),
-                        event("c", now - 1000, ep_id="W__none", device_ip="10.9.9.9"),
-                        event("d", now, ep_id="", device_ip="")])
+    with django_capture_on_commit_callbacks(execute=True):
+        intake_events(box, [event("a", now - 3000, ep_id="W__10.0.0.9", device_ip="10.0.0.9"),
+                            event("b", now - 2000, ep_id="", device_ip="10.0.0.7"),
+                            event("c", now - 1000, ep_id="W__none", device_ip="10.9.9.9"),
+                            event("d", now, ep_id="", device_ip="")])
     [payload] = sent
     live = {item["identity_id"]: item for item in payload["events"]}
     api = {item["identity_id"]: item for item in console.get("/api/events/").json()["results"]}
