@@ -10,6 +10,7 @@ of 0 each batch is sent as its transaction commits, in the request (tests read t
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import os
@@ -31,7 +32,8 @@ logger = logging.getLogger(__name__)
 
 
 def announce(box: Box, keys: list[str]) -> None:
-    """Tell open pages of a batch's stored events, once the current transaction commits."""
+    """Tell open pages of these stored events of a batch (its newest LIVE_LIMIT), once the
+    current transaction commits."""
     if keys:
         transaction.on_commit(lambda: _gatherer().add(box, keys))
 
@@ -46,15 +48,15 @@ def _live_serializer():
 
 
 def send_batches(batches: list[tuple[Box, list[str]]]) -> None:
-    """One message per site: each batch's newest LIVE_LIMIT events, oldest first, read in one
+    """One message per site: each batch's events (at most LIVE_LIMIT), oldest first, read in one
     query with their cameras in another."""
     boxes = {box.pk: box for box, _keys in batches}
     wanted = {(box.pk, key) for box, keys in batches for key in keys}
-    found = Event.objects.filter(box_id__in=boxes, dedup_key__in={key for _box, key in wanted}).order_by()
+    found = Event.objects.filter(box_id__in=list(boxes), dedup_key__in={key for _box, key in wanted}).order_by()
     per_batch: dict[tuple[int, str], Event] = {(e.box_id, e.dedup_key): e for e in found
                                                if (e.box_id, e.dedup_key) in wanted}
     cameras = defaultdict(list)
-    for row in SubDevice.objects.filter(box_id__in=boxes).order_by("ep_id").values_list(
+    for row in SubDevice.objects.filter(box_id__in=list(boxes)).order_by("ep_id").values_list(
             "box_id", "ep_id", "ip", "name", "location"):
         cameras[row[0]].append(row[1:])
     sites = sites_of_boxes(boxes)
@@ -66,7 +68,8 @@ def send_batches(batches: list[tuple[Box, list[str]]]) -> None:
         events = with_cameras(box, cameras[box.pk], newest)
         messages[sites.get(box.pk)] += [serializer.to_representation(event) for event in events]
     for site, events in messages.items():
-        live.publish("events", {"events": events}, site=site)
+        if events:  # none when a batch's events were deleted meanwhile
+            live.publish("events", {"events": events}, site=site)
 
 
 class _Gatherer:
@@ -80,7 +83,7 @@ class _Gatherer:
         self.stopped = threading.Event()
 
     def add(self, box: Box, keys: list[str]) -> None:
-        if self.interval <= 0:
+        if self.interval <= 0 or self.stopped.is_set():
             self._send([(box, keys)])
             return
         with self.lock:
@@ -88,6 +91,7 @@ class _Gatherer:
             if self.thread is None:
                 self.thread = threading.Thread(target=self._forever, name="live-events", daemon=True)
                 self.thread.start()
+                atexit.register(self.stop)  # a restart sends what was gathered
 
     def flush(self) -> None:
         """Send what was gathered (the thread does so every interval)."""
@@ -97,10 +101,10 @@ class _Gatherer:
             self._send(batches)
 
     def stop(self) -> None:
-        """End the thread after what was gathered is sent."""
+        """End the thread after what was gathered is sent; later batches are sent at once."""
         self.stopped.set()
         if self.thread is not None:
-            self.thread.join()
+            self.thread.join(timeout=10)  # a database that does not answer must not hold an exit
 
     def _forever(self) -> None:
         while not self.stopped.wait(self.interval):
@@ -125,11 +129,13 @@ class _Gatherer:
 
 
 _gatherers: dict[int, _Gatherer] = {}
+_gatherers_lock = threading.Lock()
 
 
 def _gatherer() -> _Gatherer:
     """This process's gatherer (a forked worker starts its own: a thread does not survive a fork)."""
     pid = os.getpid()
-    if pid not in _gatherers:
-        _gatherers[pid] = _Gatherer(settings.LIVE_EVENTS_INTERVAL)
-    return _gatherers[pid]
+    with _gatherers_lock:
+        if pid not in _gatherers:
+            _gatherers[pid] = _Gatherer(settings.LIVE_EVENTS_INTERVAL)
+        return _gatherers[pid]

@@ -24,7 +24,7 @@ from devices.models import Box
 
 from .bodies import FormEvent, preview, raw_json
 from .box_serializers import refusal_reason, validated_record
-from .live import announce
+from .live import LIVE_LIMIT, announce
 from .models import Event, QuarantinedEvent
 from .pictures import PictureRefused, store_picture
 from .signals import events_stored
@@ -178,7 +178,8 @@ class _Batch:
                 events_stored.send(Event, box=self.box, events=fresh + completed)
         # After the commit, gathered with other batches (events/live.py): the query and
         # serialisation neither hold the database's write lock nor the box's answer.
-        announce(self.box, [event.dedup_key for event in fresh])
+        newest = sorted(fresh, key=lambda event: (event.occurred_at, event.dedup_key))[-LIVE_LIMIT:]
+        announce(self.box, [event.dedup_key for event in newest])
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
