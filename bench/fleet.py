@@ -63,10 +63,7 @@ def run(args) -> None:
 def refuse_a_broker_too_small(admin, boxes: int) -> None:
     """Each box holds two connections; a broker out of sockets leaves new ones hanging (boxes
     never log in, the platform's own publishes time out), which reads like a slow platform."""
-    nodes = admin._call("GET", "nodes")
-    # RabbitMQ 3.x counts sockets; later releases only file descriptors.
-    free = sum(node.get("sockets_total", node.get("fd_total", 0)) - node.get("sockets_used", node.get("fd_used", 0))
-               for node in nodes)
+    free = admin.free_sockets()
     needed = 2 * boxes + 100
     if free < needed:
         raise SystemExit(f"RabbitMQ has {free} free sockets, {boxes} boxes need about {needed}: "

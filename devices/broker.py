@@ -152,6 +152,12 @@ class BrokerAdmin:
     def user_exists(self, username: str) -> bool:
         return self._call("GET", f"users/{_q(username)}", ok_missing=True) is not None
 
+    def free_sockets(self) -> int:
+        """Connections the broker's nodes can still accept (two a box: a full broker leaves new
+        ones hanging). RabbitMQ 3.x counts sockets; later releases only file descriptors."""
+        return sum(node.get("sockets_total", node.get("fd_total", 0)) - node.get("sockets_used", node.get("fd_used", 0))
+                   for node in self._call("GET", "nodes"))
+
 
 def broker_admin() -> BrokerAdmin:
     return BrokerAdmin()

@@ -140,3 +140,10 @@ def test_a_command_rabbitmq_refuses_says_why_in_console_and_api(make_box, client
     assert fake.receive()["messageId"] == str(command.message_id)
     assert "aibox-test-no-such-vhost" not in client.get(f"/boxes/{box.pk}/").content.decode()
     assert client.get("/api/persons/u-1/").json()["enrolments"][0]["publish_error"] == ""
+
+
+def test_the_broker_says_how_many_connections_it_can_still_take(broker_admin):
+    """bench/fleet.py refuses to start a fleet the broker has no sockets for (two a box)."""
+    nodes = broker_admin._call("GET", "nodes")
+    limit = sum(node.get("sockets_total", node.get("fd_total", 0)) for node in nodes)
+    assert 0 < broker_admin.free_sockets() <= limit  # RabbitMQ 3.13 reports no sockets in use
