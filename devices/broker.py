@@ -154,9 +154,17 @@ class BrokerAdmin:
 
     def free_sockets(self) -> int:
         """Connections the broker's nodes can still accept (two a box: a full broker leaves new
-        ones hanging). RabbitMQ 3.x counts sockets; later releases only file descriptors."""
-        return sum(node.get("sockets_total", node.get("fd_total", 0)) - node.get("sockets_used", node.get("fd_used", 0))
-                   for node in self._call("GET", "nodes"))
+        ones hanging): the fewer of the sockets left and the file descriptors left. RabbitMQ
+        3.10 reports a socket limit but no sockets in use (0 with connections open), while its
+        descriptors in use count them; later releases report descriptors only."""
+        return sum(_free_connections(node) for node in self._call("GET", "nodes"))
+
+
+def _free_connections(node: dict) -> int:
+    descriptors = node.get("fd_total", 0) - node.get("fd_used", 0)
+    if "sockets_total" not in node:
+        return descriptors
+    return min(descriptors, node["sockets_total"] - node.get("sockets_used", 0))
 
 
 def broker_admin() -> BrokerAdmin:
