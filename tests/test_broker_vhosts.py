@@ -144,15 +144,15 @@ def test_a_command_rabbitmq_refuses_says_why_in_console_and_api(make_box, client
 
 def test_the_broker_says_how_many_connections_it_can_still_take(broker_admin):
     """bench/fleet.py refuses to start a fleet the broker has no sockets for (two a box): the
-    count goes down as connections open. The management API refreshes it every few seconds, and
-    the other test pass opens and closes its own meanwhile (once closing enough to hide 21 of 50),
-    so the test opens many and asks for two thirds of them."""
+    count goes down as connections open. It runs alone, with the drills: the other test pass's
+    connections moved the count meanwhile (CI failed it so). The management API refreshes the
+    count every 5-15 s here, more slowly under load."""
     before = broker_admin.free_sockets()
     count = min(150, before // 2)
     expected = before - count * 2 // 3
     opened = [pika.BlockingConnection(connection_parameters(celery_vhost())) for _ in range(count)]
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while (now := broker_admin.free_sockets()) > expected and time.monotonic() < deadline:
             time.sleep(1)
         assert 0 < now <= expected
