@@ -157,19 +157,14 @@ class _Batch:
         self.result.quarantined.append({"index": index, "reason": reason})
 
     def commit(self) -> IntakeResult:
-        keys = {event.dedup_key for event in self.pending}
-        fresh, seen, completed = [], set(), []
+        # Looked up before the transaction: on SQLite it takes the database's one write lock at
+        # BEGIN, and every other process's batch waits while it is held. What another request
+        # stores in between is caught after the insert (_after_races).
+        known = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
+            box=self.box, dedup_key__in={event.dedup_key for event in self.pending})
+            .order_by().values_list("dedup_key", "channel", "id")}
+        fresh, completed = self._sort(known)
         with transaction.atomic():
-            known = dict(Event.objects.filter(box=self.box, dedup_key__in=keys).order_by()
-                         .values_list("dedup_key", "channel"))
-            for event in self.pending:
-                if event.dedup_key in known or event.dedup_key in seen:
-                    if known.get(event.dedup_key) == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY:
-                        completed.append(event)  # the record of an event first seen live
-                    continue
-                seen.add(event.dedup_key)
-                event.box, event.channel = self.box, self.channel
-                fresh.append(event)
             Event.objects.bulk_create(fresh, ignore_conflicts=True)
             fresh = self._after_races(fresh, completed)
             for event in completed:
@@ -184,21 +179,42 @@ class _Batch:
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
 
+    def _sort(self, known: dict[str, tuple[str, int]]) -> tuple[list[Event], list[Event]]:
+        """The events to insert, and the history records of events first seen live (stored
+        already: they complete them); the rest are re-sends."""
+        fresh, completed, seen = [], [], set()
+        for event in self.pending:
+            event.box, event.channel = self.box, self.channel
+            if event.dedup_key in known:
+                channel, event.pk = known[event.dedup_key]
+                if channel == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY:
+                    completed.append(event)
+            elif event.dedup_key not in seen:
+                seen.add(event.dedup_key)
+                fresh.append(event)
+        return fresh, completed
 
     def _after_races(self, fresh: list[Event], completed: list[Event]) -> list[Event]:
-        """The events this batch really inserted. Another request (another web process) may have
-        stored one of them between the look-up and the insert, which then skipped it: a realtime
-        report racing its own history record. Such a history record completes the realtime row
-        (added to `completed`) instead of being left unsaid; a realtime report that lost to its
-        history record is a duplicate. Under READ COMMITTED this statement sees what won."""
+        """The events this batch really inserted, each given its id. Another request (another
+        web process) may have stored one of them between the look-up and the insert, which then
+        skipped it: a realtime report racing its own history record. Such a history record
+        completes the realtime row (added to `completed`) instead of being left unsaid; a
+        realtime report that lost to its history record is a duplicate. Under READ COMMITTED
+        this statement sees what won."""
         if not fresh:
             return fresh
         other = Event.Channel.REALTIME if self.channel == Event.Channel.HISTORY else Event.Channel.HISTORY
-        raced = set(Event.objects.filter(box=self.box, channel=other, dedup_key__in=[e.dedup_key for e in fresh])
-                    .order_by().values_list("dedup_key", flat=True))
-        if self.channel == Event.Channel.HISTORY:
-            completed += [event for event in fresh if event.dedup_key in raced]
-        return [event for event in fresh if event.dedup_key not in raced]
+        stored = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
+            box=self.box, dedup_key__in=[event.dedup_key for event in fresh])
+            .order_by().values_list("dedup_key", "channel", "id")}
+        inserted = []
+        for event in fresh:
+            channel, event.pk = stored[event.dedup_key]
+            if channel != other:
+                inserted.append(event)
+            elif self.channel == Event.Channel.HISTORY:
+                completed.append(event)
+        return inserted
 
 
 def intake_stream(box: Box, events: Iterable, channel: str = Event.Channel.HISTORY) -> IntakeResult:

@@ -17,12 +17,15 @@ logger = logging.getLogger("faces")
 def embed_in_background(sender, box, events: list, **kwargs) -> None:
     to_embed, nothing = [], []
     for event in events:
-        (to_embed if has_a_face_to_embed(event) else nothing).append(event.dedup_key)
+        if has_a_face_to_embed(event):
+            to_embed.append(event.dedup_key)
+        else:
+            nothing.append(event.pk)  # intake gave each event its id
     if to_embed:
         transaction.on_commit(lambda: _publish(box.pk, to_embed))
     if nothing:
         # In intake's transaction: no task, no broker round trip, no second write transaction.
-        record_nothing_to_embed(box.pk, nothing)
+        record_nothing_to_embed(nothing)
 
 
 def _publish(box_id: int, keys: list[str]) -> None:

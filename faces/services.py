@@ -52,15 +52,14 @@ def has_a_face_to_embed(event: Event) -> bool:
     return bool(event.spot_pic) or (isinstance(event.ext_data, dict) and FIELD in event.ext_data)
 
 
-def record_nothing_to_embed(box_id: int, keys: list[str]) -> int:
+def record_nothing_to_embed(event_ids: list[int]) -> int:
     """Events with neither a spot picture nor a box's embedding get their "no picture" row at
     once, in bulk, at intake: a background task per batch for them cost intake more than the
     rows do (bench/box_calls.py). An event that has its row already (a realtime report the
     history record completes without a picture) keeps it."""
-    ids = Event.objects.filter(box_id=box_id, dedup_key__in=keys).order_by().values_list("id", flat=True)
     rows = FaceEmbedding.objects.bulk_create(
         [FaceEmbedding(event_id=event_id, vector=None, model=current_model(), source=FaceEmbedding.Source.PLATFORM,
-                       problem=NO_PICTURE) for event_id in ids], ignore_conflicts=True)
+                       problem=NO_PICTURE) for event_id in event_ids], ignore_conflicts=True)
     return len(rows)
 
 
