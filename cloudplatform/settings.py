@@ -126,17 +126,23 @@ else:
     # A pool per process bounds the connections (seen: 300 boxes logging in at once, a
     # thread and a connection each, until PostgreSQL refused clients): DB_POOL_MAX_SIZE per
     # web, worker or consumer process; a web process's WEB_THREADS take one each at most, its
-    # live-events thread (events/live.py) one more.
+    # live-events thread (events/live.py) one more, its grouped-writes thread (if on) one more.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
-        "max_size": env.int("DB_POOL_MAX_SIZE", default=max(10, WEB_THREADS + 1)),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=max(10, WEB_THREADS + 2)),
         "timeout": env.int("DB_POOL_TIMEOUT", default=30),
     }
     # PostgreSQL's JIT compiles any query its planner costs high, which a table of millions of
     # events makes most of them: 0.1 to 5 s of compiling for queries that run in milliseconds.
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Group commit (cloudplatform/grouped_writes.py): a process's small write transactions (box
+# batches, status reports) run together, in one transaction on one thread. On by default on
+# SQLite, which takes one writer at a time: a fleet's requests slept in its busy handler.
+GROUPED_WRITES = env.bool("GROUPED_WRITES", default=DATABASES["default"]["ENGINE"].endswith("sqlite3"))
+GROUPED_WRITES_MAX = env.int("GROUPED_WRITES_MAX", default=64)  # requests in one transaction at most
 
 # Seconds between a process's live messages of stored events (events/live.py): the batches
 # stored meanwhile go out together; 0 sends each batch as it is stored.

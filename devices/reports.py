@@ -1,8 +1,9 @@
 """Status reports (part 2 §4.5.3) and device operate events (upstream §7.2) from boxes."""
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
+
+from cloudplatform import grouped_writes
 
 from .models import Box, BoxStatus, SubDevice
 from .services import record_reported_state
@@ -22,12 +23,15 @@ def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
     values.update({key: report["gateway_ext_data"][key] for key in EXT_FIELDS})
     now = timezone.now()
     fields = {**values, "reported_at": now, "raw": raw}
-    with transaction.atomic():
-        if not BoxStatus.objects.filter(box=box).update(**fields):
-            BoxStatus.objects.update_or_create(box=box, defaults=fields)  # its first report
-        _record_sub_devices(box, report["sub_devices"], now)
-        record_reported_state(box, values["gateway_status"], now)
+    grouped_writes.write(lambda: _store_status(box, fields, report["sub_devices"], now))
     return BoxStatus(box=box, **fields)
+
+
+def _store_status(box: Box, fields: dict, sub_devices: list[dict], now) -> None:
+    if not BoxStatus.objects.filter(box=box).update(**fields):
+        BoxStatus.objects.update_or_create(box=box, defaults=fields)  # its first report
+    _record_sub_devices(box, sub_devices, now)
+    record_reported_state(box, fields["gateway_status"], now)
 
 
 def _record_sub_devices(box: Box, reported: list[dict], now) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework import serializers
 
+from cloudplatform import grouped_writes
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
 from devices.models import Box
 
@@ -164,13 +165,7 @@ class _Batch:
             box=self.box, dedup_key__in={event.dedup_key for event in self.pending})
             .order_by().values_list("dedup_key", "channel", "id")}
         fresh, completed = self._sort(known)
-        with transaction.atomic():
-            Event.objects.bulk_create(fresh, ignore_conflicts=True)
-            fresh = self._after_races(fresh, completed)
-            for event in completed:
-                _complete(self.box, event)
-            if fresh or completed:
-                events_stored.send(Event, box=self.box, events=fresh + completed)
+        fresh = grouped_writes.write(lambda: self._store(fresh, completed))
         # After the commit, gathered with other batches (events/live.py): the query and
         # serialisation neither hold the database's write lock nor the box's answer.
         newest = sorted(fresh, key=lambda event: (event.occurred_at, event.dedup_key))[-LIVE_LIMIT:]
@@ -178,6 +173,16 @@ class _Batch:
         self.result.stored = len(fresh)
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
+
+    def _store(self, fresh: list[Event], completed: list[Event]) -> list[Event]:
+        """Insert the batch's new events and complete those first seen live; the events inserted."""
+        Event.objects.bulk_create(fresh, ignore_conflicts=True)
+        fresh = self._after_races(fresh, completed)
+        for event in completed:
+            _complete(self.box, event)
+        if fresh or completed:
+            events_stored.send(Event, box=self.box, events=fresh + completed)
+        return fresh
 
     def _sort(self, known: dict[str, tuple[str, int]]) -> tuple[list[Event], list[Event]]:
         """The events to insert, and the history records of events first seen live (stored
