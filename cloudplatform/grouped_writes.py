@@ -12,9 +12,11 @@ web processes also take turns on a file lock: one waiting there wakes as soon as
 done, where SQLite's busy handler would sleep (py-spy again: the two writing threads of two web
 processes spent 70 % of their time asleep at BEGIN).
 
-A write runs inline, in its own thread and transaction, when the setting is off (PostgreSQL,
-which takes concurrent writers), inside a transaction already open (a test's, or a write that
-calls another), or on the writing thread itself.
+What a write asks to run on commit (a live message, a task's publication) is taken out of the
+group's transaction and run by its own request once committed, so a slow broker delays that
+request only. A write runs inline, in its own thread and transaction, when the setting is off
+(PostgreSQL, which takes concurrent writers), inside a transaction already open (a test's, or a
+write that calls another), or on the writing thread itself.
 """
 from __future__ import annotations
 
@@ -39,11 +41,16 @@ _Work = tuple[Callable[[], object], Future, contextvars.Context]
 
 
 def write(work: Callable[[], T]) -> T:
-    """`work()`'s result, its writes committed; its exception if it raised (its writes undone)."""
+    """`work()`'s result, its writes committed; its exception if it raised (its writes undone).
+    What it asked to run on commit (transaction.on_commit) runs here, in the caller's thread,
+    once the write is committed: not on the writing thread, which the next group waits for."""
     if not settings.GROUPED_WRITES or connection.in_atomic_block or _writer.is_current():
         with transaction.atomic():
             return work()
-    return _writer.submit(work).result()
+    result, callbacks = _writer.submit(work).result()
+    for func, robust in callbacks:
+        transaction.on_commit(func, robust=robust)  # outside a transaction: runs now, as Django runs them
+    return result
 
 
 class _Writer:
@@ -62,7 +69,7 @@ class _Writer:
     def submit(self, work: Callable[[], object]) -> Future:
         future: Future = Future()
         with self._lock:
-            if self._pid != os.getpid():
+            if self._pid != os.getpid() or not self._thread.is_alive():
                 self._queue, self._pid = queue.SimpleQueue(), os.getpid()
                 self._thread = threading.Thread(target=self._loop, name="grouped-writes", daemon=True)
                 self._thread.start()
@@ -83,7 +90,7 @@ class _Writer:
             try:
                 with turns.taken():
                     _run_group(group)
-            except Exception as exc:  # the thread must go on: every request waits on it
+            except BaseException as exc:  # the thread must go on: every request waits on it
                 logger.exception("grouped writes failed")
                 for _, future, _ in group:
                     if not future.done():
@@ -95,27 +102,40 @@ def _run_group(group: list[_Work]) -> None:
     close_old_connections()
     outcomes: list[tuple[Future, object, BaseException | None]] = []
     committed = threading.Event()
+    failure: BaseException | None = None
     try:
         with transaction.atomic():
-            transaction.on_commit(committed.set)  # first of the group's callbacks
-            for work, future, context in group:
-                try:
-                    with transaction.atomic():
-                        outcomes.append((future, context.run(work), None))
-                except Exception as exc:  # handed to the request that asked
-                    outcomes.append((future, None, exc))
-    except Exception as exc:
-        if not committed.is_set():  # BEGIN or COMMIT failed (a locked database): nothing is stored
-            for _, future, _ in group:
-                future.set_exception(exc)
-            return
-        # A callback run after the commit failed; the writes are stored.
-        logger.exception("a callback after a grouped commit failed")
+            transaction.on_commit(committed.set)  # the only callback left to the commit
+            outcomes = [(future, *_run_one(work, context)) for work, future, context in group]
+    except Exception as exc:  # BEGIN or COMMIT failed (a locked database): nothing is stored
+        failure = exc
+    if failure is None and not committed.is_set():
+        # Django rolls back without raising when an error left the transaction unusable.
+        failure = RuntimeError("the grouped transaction was rolled back")
+    if failure is not None:
+        for _, future, _ in group:
+            future.set_exception(failure)
+        return
     for future, result, exc in outcomes:
         if exc is None:
             future.set_result(result)
         else:
             future.set_exception(exc)
+
+
+def _run_one(work: Callable[[], object], context: contextvars.Context) -> tuple[tuple | None, BaseException | None]:
+    """One request's work in a savepoint of the group's transaction: its result and the
+    on-commit callbacks it registered (taken out of the group's, for its caller), or its error."""
+    hooks = connection.run_on_commit
+    mark = len(hooks)
+    try:
+        with transaction.atomic():
+            result = context.run(work)
+    except Exception as exc:  # handed to the request that asked (its savepoint undone)
+        return None, exc
+    callbacks = [(func, robust) for _, func, robust in hooks[mark:]]
+    del hooks[mark:]
+    return (result, callbacks), None
 
 
 class _Turns:

@@ -158,14 +158,7 @@ class _Batch:
         self.result.quarantined.append({"index": index, "reason": reason})
 
     def commit(self) -> IntakeResult:
-        # Looked up before the transaction: on SQLite it takes the database's one write lock at
-        # BEGIN, and every other process's batch waits while it is held. What another request
-        # stores in between is caught after the insert (_after_races).
-        known = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
-            box=self.box, dedup_key__in={event.dedup_key for event in self.pending})
-            .order_by().values_list("dedup_key", "channel", "id")}
-        fresh, completed = self._sort(known)
-        fresh = grouped_writes.write(lambda: self._store(fresh, completed))
+        fresh = grouped_writes.write(self._store)
         # After the commit, gathered with other batches (events/live.py): the query and
         # serialisation neither hold the database's write lock nor the box's answer.
         newest = sorted(fresh, key=lambda event: (event.occurred_at, event.dedup_key))[-LIVE_LIMIT:]
@@ -174,8 +167,14 @@ class _Batch:
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
 
-    def _store(self, fresh: list[Event], completed: list[Event]) -> list[Event]:
-        """Insert the batch's new events and complete those first seen live; the events inserted."""
+    def _store(self) -> list[Event]:
+        """Insert the batch's new events and complete those first seen live; the events inserted.
+        The look-up of re-sent events is inside the transaction: on SQLite nothing else writes
+        meanwhile, so a re-sent batch racing its first copy is a duplicate, not stored twice."""
+        known = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
+            box=self.box, dedup_key__in={event.dedup_key for event in self.pending})
+            .order_by().values_list("dedup_key", "channel", "id")}
+        fresh, completed = self._sort(known)
         Event.objects.bulk_create(fresh, ignore_conflicts=True)
         fresh = self._after_races(fresh, completed)
         for event in completed:
@@ -214,6 +213,8 @@ class _Batch:
             .order_by().values_list("dedup_key", "channel", "id")}
         inserted = []
         for event in fresh:
+            if event.dedup_key not in stored:
+                continue  # deleted meanwhile (retention, on PostgreSQL): not stored by this batch
             channel, event.pk = stored[event.dedup_key]
             if channel != other:
                 inserted.append(event)

@@ -1,9 +1,10 @@
 """Group commit on SQLite (cloudplatform/grouped_writes.py): requests' writes run together on
 one thread, each undone alone when it fails."""
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from cloudplatform import grouped_writes
 from devices.models import Box
@@ -37,13 +38,15 @@ def test_many_threads_writes_run_on_one_thread_and_are_all_stored(transactional_
 
 def test_a_failing_write_is_undone_alone_and_its_error_reaches_its_caller(transactional_db, make_box):
     first, second, third = (make_box(name) for name in ("first", "second", "third"))
-    started = threading.Event()
 
     def rename(box, name):
         return lambda: Box.objects.filter(pk=box.pk).update(name=name)
 
     def slow_first():
-        started.wait(5)  # the other two queue meanwhile: the three run in one transaction
+        # Until the other two have queued: the three then run in one transaction.
+        deadline = time.monotonic() + 10
+        while grouped_writes._writer._queue.qsize() < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
         rename(first, "first renamed")()
 
     def failing():
@@ -62,7 +65,7 @@ def test_a_failing_write_is_undone_alone_and_its_error_reaches_its_caller(transa
                                                                        rename(third, "third renamed"))]
     for thread in threads:
         thread.start()
-    started.set()
+        time.sleep(0.05)  # in this order
     for thread in threads:
         thread.join(30)
     assert errors == ["refused"]
@@ -112,3 +115,32 @@ def test_the_writing_thread_outlives_a_group_that_failed_before_its_transaction(
     thread.start()
     thread.join(30)
     assert answers == ["no lock", 2]
+
+
+def test_what_a_write_runs_on_commit_runs_after_it_in_the_callers_thread(transactional_db, make_box):
+    """Not on the writing thread (the next group would wait for a slow broker), and only once
+    the write is committed."""
+    box = make_box("callbacks")
+    seen = []
+
+    def work():
+        Box.objects.filter(pk=box.pk).update(name="renamed")
+        transaction.on_commit(lambda: seen.append((threading.current_thread().name,
+                                                   Box.objects.get(pk=box.pk).name)))
+        return "done"
+
+    assert grouped_writes.write(work) == "done"
+    assert seen == [(threading.current_thread().name, "renamed")]
+
+
+def test_a_failed_write_runs_none_of_its_callbacks(transactional_db):
+    seen = []
+
+    def work():
+        transaction.on_commit(lambda: seen.append("ran"))
+        raise ValueError("refused")
+
+    with pytest.raises(ValueError):
+        grouped_writes.write(work)
+    assert grouped_writes.write(lambda: 1) == 1
+    assert seen == []
