@@ -171,10 +171,7 @@ class _Batch:
         """Insert the batch's new events and complete those first seen live; the events inserted.
         The look-up of re-sent events is inside the transaction: on SQLite nothing else writes
         meanwhile, so a re-sent batch racing its first copy is a duplicate, not stored twice."""
-        known = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
-            box=self.box, dedup_key__in={event.dedup_key for event in self.pending})
-            .order_by().values_list("dedup_key", "channel", "id")}
-        fresh, completed = self._sort(known)
+        fresh, completed = self._sort(self._stored(self.pending))
         Event.objects.bulk_create(fresh, ignore_conflicts=True)
         fresh = self._after_races(fresh, completed)
         for event in completed:
@@ -182,6 +179,12 @@ class _Batch:
         if fresh or completed:
             events_stored.send(Event, box=self.box, events=fresh + completed)
         return fresh
+
+    def _stored(self, events: list[Event]) -> dict[str, tuple[str, int]]:
+        """Channel and id of the box's stored events among `events`, by dedup key."""
+        return {key: (channel, pk) for key, channel, pk in Event.objects.filter(
+            box=self.box, dedup_key__in={event.dedup_key for event in events})
+            .order_by().values_list("dedup_key", "channel", "id")}
 
     def _sort(self, known: dict[str, tuple[str, int]]) -> tuple[list[Event], list[Event]]:
         """The events to insert, and the history records of events first seen live (stored
@@ -208,9 +211,7 @@ class _Batch:
         if not fresh:
             return fresh
         other = Event.Channel.REALTIME if self.channel == Event.Channel.HISTORY else Event.Channel.HISTORY
-        stored = {key: (channel, pk) for key, channel, pk in Event.objects.filter(
-            box=self.box, dedup_key__in=[event.dedup_key for event in fresh])
-            .order_by().values_list("dedup_key", "channel", "id")}
+        stored = self._stored(fresh)
         inserted = []
         for event in fresh:
             if event.dedup_key not in stored:
