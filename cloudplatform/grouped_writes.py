@@ -69,8 +69,11 @@ class _Writer:
     def submit(self, work: Callable[[], object]) -> Future:
         future: Future = Future()
         with self._lock:
-            if self._pid != os.getpid() or not self._thread.is_alive():
-                self._queue, self._pid = queue.SimpleQueue(), os.getpid()
+            if self._pid != os.getpid():
+                # A forked child: the parent's queued writes are the parent's to answer.
+                self._queue, self._pid, self._thread = queue.SimpleQueue(), os.getpid(), None
+            if self._thread is None or not self._thread.is_alive():
+                # A restarted thread takes over the queue: what waits there is answered.
                 self._thread = threading.Thread(target=self._loop, name="grouped-writes", daemon=True)
                 self._thread.start()
             # The request's context goes along: audit's "no operator" flag (audit/context.py).

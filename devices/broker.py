@@ -155,8 +155,9 @@ class BrokerAdmin:
     def free_sockets(self) -> int:
         """Connections the broker's nodes can still accept (two a box: a full broker leaves new
         ones hanging): the fewer of the sockets left and the file descriptors left. RabbitMQ
-        3.10 reports a socket limit but no sockets in use (0 with connections open), while its
-        descriptors in use count them; later releases report descriptors only."""
+        3.10 reports both (its sockets in use were seen at 0 with connections open, until its
+        statistics refreshed, while its descriptors counted them); later releases report
+        descriptors only."""
         return sum(_free_connections(node) for node in self._call("GET", "nodes"))
 
 
