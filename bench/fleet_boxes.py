@@ -74,7 +74,8 @@ class Tally:
     photo_failures: int = 0
     broker_reconnections: int = 0
     request_retries: int = 0  # HTTP calls sent again after a dropped connection or a 502/503/504
-    latencies: list[tuple[str, float]] = field(default_factory=list)
+    # (kind, seconds from sent to answered, of which waiting for one of the fleet's sockets)
+    latencies: list[tuple[str, float, float]] = field(default_factory=list)
     measuring: bool = True
     # (dev_sno, messageId) -> times delivered; (dev_sno, identity_id) -> times enrolled
     delivered: Counter = field(default_factory=Counter)
@@ -101,14 +102,16 @@ class Fleet:
         self.stopping = asyncio.Event()
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=http_connections, keepalive_timeout=60),
-            timeout=aiohttp.ClientTimeout(total=180, sock_connect=30))
+            timeout=aiohttp.ClientTimeout(total=180, sock_connect=30), trace_configs=[socket_wait_trace()])
 
-    async def request(self, method: str, url: str, attempts: int = 4, **kwargs) -> tuple[int, bytes]:
+    async def request(self, method: str, url: str, attempts: int = 4, timing: dict | None = None,
+                      **kwargs) -> tuple[int, bytes]:
         """One call as the agent makes it (edge_agent/platform.py): re-sent when the connection
-        was dropped or the platform answered 503, honouring Retry-After; every call is idempotent."""
+        was dropped or the platform answered 503, honouring Retry-After; every call is idempotent.
+        `timing["socket_wait"]` adds up the seconds spent waiting for one of the pool's sockets."""
         for attempt in range(attempts):
             try:
-                async with self.http.request(method, url, **kwargs) as response:
+                async with self.http.request(method, url, trace_request_ctx=timing, **kwargs) as response:
                     body = await response.read()
                     if response.status not in RETRIED_STATUSES or attempt == attempts - 1:
                         return response.status, body
@@ -121,13 +124,32 @@ class Fleet:
             await asyncio.sleep(min(delay, 10))
         raise AssertionError("unreachable")
 
-    def record(self, kind: str, started: float, measured: bool) -> None:
+    def record(self, kind: str, started: float, measured: bool, timing: dict) -> None:
         """A request's latency, when it was *sent* inside the measured window."""
         if measured:
-            self.tally.latencies.append((kind, time.perf_counter() - started))
+            self.tally.latencies.append((kind, time.perf_counter() - started, timing.get("socket_wait", 0.0)))
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def socket_wait_trace() -> aiohttp.TraceConfig:
+    """Adds to a request's `trace_request_ctx` the time it queued for a socket of the shared pool:
+    a real box has its own connection, so this part of the latency is the simulation's."""
+    trace = aiohttp.TraceConfig()
+
+    async def queued(_session, context, _params) -> None:
+        if context.trace_request_ctx is not None:
+            context.trace_request_ctx["queued_at"] = time.perf_counter()
+
+    async def dequeued(_session, context, _params) -> None:
+        timing = context.trace_request_ctx
+        if timing is not None and "queued_at" in timing:
+            timing["socket_wait"] = timing.get("socket_wait", 0.0) + time.perf_counter() - timing.pop("queued_at")
+
+    trace.on_connection_queued_start.append(queued)
+    trace.on_connection_queued_end.append(dequeued)
+    return trace
 
 
 class SimulatedBox:
@@ -375,12 +397,13 @@ class SimulatedBox:
 
     async def send_status(self) -> None:
         body = status_report(self.dev_sno, self.mac)
-        started, measured = time.perf_counter(), self.fleet.tally.measuring
+        started, measured, timing = time.perf_counter(), self.fleet.tally.measuring, {}
         try:
-            status, _ = await self.fleet.request("POST", self.url(self.reply["deviceMonitorAddr"]), json=body)
+            status, _ = await self.fleet.request("POST", self.url(self.reply["deviceMonitorAddr"]), json=body,
+                                                 timing=timing)
         except (TimeoutError, aiohttp.ClientError):
             status = 0
-        self.fleet.record("status", started, measured)
+        self.fleet.record("status", started, measured, timing)
         if 200 <= status < 300:
             self.fleet.tally.statuses += 1
         else:
@@ -403,12 +426,12 @@ class SimulatedBox:
 
     async def _post_batch(self, address: str, batch: list[dict]) -> bool:
         tally = self.fleet.tally
-        started, measured = time.perf_counter(), tally.measuring
+        started, measured, timing = time.perf_counter(), tally.measuring, {}
         try:
-            status, body = await self.fleet.request("POST", self.url(address), json=batch)
+            status, body = await self.fleet.request("POST", self.url(address), json=batch, timing=timing)
         except (TimeoutError, aiohttp.ClientError):
             status, body = 0, b""
-        self.fleet.record("history", started, measured)
+        self.fleet.record("history", started, measured, timing)
         if not 200 <= status < 300:
             tally.passage_batch_failures += 1
             return False
