@@ -8,9 +8,10 @@ arriving from a thousand boxes, py-spy found most of a web process's threads asl
 sat free while its waiters slept. Here each process's writes queue for one thread, which runs
 what has queued in one transaction, each in a savepoint of its own: one lock taken for many
 requests, and one request's failure rolls back only its own part. The writing threads of the
-web processes also take turns on a file lock: one waiting there wakes as soon as the other is
-done, where SQLite's busy handler would sleep (py-spy again: the two writing threads of two web
-processes spent 70 % of their time asleep at BEGIN).
+processes take turns with each other and with every other transaction on a file lock
+(cloudplatform/db/sqlite3): one waiting there gets the lock as soon as it is given back, where
+SQLite's busy handler would sleep (py-spy again: the two writing threads of two web processes
+spent 70 % of their time asleep at BEGIN).
 
 What a write asks to run on commit (a live message, a task's publication) is taken out of the
 group's transaction and run by its own request once committed, so a slow broker delays that
@@ -21,14 +22,12 @@ write that calls another), or on the writing thread itself.
 from __future__ import annotations
 
 import contextvars
-import fcntl
 import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import contextmanager
 from typing import TypeVar
 
 from django.conf import settings
@@ -82,7 +81,6 @@ class _Writer:
 
     def _loop(self) -> None:
         pending = self._queue
-        turns = _Turns()
         while True:
             group = [pending.get()]
             while len(group) < settings.GROUPED_WRITES_MAX:
@@ -91,8 +89,7 @@ class _Writer:
                 except queue.Empty:
                     break
             try:
-                with turns.taken():
-                    _run_group(group)
+                _run_group(group)
             except BaseException as exc:  # the thread must go on: every request waits on it
                 logger.exception("grouped writes failed")
                 for _, future, _ in group:
@@ -139,31 +136,6 @@ def _run_one(work: Callable[[], object], context: contextvars.Context) -> tuple[
     callbacks = [(func, robust) for _, func, robust in hooks[mark:]]
     del hooks[mark:]
     return (result, callbacks), None
-
-
-class _Turns:
-    """The web processes' writing threads take SQLite's write lock in turn, queued on a lock of
-    the database's file (no-op on other databases)."""
-
-    def __init__(self) -> None:
-        self._fd = None
-        name = connection.settings_dict["NAME"] if connection.vendor == "sqlite" else None
-        if name and name != ":memory:":
-            try:
-                self._fd = os.open(f"{name}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError:
-                logger.exception("no lock file beside %s: the writing threads wait in SQLite's busy handler", name)
-
-    @contextmanager
-    def taken(self) -> Iterator[None]:
-        if self._fd is None:
-            yield
-            return
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 _writer = _Writer()

@@ -108,6 +108,8 @@ WEB_THREADS = env.int("WEB_THREADS", default=10)
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's, with every process's write transactions taken in turn (cloudplatform/db/sqlite3).
+    DATABASES["default"]["ENGINE"] = "cloudplatform.db.sqlite3"
     # A web thread keeps its connection between requests (opening one and its PRAGMAs cost a
     # box's small call more than its query did).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=300)

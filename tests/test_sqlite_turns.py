@@ -1,0 +1,86 @@
+"""SQLite's write transactions taken in turn through a lock file beside the database
+(cloudplatform/db/sqlite3): every process's, so none waits asleep in SQLite's busy handler
+while the others take the lock back to back."""
+import fcntl
+import os
+import subprocess
+import sys
+
+import pytest
+from django.db import OperationalError, connection, connections, transaction
+
+pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backend's")
+
+HOLD_TURN = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def file_database(tmp_path, django_db_blocker):
+    """A database file of its own (the tests' database is in memory), as alias "turns"."""
+    alias, path = "turns", tmp_path / "turns.sqlite3"
+    connections.settings[alias] = {**connections.settings["default"], "NAME": str(path),
+                                   "OPTIONS": {**connections.settings["default"]["OPTIONS"], "timeout": 1}}
+    with django_db_blocker.unblock():
+        with transaction.atomic(using=alias):
+            connections[alias].cursor().execute("CREATE TABLE passage (n integer)")
+        yield alias, path
+        connections[alias].close()
+    del connections[alias]
+    del connections.settings[alias]
+
+
+def another_process_holds_the_turn(path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_TURN, f"{path}-writers.lock", str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def turn_is_free(path) -> bool:
+    fd = os.open(f"{path}-writers.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_a_transaction_waits_for_another_process_to_give_the_turn_back(file_database):
+    alias, path = file_database
+    holder = another_process_holds_the_turn(path, 0.5)
+    with transaction.atomic(using=alias):
+        began_after_the_holder_ended = holder.poll() is not None
+        connections[alias].cursor().execute("INSERT INTO passage VALUES (1)")
+    holder.wait(5)
+    assert began_after_the_holder_ended
+
+
+def test_the_turn_is_held_until_commit_and_given_back_after_a_rollback(file_database):
+    alias, path = file_database
+    with transaction.atomic(using=alias):
+        connections[alias].cursor().execute("INSERT INTO passage VALUES (1)")
+        assert not turn_is_free(path)
+    assert turn_is_free(path)
+    with pytest.raises(ValueError), transaction.atomic(using=alias):
+        connections[alias].cursor().execute("INSERT INTO passage VALUES (2)")
+        raise ValueError("undone")
+    assert turn_is_free(path)
+    assert connections[alias].cursor().execute("SELECT n FROM passage").fetchall() == [(1,)]
+
+
+def test_a_turn_not_given_back_in_time_is_the_database_locked_error(file_database):
+    alias, path = file_database
+    holder = another_process_holds_the_turn(path, 3)  # the database's timeout is 1 s here
+    with pytest.raises(OperationalError, match="locked"), transaction.atomic(using=alias):
+        pass
+    holder.wait(10)
+    with transaction.atomic(using=alias):
+        connections[alias].cursor().execute("INSERT INTO passage VALUES (3)")
