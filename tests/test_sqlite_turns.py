@@ -1,10 +1,13 @@
-"""SQLite's write transactions taken in turn through a lock file beside the database
+"""SQLite's writes taken in turn through lock files beside the database
 (cloudplatform/db/sqlite3): every process's, so none waits asleep in SQLite's busy handler
-while the others take the lock back to back."""
+while the others take the lock back to back. The process holding the turn here never touches
+the database itself: without the turns, nothing would wait for it."""
 import fcntl
 import os
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 from django.db import OperationalError, connection, connections, transaction
@@ -25,7 +28,7 @@ def file_database(tmp_path, django_db_blocker):
     """A database file of its own (the tests' database is in memory), as alias "turns"."""
     alias, path = "turns", tmp_path / "turns.sqlite3"
     connections.settings[alias] = {**connections.settings["default"], "NAME": str(path),
-                                   "OPTIONS": {**connections.settings["default"]["OPTIONS"], "timeout": 1}}
+                                   "OPTIONS": {**connections.settings["default"]["OPTIONS"], "timeout": 2}}
     with django_db_blocker.unblock():
         with transaction.atomic(using=alias):
             connections[alias].cursor().execute("CREATE TABLE passage (n integer)")
@@ -55,12 +58,48 @@ def turn_is_free(path) -> bool:
 
 def test_a_transaction_waits_for_another_process_to_give_the_turn_back(file_database):
     alias, path = file_database
-    holder = another_process_holds_the_turn(path, 0.5)
+    holder = another_process_holds_the_turn(path, 0.6)
+    asked = time.monotonic()
     with transaction.atomic(using=alias):
-        began_after_the_holder_ended = holder.poll() is not None
+        waited = time.monotonic() - asked
         connections[alias].cursor().execute("INSERT INTO passage VALUES (1)")
     holder.wait(5)
-    assert began_after_the_holder_ended
+    assert waited > 0.4
+
+
+def test_a_writing_statement_outside_a_transaction_takes_the_turn_too(file_database):
+    alias, path = file_database
+    reading = connections[alias].cursor()
+    holder = another_process_holds_the_turn(path, 4)  # the database's timeout is 2 s here
+    assert reading.execute("SELECT count(*) FROM passage").fetchone() == (0,)  # reading waits for nothing
+    with pytest.raises(OperationalError, match="writers' turn"):
+        connections[alias].cursor().execute("INSERT INTO passage VALUES (1)")
+    holder.wait(10)
+    connections[alias].cursor().execute("UPDATE passage SET n = 2")
+    assert turn_is_free(path)
+
+
+def test_a_writer_coming_back_for_its_turn_queues_behind_the_one_waiting(file_database):
+    """Turns alternate: a thread writing back to back does not keep the turn from another."""
+    alias, path = file_database
+    started, written = threading.Event(), []
+
+    def back_to_back():
+        for i in range(30):
+            with transaction.atomic(using=alias):
+                connections[alias].cursor().execute("INSERT INTO passage VALUES (%s)", [i])
+                written.append("busy")
+                started.set()
+                time.sleep(0.01)
+        connections[alias].close()
+
+    busy = threading.Thread(target=back_to_back)
+    busy.start()
+    started.wait(5)
+    with transaction.atomic(using=alias):
+        written.append("waiting one")
+    busy.join(10)
+    assert written.index("waiting one") <= 3, written
 
 
 def test_the_turn_is_held_until_commit_and_given_back_after_a_rollback(file_database):
@@ -78,7 +117,7 @@ def test_the_turn_is_held_until_commit_and_given_back_after_a_rollback(file_data
 
 def test_a_turn_not_given_back_in_time_is_the_database_locked_error(file_database):
     alias, path = file_database
-    holder = another_process_holds_the_turn(path, 3)  # the database's timeout is 1 s here
+    holder = another_process_holds_the_turn(path, 4)  # the database's timeout is 2 s here
     with pytest.raises(OperationalError, match="locked"), transaction.atomic(using=alias):
         pass
     holder.wait(10)

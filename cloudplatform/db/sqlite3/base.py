@@ -1,32 +1,83 @@
-"""Django's SQLite backend, its write transactions taken in turn through a lock file.
+"""Django's SQLite backend, its writes taken in turn through lock files beside the database.
 
 SQLite takes one writer at a time; one that finds the lock taken sleeps in its busy handler
 (1, 2, 5 ... 100 ms between tries) while others take and give back the lock many times. With
 a fleet reporting, the web processes' writing threads (cloudplatform/grouped_writes.py) held it
 nearly back to back and the results consumer, asleep at BEGIN, stored a distribution's
-outcomes minutes late (bench/fleet.py, 1 000 boxes). Here every transaction of every process
-on the database (web, Celery worker, consumers, commands) first takes a lock on
-`<database>-writers.lock`, asked for every millisecond or two, so it gets its turn within one
-of the others' transactions; it is let go at COMMIT or ROLLBACK. A single statement outside a
-transaction (an UPDATE in autocommit) does not take it and still waits in SQLite's handler.
+outcomes late (py-spy, bench/fleet.py at 1 000 boxes). Here every process's transactions (web,
+Celery worker, consumers, commands), and its writing statements outside one, first take a lock
+on `<database>-writers.lock`, given back at COMMIT or ROLLBACK (after the statement). To ask for
+it one first holds `<database>-writers.line`, let go once the turn is taken: a writer coming
+back for another turn queues behind the one already waiting, so turns alternate instead of
+going back to the last holder. Both are asked for every millisecond or so (a blocking lock has
+no timeout) until the database's `timeout`, then it is SQLite's "database is locked" error.
 In-memory databases are left alone.
 """
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import re
 import time
+import weakref
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-# Between tries for the turn (seconds): short, so a turn given back is taken within its next
-# few statements' time, as a blocking lock would, but with the database's timeout kept.
-POLL_FIRST, POLL_MOST = 0.0005, 0.002
+logger = logging.getLogger(__name__)
+
+# Between tries for a lock (seconds): short, so a turn given back is taken within a
+# millisecond or two, as a blocking lock would, with the database's timeout kept.
+POLL_FIRST, POLL_MOST = 0.0002, 0.001
+WRITING_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+# Connections holding a turn: a forked child lets go of what it inherited (the parent's).
+_holding: weakref.WeakSet = weakref.WeakSet()
+_unusable_paths: set[str] = set()
+
+
+def _forget_inherited_turns() -> None:
+    for wrapper in list(_holding):
+        wrapper._give_turn()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_turns)
+
+
+class TurnTakingCursor(base.SQLiteCursorWrapper):
+    """A writing statement outside a transaction (an UPDATE in autocommit) takes the turn too."""
+
+    wrapper: DatabaseWrapper
+
+    def execute(self, query, params=None):
+        if self.wrapper._turn_fd is not None or not WRITING_STATEMENT.match(query):
+            return super().execute(query, params)
+        self.wrapper._take_turn()
+        try:
+            return super().execute(query, params)
+        finally:
+            if not self.wrapper.in_atomic_block:
+                self.wrapper._give_turn()
+
+    def executemany(self, query, param_list):
+        if self.wrapper._turn_fd is not None or not WRITING_STATEMENT.match(query):
+            return super().executemany(query, param_list)
+        self.wrapper._take_turn()
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            if not self.wrapper.in_atomic_block:
+                self.wrapper._give_turn()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _turn_fd: int | None = None
+
+    def create_cursor(self, name=None):
+        cursor = self.connection.cursor(factory=TurnTakingCursor)
+        cursor.wrapper = self
+        return cursor
 
     def _start_transaction_under_autocommit(self) -> None:
         self._take_turn()
@@ -54,32 +105,46 @@ class DatabaseWrapper(base.DatabaseWrapper):
         finally:
             self._give_turn()
 
-    def _turn_path(self) -> str | None:
-        name = str(self.settings_dict["NAME"])
-        if self.is_in_memory_db() or not name:
-            return None
-        return f"{name}-writers.lock"
-
     def _take_turn(self) -> None:
-        path = self._turn_path()
-        if path is None or self._turn_fd is not None:
+        name = str(self.settings_dict["NAME"])
+        if self._turn_fd is not None or self.is_in_memory_db() or not name or name in _unusable_paths:
             return
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + float(self.settings_dict["OPTIONS"].get("timeout", 5))
+        try:
+            line = _locked(f"{name}-writers.line", deadline)
+            try:
+                self._turn_fd = _locked(f"{name}-writers.lock", deadline)
+            finally:
+                os.close(line)
+        except PermissionError:
+            # Made by another user (a deploy step as root): SQLite's own waiting, as before.
+            _unusable_paths.add(name)
+            logger.exception("the writers' lock files beside %s cannot be opened: writers wait in SQLite's "
+                             "busy handler instead", name)
+            return
+        _holding.add(self)
+
+    def _give_turn(self) -> None:
+        fd, self._turn_fd = self._turn_fd, None
+        _holding.discard(self)
+        if fd is not None:
+            os.close(fd)  # closing the file lets go of its lock
+
+
+def _locked(path: str, deadline: float) -> int:
+    """A descriptor of `path` holding its exclusive lock, asked for until `deadline`."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides, as for the database
+    try:
         pause = POLL_FIRST
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return fd
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    os.close(fd)
                     raise OperationalError("database is locked (waited for the writers' turn)") from None
                 time.sleep(pause)
                 pause = min(pause * 2, POLL_MOST)
-        self._turn_fd = fd
-
-    def _give_turn(self) -> None:
-        fd, self._turn_fd = self._turn_fd, None
-        if fd is not None:
-            os.close(fd)  # closing the file lets go of its lock
+    except BaseException:
+        os.close(fd)
+        raise
