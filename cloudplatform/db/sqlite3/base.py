@@ -51,21 +51,17 @@ class TurnTakingCursor(base.SQLiteCursorWrapper):
     wrapper: DatabaseWrapper
 
     def execute(self, query, params=None):
-        if self.wrapper._turn_fd is not None or not WRITING_STATEMENT.match(query):
-            return super().execute(query, params)
-        self.wrapper._take_turn()
-        try:
-            return super().execute(query, params)
-        finally:
-            if not self.wrapper.in_atomic_block:
-                self.wrapper._give_turn()
+        return self._in_turn(query, super().execute, query, params)
 
     def executemany(self, query, param_list):
+        return self._in_turn(query, super().executemany, query, param_list)
+
+    def _in_turn(self, query: str, run, *args):
         if self.wrapper._turn_fd is not None or not WRITING_STATEMENT.match(query):
-            return super().executemany(query, param_list)
+            return run(*args)
         self.wrapper._take_turn()
         try:
-            return super().executemany(query, param_list)
+            return run(*args)
         finally:
             if not self.wrapper.in_atomic_block:
                 self.wrapper._give_turn()
