@@ -5,7 +5,8 @@ Three rounds over the same N boxes (created first, broker identities included):
   two queues, binding, two permissions: seven management calls), as every login did before
   issue 17; forced by clearing the boxes' provisioning record;
 - "check" — the record matches: a login checks the identity against a snapshot of the broker
-  (one GET /api/definitions, shared by the logins waiting at that moment) and makes nothing;
+  (a few management lists read side by side, shared by the logins waiting at that moment) and
+  makes nothing;
 - "site back after a broker reset" — every box's broker user deleted first (their permissions
   go with them): each login finds its parts missing in the snapshot and makes those alone.
 After the last round every box's broker account is checked to exist with its password.

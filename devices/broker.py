@@ -10,8 +10,9 @@ Layout (names in settings):
   else, so it cannot publish anywhere there. In BOX_UPLOAD_VHOST it may only
   write to the default exchange, which routes to the upload queue(s) alone.
 Every call is idempotent, so `ensure_box_identity` doubles as repair. A login needs not repeat
-them all: one snapshot of the broker (GET /api/definitions, shared by the logins waiting at the
-same moment) shows which parts are in place, and only the missing ones are made again.
+them all: one snapshot of the broker (a few of the management API's lists read side by side,
+shared by the logins waiting at the same moment) shows which parts are in place, and only the
+missing ones are made again.
 """
 import base64
 import hashlib
@@ -21,6 +22,7 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -126,8 +128,18 @@ class BrokerAdmin:
             self._call(call.method, call.path, json=call.body)
 
     def snapshot(self) -> "BrokerSnapshot":
-        """The broker's users, permissions, queues, exchanges and bindings, in one call."""
-        return BrokerSnapshot.of(self._call("GET", "definitions") or {})
+        """What a box's identity is checked against (`snapshot_reads`), the lists asked for side
+        by side. (GET /api/definitions, one call, exports everything: 0.75 s at 1 000 boxes on a
+        2-core machine, against 0.16 s for the slowest of these; every login waiting at once
+        waits for it, bench/logins.py.)"""
+        reads = snapshot_reads()
+        # A pool per snapshot: a process-wide one would be left without threads in a forked child.
+        with ThreadPoolExecutor(len(reads), thread_name_prefix="broker-snapshot") as pool:
+            fetched = pool.map(lambda path: self._call("GET", path) or [], reads.values())
+            answers = dict(zip(reads, fetched, strict=True))
+        if settings.BOX_UPLOAD_VHOST != settings.BOX_VHOST:
+            answers["permissions"] += answers["upload_permissions"]
+        return BrokerSnapshot.of(answers)
 
     def revoke_box_access(self, box) -> None:
         """Delete the box's broker user (its queue keeps collecting commands) and drop its connections."""
@@ -204,9 +216,24 @@ def password_matches(password: str, password_hash: str, algorithm: str) -> bool:
     return hmac.compare_digest(stored[4:], digest(salt + password.encode()).digest())
 
 
+def snapshot_reads() -> dict[str, str]:
+    """The management API's lists a snapshot reads, with only the columns it needs: every user,
+    the permissions of the boxes' two vhosts, and the queues, exchanges and bindings of theirs."""
+    vhost, upload = _q(settings.BOX_VHOST), _q(settings.BOX_UPLOAD_VHOST)
+    return {
+        "users": "users?columns=name,password_hash,hashing_algorithm",
+        "permissions": f"vhosts/{vhost}/permissions",
+        "upload_permissions": f"vhosts/{upload}/permissions",
+        "queues": f"queues/{vhost}?disable_stats=true&columns=name,vhost",
+        "exchanges": f"exchanges/{vhost}?columns=name,vhost",
+        "bindings": f"bindings/{vhost}?columns=vhost,source,destination,destination_type,routing_key",
+    }
+
+
 @dataclass(frozen=True)
 class BrokerSnapshot:
-    """What the broker held when asked (GET /api/definitions), as Provision keys."""
+    """What the broker held when asked (the lists of `snapshot_reads`, or GET /api/definitions'
+    export, which has the same fields), as Provision keys."""
 
     users: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (password_hash, algorithm)
     keys: frozenset = frozenset()
