@@ -135,11 +135,11 @@ class BrokerAdmin:
         reads = snapshot_reads()
         # A pool per snapshot: a process-wide one would be left without threads in a forked child.
         with ThreadPoolExecutor(len(reads), thread_name_prefix="broker-snapshot") as pool:
-            fetched = pool.map(lambda path: self._call("GET", path) or [], reads.values())
-            answers = dict(zip(reads, fetched, strict=True))
-        if settings.BOX_UPLOAD_VHOST != settings.BOX_VHOST:
-            answers["permissions"] += answers["upload_permissions"]
-        return BrokerSnapshot.of(answers)
+            fetched = pool.map(lambda read: self._call("GET", read[1]) or [], reads)
+            lists: dict[str, list] = {}
+            for (kind, _), answer in zip(reads, fetched, strict=True):
+                lists.setdefault(kind, []).extend(answer)
+        return BrokerSnapshot.of(lists)
 
     def revoke_box_access(self, box) -> None:
         """Delete the box's broker user (its queue keeps collecting commands) and drop its connections."""
@@ -216,18 +216,19 @@ def password_matches(password: str, password_hash: str, algorithm: str) -> bool:
     return hmac.compare_digest(stored[4:], digest(salt + password.encode()).digest())
 
 
-def snapshot_reads() -> dict[str, str]:
-    """The management API's lists a snapshot reads, with only the columns it needs: every user,
-    the permissions of the boxes' two vhosts, and the queues, exchanges and bindings of theirs."""
-    vhost, upload = _q(settings.BOX_VHOST), _q(settings.BOX_UPLOAD_VHOST)
-    return {
-        "users": "users?columns=name,password_hash,hashing_algorithm",
-        "permissions": f"vhosts/{vhost}/permissions",
-        "upload_permissions": f"vhosts/{upload}/permissions",
-        "queues": f"queues/{vhost}?disable_stats=true&columns=name,vhost",
-        "exchanges": f"exchanges/{vhost}?columns=name,vhost",
-        "bindings": f"bindings/{vhost}?columns=vhost,source,destination,destination_type,routing_key",
-    }
+def snapshot_reads() -> list[tuple[str, str]]:
+    """The management API's lists a snapshot reads (the kind of definitions each holds, its path),
+    with only the columns it needs: every user, the permissions of the boxes' vhosts, and the
+    queues, exchanges and bindings of theirs."""
+    vhost = _q(settings.BOX_VHOST)
+    return [
+        ("users", "users?columns=name,password_hash,hashing_algorithm"),
+        *(("permissions", f"vhosts/{_q(name)}/permissions")
+          for name in dict.fromkeys((settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST))),
+        ("queues", f"queues/{vhost}?disable_stats=true&columns=name,vhost"),
+        ("exchanges", f"exchanges/{vhost}?columns=name,vhost"),
+        ("bindings", f"bindings/{vhost}?columns=vhost,source,destination,destination_type,routing_key"),
+    ]
 
 
 @dataclass(frozen=True)
