@@ -9,8 +9,8 @@ sat free while its waiters slept. Here each process's writes queue for one threa
 what has queued in one transaction, each in a savepoint of its own: one lock taken for many
 requests, and one request's failure rolls back only its own part. The writing threads of the
 processes take turns with each other and with every other transaction on a file lock
-(cloudplatform/db/sqlite3): one waiting there gets the lock as soon as it is given back, where
-SQLite's busy handler would sleep (py-spy again: the two writing threads of two web processes
+(cloudplatform/db/sqlite3): one waiting there gets the lock within a millisecond or so of its
+being given back, where SQLite's busy handler would sleep (py-spy again: the two writing threads of two web processes
 spent 70 % of their time asleep at BEGIN).
 
 What a write asks to run on commit (a live message, a task's publication) is taken out of the
