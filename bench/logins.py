@@ -4,11 +4,10 @@ Three rounds over the same N boxes (created first, broker identities included):
 - "make everything" — each login makes the box's whole broker identity again (user, exchange,
   two queues, binding, two permissions: seven management calls), as every login did before
   issue 17; forced by clearing the boxes' provisioning record;
-- "check" — the record matches: a login checks the identity against a snapshot of the broker
-  (a few management lists read side by side, shared by the logins waiting at that moment) and
-  makes nothing;
+- "check" — the record matches: a login checks the identity by six small reads of the box's own
+  parts (its user, permissions, exchange, queues, binding) and makes nothing;
 - "site back after a broker reset" — every box's broker user deleted first (their permissions
-  go with them): each login finds its parts missing in the snapshot and makes those alone.
+  go with them): each login finds its parts missing and makes those alone.
 After the last round every box's broker account is checked to exist with its password.
 
     .venv/bin/python bench/logins.py --boxes 300 [--concurrency 64] [--web-workers 2] [--port 8790]

@@ -10,9 +10,8 @@ Layout (names in settings):
   else, so it cannot publish anywhere there. In BOX_UPLOAD_VHOST it may only
   write to the default exchange, which routes to the upload queue(s) alone.
 Every call is idempotent, so `ensure_box_identity` doubles as repair. A login needs not repeat
-them all: one snapshot of the broker (a few of the management API's lists read side by side,
-shared by the logins waiting at the same moment) shows which parts are in place, and only the
-missing ones are made again.
+them all: six small reads of the box's own parts (`box_snapshot`) show which are in place, and
+only the missing ones are made again; beat's reconcile reads the whole fleet's in one snapshot.
 """
 import base64
 import hashlib
@@ -20,8 +19,7 @@ import hmac
 import json
 import logging
 import re
-import threading
-import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
@@ -128,18 +126,29 @@ class BrokerAdmin:
             self._call(call.method, call.path, json=call.body)
 
     def snapshot(self) -> "BrokerSnapshot":
-        """What a box's identity is checked against (`snapshot_reads`), the lists asked for side
-        by side. (GET /api/definitions, one call, exports everything: 0.75 s at 1 000 boxes on a
-        2-core machine, against 0.16 s for the slowest of these; every login waiting at once
-        waits for it, bench/logins.py.)"""
+        """What every box's identity is checked against (`snapshot_reads`), the lists asked for
+        side by side: for a whole fleet at once (reconcile_broker_identities). (GET
+        /api/definitions, one call, exports everything: 0.75 s at 1 000 boxes on a 2-core
+        machine, against 0.16 s for the slowest of these.)"""
         reads = snapshot_reads()
         # A pool per snapshot: a process-wide one would be left without threads in a forked child.
         with ThreadPoolExecutor(len(reads), thread_name_prefix="broker-snapshot") as pool:
-            fetched = pool.map(lambda read: self._call("GET", read[1]) or [], reads)
-            lists: dict[str, list] = {}
-            for (kind, _), answer in zip(reads, fetched, strict=True):
-                lists.setdefault(kind, []).extend(answer)
-        return BrokerSnapshot.of(lists)
+            return BrokerSnapshot.of(self._read_lists(reads, pool.map))
+
+    def box_snapshot(self, box) -> "BrokerSnapshot":
+        """What the broker holds of one box's identity (`box_reads`): six small reads, each
+        costing the broker in proportion to the box, where a snapshot of every box costs it in
+        proportion to the fleet (bench/logins.py)."""
+        return BrokerSnapshot.of(self._read_lists(box_reads(box)))
+
+    def _read_lists(self, reads: list[tuple[str, str]], map_: Callable = map) -> dict[str, list]:
+        """Each read's answer under its kind; a missing object (404) is an empty list."""
+        answers = map_(lambda read: self._call("GET", read[1], ok_missing=True), reads)
+        lists: dict[str, list] = {}
+        for (kind, _), answer in zip(reads, answers, strict=True):
+            found = [] if answer is None else answer if isinstance(answer, list) else [answer]
+            lists.setdefault(kind, []).extend(found)
+        return lists
 
     def revoke_box_access(self, box) -> None:
         """Delete the box's broker user (its queue keeps collecting commands) and drop its connections."""
@@ -231,6 +240,21 @@ def snapshot_reads() -> list[tuple[str, str]]:
     ]
 
 
+def box_reads(box) -> list[tuple[str, str]]:
+    """The management API's reads that show one box's identity (the kind each holds, its path):
+    its user, the user's permissions in every vhost, its exchange, its two queues and the binding."""
+    vhost, user, exchange = _q(settings.BOX_VHOST), _q(box.broker_username), _q(box.exchange_name)
+    return [
+        ("users", f"users/{user}?columns=name,password_hash,hashing_algorithm"),
+        ("permissions", f"users/{user}/permissions"),
+        ("exchanges", f"exchanges/{vhost}/{exchange}?columns=name,vhost"),
+        *(("queues", f"queues/{vhost}/{_q(name)}?disable_stats=true&columns=name,vhost")
+          for name in (box.queue_name, box.fiqa_queue_name)),
+        ("bindings", f"bindings/{vhost}/e/{exchange}/q/{_q(box.queue_name)}"
+                     "?columns=vhost,source,destination,destination_type,routing_key"),
+    ]
+
+
 @dataclass(frozen=True)
 class BrokerSnapshot:
     """What the broker held when asked (the lists of `snapshot_reads`, or GET /api/definitions'
@@ -259,45 +283,3 @@ class BrokerSnapshot:
 
     def missing(self, calls: list[Provision]) -> list[Provision]:
         return [call for call in calls if not self.holds(call)]
-
-
-class SnapshotCoalescer:
-    """One definitions call for every login waiting at once (a whole site coming back).
-
-    A caller gets a snapshot whose fetch began after it asked, never an older one, so a user
-    deleted before a login is seen by that login; callers arriving while a fetch is under way
-    share the next one. Per process (each web worker has its own)."""
-
-    def __init__(self) -> None:
-        self._ready = threading.Condition()
-        self._fetching = False
-        self._snapshot: BrokerSnapshot | None = None
-        self._taken_at = float("-inf")  # monotonic time its fetch began
-
-    def fresh(self, admin: BrokerAdmin) -> BrokerSnapshot:
-        asked_at = time.monotonic()
-        with self._ready:
-            while self._taken_at < asked_at:
-                if not self._fetching:
-                    self._fetching = True
-                    break
-                self._ready.wait()
-            else:
-                return self._snapshot
-        return self._fetch(admin)
-
-    def _fetch(self, admin: BrokerAdmin) -> BrokerSnapshot:
-        started = time.monotonic()
-        snapshot = None
-        try:
-            snapshot = admin.snapshot()
-            return snapshot
-        finally:
-            with self._ready:
-                self._fetching = False
-                if snapshot is not None:
-                    self._snapshot, self._taken_at = snapshot, started
-                self._ready.notify_all()
-
-
-snapshots = SnapshotCoalescer()

@@ -12,7 +12,7 @@ from audit.services import operation
 from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
 
-from .broker import BrokerAdmin, BrokerAdminError, BrokerSnapshot, broker_admin, fingerprint, snapshots
+from .broker import BrokerAdmin, BrokerAdminError, BrokerSnapshot, broker_admin, fingerprint
 from .codes import generate_dev_sno, normalise_mac
 from .models import Area, Box, hash_token
 from .selectors import boxes_within, site_of, within
@@ -205,9 +205,9 @@ def provision_box(box: Box, admin: BrokerAdmin | None = None) -> None:
 
 def provide_for_login(box: Box) -> int:
     """The box's broker identity at a login, without making it all again each time (see
-    repair_broker_identity); the snapshot is shared by the logins of that moment."""
+    repair_broker_identity), checked by reads of this box's parts alone."""
     admin = broker_admin()
-    return repair_broker_identity(box, admin, lambda: snapshots.fresh(admin))
+    return repair_broker_identity(box, admin, lambda: admin.box_snapshot(box))
 
 
 def repair_broker_identity(box: Box, admin: BrokerAdmin, snapshot: Callable[[], BrokerSnapshot]) -> int:
@@ -221,7 +221,7 @@ def repair_broker_identity(box: Box, admin: BrokerAdmin, snapshot: Callable[[], 
     try:
         missing = snapshot().missing(calls)
     except BrokerAdminError as exc:
-        # The export of every definition can fail on its own (RabbitMQ answered 500 while
+        # A read can fail on its own (RabbitMQ answered its export of definitions 500 while
         # another client deleted a vhost): making every part again costs more, refuses nothing.
         logger.warning("box %s: broker not checked (%s); its identity made again", box.dev_sno, exc)
         missing = calls

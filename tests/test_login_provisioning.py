@@ -1,14 +1,15 @@
 """Logins check the box's broker identity instead of making it again (issue 17 item 2), against
-the real broker: a second login only looks (one snapshot: a few lists read side by side); whatever
-is missing (a user deleted, a permission or queue gone, a password changed behind the platform's
-back) is made again on the next login, and only that; logins arriving together share one snapshot."""
+the real broker: a second login only looks (six small reads of the box's own parts); whatever is
+missing (a user deleted, a permission, queue or exchange gone, a password changed behind the
+platform's back) is made again on the next login, and only that; logins arriving together read only
+their own boxes' parts, never a list of the fleet."""
 import threading
 from urllib.parse import quote
 
 import pytest
 from pika.exceptions import ProbableAuthenticationError
 
-from devices.broker import BrokerAdmin, BrokerAdminError, snapshot_reads
+from devices.broker import BrokerAdmin, BrokerAdminError, box_reads, snapshot_reads
 from devices.services import provide_for_login, rotate_credentials
 
 from .conftest import amqp_connect
@@ -31,18 +32,18 @@ def management_calls(monkeypatch) -> list[tuple[str, str]]:
     return made
 
 
-def looks(calls: list[tuple[str, str]]) -> int:
-    """How many snapshots the calls took (each reads every list of `snapshot_reads` once)."""
-    return sum(1 for method, path in calls if (method, path) == ("GET", dict(snapshot_reads())["users"]))
+def looks(calls: list[tuple[str, str]], reads: list[tuple[str, str]]) -> int:
+    """How many times the calls read `reads` (a box's, or the whole fleet's snapshot) whole."""
+    return min(calls.count(("GET", path)) for _, path in reads)
 
 
-def without_looks(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    reads = {path for _, path in snapshot_reads()}
-    return [(method, path) for method, path in calls if not (method == "GET" and path in reads)]
+def without_looks(calls: list[tuple[str, str]], reads: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    paths = {path for _, path in reads}
+    return [(method, path) for method, path in calls if not (method == "GET" and path in paths)]
 
 
-def only_looked_once(calls: list[tuple[str, str]]) -> bool:
-    return sorted(calls) == sorted(("GET", path) for _, path in snapshot_reads())
+def only_looked_once(calls: list[tuple[str, str]], box) -> bool:
+    return sorted(calls) == sorted(("GET", path) for _, path in box_reads(box))
 
 
 def login(client, box) -> dict:
@@ -71,7 +72,7 @@ def test_a_second_login_makes_at_most_one_management_call(client, make_box, mana
     login(client, box)
     management_calls.clear()
     mq = login(client, box)
-    assert only_looked_once(management_calls)
+    assert only_looked_once(management_calls, box)
     assert_box_can_use(mq)
 
 
@@ -85,8 +86,8 @@ def test_a_deleted_broker_user_is_made_again_on_the_next_login(client, make_box,
     mq = login(client, box)
     assert_box_can_use(mq)
     # Only the missing parts: the user and its two permissions, after one look.
-    assert looks(management_calls) == 1
-    made = without_looks(management_calls)
+    assert looks(management_calls, box_reads(box)) == 1
+    made = without_looks(management_calls, box_reads(box))
     assert [m for m, _ in made] == ["PUT", "PUT", "PUT"]
     assert [p.split("/")[0] for _, p in made] == ["users", "permissions", "permissions"]
 
@@ -97,11 +98,13 @@ def test_a_deleted_permission_or_queue_is_made_again_on_the_next_login(client, m
     login(client, box)
     broker_admin._call("DELETE", f"permissions/{q(settings.BOX_UPLOAD_VHOST)}/{q(box.broker_username)}")
     broker_admin._call("DELETE", f"queues/{q(settings.BOX_VHOST)}/{q(box.queue_name)}")  # its binding goes too
+    broker_admin._call("DELETE", f"exchanges/{q(settings.BOX_VHOST)}/{q(box.exchange_name)}")
     management_calls.clear()
     mq = login(client, box)
     assert_box_can_use(mq)
-    assert looks(management_calls) == 1
-    assert [p.split("/")[0] for _, p in without_looks(management_calls)] == ["queues", "bindings", "permissions"]
+    assert looks(management_calls, box_reads(box)) == 1
+    made = [p.split("/")[0] for _, p in without_looks(management_calls, box_reads(box))]
+    assert made == ["exchanges", "queues", "bindings", "permissions"]
 
 
 def test_a_password_changed_behind_the_platform_is_set_back(client, make_box, broker_admin, management_calls):
@@ -111,8 +114,8 @@ def test_a_password_changed_behind_the_platform_is_set_back(client, make_box, br
     management_calls.clear()
     mq = login(client, box)
     assert_box_can_use(mq)
-    assert looks(management_calls) == 1
-    assert [p.split("/")[0] for _, p in without_looks(management_calls)] == ["users"]
+    assert looks(management_calls, box_reads(box)) == 1
+    assert [p.split("/")[0] for _, p in without_looks(management_calls, box_reads(box))] == ["users"]
 
 
 def test_rotated_credentials_are_made_whole_and_then_only_checked(client, make_box, management_calls):
@@ -122,7 +125,7 @@ def test_rotated_credentials_are_made_whole_and_then_only_checked(client, make_b
     management_calls.clear()
     mq = login(client, box)
     assert mq["password"] != old["password"]
-    assert only_looked_once(management_calls)  # rotation itself made the new identity
+    assert only_looked_once(management_calls, box)  # rotation itself made the new identity
     assert_box_can_use(mq)
     with pytest.raises(ProbableAuthenticationError):
         amqp_connect(old)
@@ -133,13 +136,15 @@ def test_a_box_never_provisioned_with_its_credentials_is_made_whole(client, make
     type(box).objects.filter(pk=box.pk).update(broker_provisioned="")  # e.g. a box from before the record
     management_calls.clear()
     assert_box_can_use(login(client, box))
-    assert looks(management_calls) == 0 and len(management_calls) == 7
+    assert looks(management_calls, box_reads(box)) == 0 and len(management_calls) == 7
     management_calls.clear()
     login(client, box)
-    assert only_looked_once(management_calls)
+    assert only_looked_once(management_calls, box)
 
 
-def test_logins_arriving_together_share_snapshots(make_box, management_calls):
+def test_logins_arriving_together_read_only_their_own_boxes(make_box, management_calls):
+    """A site coming back: each login reads its own box's parts once, nothing of the fleet's (a
+    list of every user or queue costs the broker in proportion to the fleet, for every login)."""
     boxes = [make_box(f"b{i}") for i in range(16)]
     management_calls.clear()
     start = threading.Barrier(len(boxes))
@@ -158,9 +163,7 @@ def test_logins_arriving_together_share_snapshots(make_box, management_calls):
     for thread in threads:
         thread.join()
     assert not errors and made == [0] * len(boxes)
-    assert without_looks(management_calls) == []
-    assert 1 <= looks(management_calls) <= 3, f"{looks(management_calls)} snapshots for {len(boxes)} logins"
-    assert len(management_calls) == looks(management_calls) * len(snapshot_reads())
+    assert sorted(management_calls) == sorted(("GET", path) for box in boxes for _, path in box_reads(box))
 
 
 def test_reconciling_looks_once_and_repairs_only_what_is_missing(make_box, broker_admin, management_calls):
@@ -174,22 +177,22 @@ def test_reconciling_looks_once_and_repairs_only_what_is_missing(make_box, broke
     assert broker_admin.user_exists(lost.broker_username)
     assert [p.split("/")[0] for _, p in box_calls] == ["users", "permissions", "permissions"]
     assert all(lost.slug in p for _, p in box_calls)
-    assert looks(management_calls) == 1
+    assert looks(management_calls, snapshot_reads()) == 1
 
 
 def test_a_login_goes_through_when_the_broker_cannot_be_checked(client, make_box, broker_admin, management_calls,
                                                                monkeypatch):
-    """The broker's lists can fail to come (RabbitMQ answered its export of definitions 500 while
-    another client deleted a vhost, seen in a suite run): the login then makes every part again
-    instead of answering 503."""
+    """The broker's reads can fail (RabbitMQ answered its export of definitions 500 while another
+    client deleted a vhost, seen in a suite run): the login then makes every part again instead
+    of answering 503."""
     box = make_box()
     login(client, box)
     broker_admin._call("DELETE", f"users/{q(box.broker_username)}")
 
-    def failing(self):
+    def failing(self, box):
         raise BrokerAdminError("GET users: 500")
 
-    monkeypatch.setattr(BrokerAdmin, "snapshot", failing)
+    monkeypatch.setattr(BrokerAdmin, "box_snapshot", failing)
     management_calls.clear()
     mq = login(client, box)
     assert_box_can_use(mq)
