@@ -4,7 +4,7 @@ Three rounds over the same N boxes (created first, broker identities included):
 - "make everything" — each login makes the box's whole broker identity again (user, exchange,
   two queues, binding, two permissions: seven management calls), as every login did before
   issue 17; forced by clearing the boxes' provisioning record;
-- "check" — the record matches: a login checks the identity by six small reads of the box's own
+- "check" — the record matches: a login checks the identity by seven small reads of the box's own
   parts (its user, permissions, exchange, queues, binding) and makes nothing;
 - "site back after a broker reset" — every box's broker user deleted first (their permissions
   go with them): each login finds its parts missing and makes those alone.

@@ -52,6 +52,8 @@ if not settings.API_DOCS_PUBLIC:
     api_docs = operator_required(api_docs)
 
 urlpatterns = [
+    # First: a fleet's calls are most of the requests (no other pattern begins with "box/").
+    path("box/", include(box_urls)),
     path("", RedirectView.as_view(pattern_name="box-list"), name="console-home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -70,7 +72,6 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("", include("users.urls")),
     path("", include("distribution.urls")),
-    path("box/", include(box_urls)),
     path("api/search/face/", FaceSearchView.as_view(), name="api-search-face"),
     path("api/events/<int:pk>/feedback/", EventFeedbackView.as_view(), name="api-event-feedback"),
     path("api/boxes/<int:pk>/match-scores/", BoxMatchScoresView.as_view(), name="api-box-match-scores"),

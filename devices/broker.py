@@ -10,7 +10,7 @@ Layout (names in settings):
   else, so it cannot publish anywhere there. In BOX_UPLOAD_VHOST it may only
   write to the default exchange, which routes to the upload queue(s) alone.
 Every call is idempotent, so `ensure_box_identity` doubles as repair. A login needs not repeat
-them all: six small reads of the box's own parts (`box_snapshot`) show which are in place, and
+them all: seven small reads of the box's own parts (`box_snapshot`) show which are in place, and
 only the missing ones are made again; beat's reconcile reads the whole fleet's in one snapshot.
 """
 import base64
@@ -136,14 +136,17 @@ class BrokerAdmin:
             return BrokerSnapshot.of(self._read_lists(reads, pool.map))
 
     def box_snapshot(self, box) -> "BrokerSnapshot":
-        """What the broker holds of one box's identity (`box_reads`): six small reads, each
-        costing the broker in proportion to the box, where a snapshot of every box costs it in
-        proportion to the fleet (bench/logins.py)."""
-        return BrokerSnapshot.of(self._read_lists(box_reads(box)))
+        """What the broker holds of one box's identity (`box_reads`): seven small reads, each a
+        look-up by name, where a snapshot of every box costs the broker in proportion to the
+        fleet (bench/logins.py). A part that is not there answers 404: missing. Read one after
+        another: the first that fails (a broker away) ends the check."""
+        return BrokerSnapshot.of(self._read_lists(box_reads(box), missing_is_empty=True))
 
-    def _read_lists(self, reads: list[tuple[str, str]], map_: Callable = map) -> dict[str, list]:
-        """Each read's answer under its kind; a missing object (404) is an empty list."""
-        answers = map_(lambda read: self._call("GET", read[1], ok_missing=True), reads)
+    def _read_lists(self, reads: list[tuple[str, str]], map_: Callable = map,
+                    missing_is_empty: bool = False) -> dict[str, list]:
+        """Each read's answer under its kind. A 404 is an error unless `missing_is_empty`: a list
+        of the fleet's that is not there (its vhost deleted) must not read as "nothing exists"."""
+        answers = map_(lambda read: self._call("GET", read[1], ok_missing=missing_is_empty), reads)
         lists: dict[str, list] = {}
         for (kind, _), answer in zip(reads, answers, strict=True):
             found = [] if answer is None else answer if isinstance(answer, list) else [answer]
@@ -241,12 +244,15 @@ def snapshot_reads() -> list[tuple[str, str]]:
 
 
 def box_reads(box) -> list[tuple[str, str]]:
-    """The management API's reads that show one box's identity (the kind each holds, its path):
-    its user, the user's permissions in every vhost, its exchange, its two queues and the binding."""
+    """The management API's reads that show one box's identity (the kind each holds, its path),
+    each a look-up by name: its user, its permissions in the boxes' vhosts, its exchange, its two
+    queues and the binding. (Not users/<name>/permissions: RabbitMQ finds those by scanning every
+    user's permissions.)"""
     vhost, user, exchange = _q(settings.BOX_VHOST), _q(box.broker_username), _q(box.exchange_name)
     return [
         ("users", f"users/{user}?columns=name,password_hash,hashing_algorithm"),
-        ("permissions", f"users/{user}/permissions"),
+        *(("permissions", f"permissions/{_q(name)}/{user}")
+          for name in dict.fromkeys((settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST))),
         ("exchanges", f"exchanges/{vhost}/{exchange}?columns=name,vhost"),
         *(("queues", f"queues/{vhost}/{_q(name)}?disable_stats=true&columns=name,vhost")
           for name in (box.queue_name, box.fiqa_queue_name)),
@@ -257,8 +263,9 @@ def box_reads(box) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class BrokerSnapshot:
-    """What the broker held when asked (the lists of `snapshot_reads`, or GET /api/definitions'
-    export, which has the same fields), as Provision keys."""
+    """What the broker held when asked (the lists of `snapshot_reads` for the fleet, the objects
+    of `box_reads` for one box, or GET /api/definitions' export: the same fields), as Provision
+    keys."""
 
     users: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (password_hash, algorithm)
     keys: frozenset = frozenset()

@@ -221,8 +221,8 @@ def repair_broker_identity(box: Box, admin: BrokerAdmin, snapshot: Callable[[], 
     try:
         missing = snapshot().missing(calls)
     except BrokerAdminError as exc:
-        # A read can fail on its own (RabbitMQ answered its export of definitions 500 while
-        # another client deleted a vhost): making every part again costs more, refuses nothing.
+        # A read can fail on its own (RabbitMQ answered 500 while another client deleted a
+        # vhost, seen in a suite run): making every part again costs more, refuses nothing.
         logger.warning("box %s: broker not checked (%s); its identity made again", box.dev_sno, exc)
         missing = calls
     if missing:

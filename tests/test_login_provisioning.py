@@ -1,5 +1,5 @@
 """Logins check the box's broker identity instead of making it again (issue 17 item 2), against
-the real broker: a second login only looks (six small reads of the box's own parts); whatever is
+the real broker: a second login only looks (seven small reads of the box's own parts); whatever is
 missing (a user deleted, a permission, queue or exchange gone, a password changed behind the
 platform's back) is made again on the next login, and only that; logins arriving together read only
 their own boxes' parts, never a list of the fleet."""
@@ -67,7 +67,7 @@ def q(name: str) -> str:
     return quote(name, safe="")
 
 
-def test_a_second_login_makes_at_most_one_management_call(client, make_box, management_calls):
+def test_a_second_login_only_reads_its_own_box_s_parts(client, make_box, management_calls):
     box = make_box()
     login(client, box)
     management_calls.clear()
@@ -197,3 +197,11 @@ def test_a_login_goes_through_when_the_broker_cannot_be_checked(client, make_box
     mq = login(client, box)
     assert_box_can_use(mq)
     assert management_calls == [(call.method, call.path) for call in broker_admin.box_identity(box)]
+
+
+def test_the_fleet_snapshot_fails_when_a_list_is_not_there(broker_admin, settings):
+    """A vhost deleted behind the platform: its list answers 404, which must not read as "no box
+    has anything there" (beat's reconcile would then make every box's parts again, one by one)."""
+    settings.BOX_UPLOAD_VHOST = "aibox-test-no-such-vhost"
+    with pytest.raises(BrokerAdminError, match="404"):
+        broker_admin.snapshot()
