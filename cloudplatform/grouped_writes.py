@@ -10,8 +10,8 @@ what has queued in one transaction, each in a savepoint of its own: one lock tak
 requests, and one request's failure rolls back only its own part. The writing threads of the
 processes take turns with each other and with every other transaction on a file lock
 (cloudplatform/db/sqlite3): one waiting there gets the lock within a millisecond or so of its
-being given back, where SQLite's busy handler would sleep (py-spy again: the two writing threads of two web processes
-spent 70 % of their time asleep at BEGIN).
+being given back, where SQLite's busy handler would sleep (py-spy again: the two writing threads
+of two web processes spent 70 % of their time asleep at BEGIN).
 
 What a write asks to run on commit (a live message, a task's publication) is taken out of the
 group's transaction and run by its own request once committed, so a slow broker delays that

@@ -228,18 +228,39 @@ def password_matches(password: str, password_hash: str, algorithm: str) -> bool:
     return hmac.compare_digest(stored[4:], digest(salt + password.encode()).digest())
 
 
+# The fields BrokerSnapshot.of reads of each kind: a read asks for these alone (a permission is
+# read whole: it is small).
+SNAPSHOT_COLUMNS = {
+    "users": "name,password_hash,hashing_algorithm",
+    "queues": "name,vhost",
+    "exchanges": "name,vhost",
+    "bindings": "vhost,source,destination,destination_type,routing_key",
+}
+
+
+def _read(kind: str, path: str) -> tuple[str, str]:
+    """A read of `kind` at `path`: only the columns the snapshot uses, queues without statistics."""
+    query = ["disable_stats=true"] if kind == "queues" else []
+    if kind in SNAPSHOT_COLUMNS:
+        query.append(f"columns={SNAPSHOT_COLUMNS[kind]}")
+    return kind, f"{path}?{'&'.join(query)}" if query else path
+
+
+def _box_vhosts() -> list[str]:
+    """The boxes' vhosts, once each (the upload vhost may be the same)."""
+    return list(dict.fromkeys((settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST)))
+
+
 def snapshot_reads() -> list[tuple[str, str]]:
-    """The management API's lists a snapshot reads (the kind of definitions each holds, its path),
-    with only the columns it needs: every user, the permissions of the boxes' vhosts, and the
-    queues, exchanges and bindings of theirs."""
+    """The management API's lists a snapshot reads (the kind of definitions each holds, its path):
+    every user, the permissions of the boxes' vhosts, and the queues, exchanges and bindings of theirs."""
     vhost = _q(settings.BOX_VHOST)
     return [
-        ("users", "users?columns=name,password_hash,hashing_algorithm"),
-        *(("permissions", f"vhosts/{_q(name)}/permissions")
-          for name in dict.fromkeys((settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST))),
-        ("queues", f"queues/{vhost}?disable_stats=true&columns=name,vhost"),
-        ("exchanges", f"exchanges/{vhost}?columns=name,vhost"),
-        ("bindings", f"bindings/{vhost}?columns=vhost,source,destination,destination_type,routing_key"),
+        _read("users", "users"),
+        *(_read("permissions", f"vhosts/{_q(name)}/permissions") for name in _box_vhosts()),
+        _read("queues", f"queues/{vhost}"),
+        _read("exchanges", f"exchanges/{vhost}"),
+        _read("bindings", f"bindings/{vhost}"),
     ]
 
 
@@ -250,22 +271,18 @@ def box_reads(box) -> list[tuple[str, str]]:
     user's permissions.)"""
     vhost, user, exchange = _q(settings.BOX_VHOST), _q(box.broker_username), _q(box.exchange_name)
     return [
-        ("users", f"users/{user}?columns=name,password_hash,hashing_algorithm"),
-        *(("permissions", f"permissions/{_q(name)}/{user}")
-          for name in dict.fromkeys((settings.BOX_VHOST, settings.BOX_UPLOAD_VHOST))),
-        ("exchanges", f"exchanges/{vhost}/{exchange}?columns=name,vhost"),
-        *(("queues", f"queues/{vhost}/{_q(name)}?disable_stats=true&columns=name,vhost")
-          for name in (box.queue_name, box.fiqa_queue_name)),
-        ("bindings", f"bindings/{vhost}/e/{exchange}/q/{_q(box.queue_name)}"
-                     "?columns=vhost,source,destination,destination_type,routing_key"),
+        _read("users", f"users/{user}"),
+        *(_read("permissions", f"permissions/{_q(name)}/{user}") for name in _box_vhosts()),
+        _read("exchanges", f"exchanges/{vhost}/{exchange}"),
+        *(_read("queues", f"queues/{vhost}/{_q(name)}") for name in (box.queue_name, box.fiqa_queue_name)),
+        _read("bindings", f"bindings/{vhost}/e/{exchange}/q/{_q(box.queue_name)}"),
     ]
 
 
 @dataclass(frozen=True)
 class BrokerSnapshot:
     """What the broker held when asked (the lists of `snapshot_reads` for the fleet, the objects
-    of `box_reads` for one box, or GET /api/definitions' export: the same fields), as Provision
-    keys."""
+    of `box_reads` for one box; the fields of GET /api/definitions' export), as Provision keys."""
 
     users: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (password_hash, algorithm)
     keys: frozenset = frozenset()
