@@ -1,6 +1,7 @@
 """Where a box's small calls spend the platform's CPU: a history batch, a status report, a photo
 and a details request, each `--calls` times through Django's test client (the request path
-without the ASGI server): CPU per call, then cProfile's table.
+without the ASGI server; the box calls' middleware, or the console's with --console-middleware):
+CPU per call, then cProfile's table.
 
     .venv/bin/python bench/box_calls.py [--calls 300] [--only history,status] [--sort tottime] [--callees NAME]
 """
@@ -69,7 +70,8 @@ def measure(label: str, call, args) -> None:
 
 
 def run(args) -> None:
-    from django.test import Client
+    from django.conf import settings
+    from django.test import Client, override_settings
 
     from devices.broker import broker_admin
     from devices.services import create_box, login_box
@@ -77,9 +79,12 @@ def run(args) -> None:
     broker_admin().ensure_platform_topology()
     box = create_box(name="profiled")
     grant = login_box(dev_sno=box.dev_sno, hex_mac="0x0000f1ee0001", client_ip="127.0.0.1")
-    calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}")
-    for name in args.only.split(","):
-        measure(*calls[name], args)
+    # The middleware a box's call goes through on the server (cloudplatform/box_calls.py).
+    middleware = settings.MIDDLEWARE if args.console_middleware else settings.BOX_MIDDLEWARE
+    with override_settings(MIDDLEWARE=middleware):
+        calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}")
+        for name in args.only.split(","):
+            measure(*calls[name], args)
 
 
 def main() -> None:
@@ -89,6 +94,8 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default="history,status,photo,details")
     parser.add_argument("--callees", default="", help="also print what functions matching this call")
+    parser.add_argument("--console-middleware", action="store_true",
+                        help="through the console's middleware (MIDDLEWARE), as box calls went before 2026-11-30")
     args = parser.parse_args()
     run_on_fresh_platform(run, args, prefix="aibox-profile-", vhost="aibox-profile")
 

@@ -5,24 +5,26 @@ No view here is async. Django's ASGI handler would run each request's sync code 
 started for that request (asgiref's per-request context), so each of a box's small calls paid
 a thread start and a new database connection: py-spy on a web process under bench/fleet.py
 counted them at about a sixth of its CPU. A fixed pool keeps its threads and their connections
-(WEB_THREADS per process; on PostgreSQL the pool of connections matches it)."""
+(WEB_THREADS per process; on PostgreSQL the pool of connections matches it). A box's call goes
+through the middleware it needs only (cloudplatform/box_calls.py)."""
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudplatform.settings")
-django_wsgi_app = get_wsgi_application()
+console_wsgi_app = get_wsgi_application()
 
 # These need Django set up first.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from cloudplatform.box_calls import with_box_calls_apart  # noqa: E402
 from cloudplatform.websocket import SameOriginValidator  # noqa: E402
 from cloudplatform.wsgi_threads import WSGIOnThreads  # noqa: E402
 from events.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": WSGIOnThreads(django_wsgi_app, threads=settings.WEB_THREADS),
+    "http": WSGIOnThreads(with_box_calls_apart(console_wsgi_app), threads=settings.WEB_THREADS),
     "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

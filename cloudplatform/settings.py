@@ -81,6 +81,15 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# A box's call (/box/...; cloudplatform/box_calls.py): no cookie, no page, so none of the console's
+# sessions, CSRF, messages, CSP or lock-outs; its error messages still follow Accept-Language.
+BOX_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "audit.context.AuditMiddleware",
+]
+
 ROOT_URLCONF = "cloudplatform.urls"
 ASGI_APPLICATION = "cloudplatform.asgi.application"
 WSGI_APPLICATION = "cloudplatform.wsgi.application"

@@ -58,3 +58,27 @@ def test_small_and_large_responses_arrive_whole(asgi_server):
         response = requests.get(asgi_server.url + static(name), headers={"Accept-Encoding": "identity"}, timeout=10)
         assert response.status_code == 200 and response.content == expected, name
     assert len(expected) > BUFFERED_RESPONSE  # the second one streamed
+
+
+def test_box_calls_go_through_their_own_middleware_and_the_console_through_its_own(asgi_server, make_box):
+    """cloudplatform/box_calls.py: a box's call gets no session, CSRF or page headers (CSP, frame
+    options), keeps the security headers and its messages in the language it asks for; a console
+    page keeps all of its middleware."""
+    box = make_box("lean")
+    login = requests.get(f"{asgi_server.url}/box/login", params={"dev_sno": box.dev_sno, "hex_mac": "0x0000000000f9"},
+                         timeout=10).json()
+    report = requests.post(asgi_server.url + login["deviceMonitorAddr"], json=STATUS, timeout=10)
+    assert report.status_code == 200, report.text
+    assert BoxStatus.objects.get(box=box).gateway_name == STATUS["gateway_name"]
+    assert report.headers["X-Content-Type-Options"] == "nosniff"
+    for console_only in ("Content-Security-Policy", "X-Frame-Options", "Set-Cookie"):
+        assert console_only not in report.headers, console_only
+    refused = requests.post(f"{asgi_server.url}/box/status?dev_sno={box.dev_sno}&token=wrong", json=STATUS,
+                            headers={"Accept-Language": "zh-hans"}, timeout=10)
+    assert refused.status_code == 401 and refused.json()["error"]["message"] == "dev_sno 或 token 无效，请重新登录。"
+    page = requests.get(f"{asgi_server.url}/login/", timeout=10)
+    assert page.status_code == 200
+    for header in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options"):
+        assert header in page.headers, header
+    assert "csrftoken" in page.cookies
+
