@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from accounts.services import create_api_token
@@ -360,6 +362,7 @@ def test_a_png_picture_keeps_its_format_and_a_corrupt_one_is_flagged(client, mak
     assert stored.spot_pic.endswith(".png") and stored_bytes(stored.spot_pic) == png
 
 
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite's transactions are serializable: no such race")
 def test_a_history_record_racing_its_realtime_report_completes_it(client, make_box, monkeypatch):
     """Two web processes: the realtime report is stored by the other one after this history
     batch looked for it and before its insert (which then skips the row). Found in
@@ -380,3 +383,24 @@ def test_a_history_record_racing_its_realtime_report_completes_it(client, make_b
     assert reply.json() == {"data": {"stored": 0, "duplicates": 1, **EMPTY}}
     stored = Event.objects.get(box=box)
     assert (stored.channel, stored.ep_id) == ("history", "X__192.168.1.25")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL looks again after the insert (races)")
+def test_on_sqlite_a_batch_looks_up_once_and_its_events_get_their_ids_from_the_insert(client, make_box):
+    """The write transaction holds SQLite's one writer: the look-up of re-sent events is the only
+    one, and the insert hands back the ids (what the embedding rows hang on)."""
+    from faces.models import FaceEmbedding
+
+    box = make_box("one look")
+    url = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e5"}).json()["recordAddr"]
+    client.post(url, [event("obama", 1_700_000_003_000)], content_type="application/json")
+    with CaptureQueriesContext(connection) as queries:
+        reply = client.post(url, [event("obama", 1_700_000_003_000), event("biden", 1_700_000_003_001),
+                                  event("biden", 1_700_000_003_002)], content_type="application/json")
+    assert reply.json() == {"data": {"stored": 2, "duplicates": 1, **EMPTY}}
+    looks = [q["sql"] for q in queries.captured_queries
+             if q["sql"].startswith("SELECT") and '"events_event"' in q["sql"].split(" FROM ")[1].split()[0]]
+    assert len(looks) == 1, looks
+    stored = Event.objects.filter(box=box, identity_id="biden")
+    assert sorted(FaceEmbedding.objects.filter(event__in=stored).values_list("event_id", flat=True)) == sorted(
+        stored.values_list("id", flat=True))  # "no picture" rows on the ids the insert gave
