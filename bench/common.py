@@ -138,12 +138,30 @@ def wait_until_up(session, base: str) -> None:
 
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time used so far by these processes and their descendants."""
+    return sum(cpu_seconds_by_process(pids).values())
+
+
+def cpu_seconds_by_process(pids: list[int]) -> dict[int, float]:
+    """User + system CPU time used so far by each of these processes and their descendants."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    used = {}
     for pid in process_tree(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks
         except OSError:
             pass
-    return total
+    return used
+
+
+def process_label(pid: int) -> str:
+    """A short name for a platform process: uvicorn's worker, celery, consume_results ..."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return str(pid)
+    text = " ".join(words)
+    for label in ("spawn_main", "consume_results", "celery", "uvicorn"):
+        if label in text:
+            return {"spawn_main": "web"}.get(label, label)
+    return Path(words[0]).name or str(pid)

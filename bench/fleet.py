@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import resource
 import time
@@ -26,9 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from common import (
     FACES,
     PORT,
-    cpu_seconds,
+    cpu_seconds_by_process,
     current_rss_mib,
     percentile,
+    process_label,
     run_on_fresh_platform,
     start_platform,
     stop,
@@ -108,8 +110,12 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
     """All boxes start together; then the group is given to them; then the steady state is measured."""
     fleet = Fleet(args.http_connections, args.event_rate)
     fleet.tally.measuring = False
+    lag_watch = asyncio.create_task(fleet.watch_loop_lag())
     run_cpu, run_wall = time.process_time(), time.perf_counter()
     simulated, login_seconds = await start_boxes(fleet, f"{BASE}/box/login", [b.dev_sno for b in boxes])
+    # What the fleet holds from now on lives as long as the run: kept out of its garbage
+    # collections, whose full passes over it stalled the boxes' event loop (and so the latencies).
+    gc.freeze()
     print(f"{len(simulated)} boxes logged in within {login_seconds:.1f} s", flush=True)
     distribution_seconds, enrolled = await distribute(args, boxes, group)
     if args.settle:
@@ -120,15 +126,20 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
     print(f"measuring {args.duration:.0f} s of steady state", flush=True)
     fleet.tally.measuring = True
     stored_before, fleet_cpu_before = fleet.tally.passages_stored, time.process_time()
-    cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
+    by_process_before, wall_before = cpu_seconds_by_process(pids), time.perf_counter()
+    cpu_before = sum(by_process_before.values())
     await asyncio.sleep(args.duration)
     wall = time.perf_counter() - wall_before
+    by_process = cpu_seconds_by_process(pids)
     figures = {"login_seconds": login_seconds, "distribution_seconds": distribution_seconds,
-               "enrolled": enrolled, "wall": wall, "platform_cpu": (cpu_seconds(pids) - cpu_before) / wall,
+               "enrolled": enrolled, "wall": wall, "platform_cpu": (sum(by_process.values()) - cpu_before) / wall,
                "platform_rss": current_rss_mib(pids), "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
-               "intake": (fleet.tally.passages_stored - stored_before) / wall}
+               "intake": (fleet.tally.passages_stored - stored_before) / wall,
+               "cpu_by_process": sorted(((by_process[pid] - by_process_before.get(pid, 0.0)) / wall, process_label(pid))
+                                        for pid in by_process)}
     figures["fleet_cpu_run"] = (time.process_time() - run_cpu) / (time.perf_counter() - run_wall)
     await stop_boxes(fleet, simulated)
+    await lag_watch
     figures["fleet_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures["tally"] = fleet.tally
     figures["platform"] = await asyncio.to_thread(platform_counts, boxes)
@@ -181,9 +192,13 @@ def platform_counts(boxes: list) -> dict:
 def print_figures(args, figures: dict) -> None:
     tally, stored = figures["tally"], figures["platform"]
     summary = tally.summary()
-    history = [seconds for kind, seconds, _wait in tally.latencies if kind == "history"]
+    batches = [latency for latency in tally.latencies if latency[0] == "history"]
+    history = [seconds for _, seconds, *_ in batches]
     # What a box with its own connection would see: the wait for one of the fleet's sockets taken off.
-    served = [seconds - wait for kind, seconds, wait in tally.latencies if kind == "history"]
+    served = [seconds - wait for _, seconds, wait, *_ in batches]
+    # What the platform says it spent (Server-Timing): waiting for a web thread, and in Django.
+    on_platform = [thread_wait + app for *_, thread_wait, app in batches if app is not None]
+    in_django = [app for *_, app in batches if app is not None]
     print(f"\nfleet of {args.boxes} boxes, {args.people} people, {args.event_rate} passages/s per box, "
           f"{args.web_workers} web worker(s), {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}, database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
@@ -198,8 +213,19 @@ def print_figures(args, figures: dict) -> None:
           f"{percentile(history, 0.99) * 1000:.1f} ms ({len(history)} batches)")
     print(f"    without the wait for a fleet socket  {percentile(served, 0.5) * 1000:6.1f} / "
           f"{percentile(served, 0.99) * 1000:.1f} ms ({args.http_connections} sockets shared by {args.boxes} boxes)")
+    if in_django:
+        print(f"    on the platform (Server-Timing)      {percentile(on_platform, 0.5) * 1000:6.1f} / "
+              f"{percentile(on_platform, 0.99) * 1000:.1f} ms, of which in Django "
+              f"{percentile(in_django, 0.5) * 1000:.1f} / {percentile(in_django, 0.99) * 1000:.1f} ms")
+    if tally.loop_lags:
+        print(f"    the fleet's event loop woke late by  {percentile(tally.loop_lags, 0.5) * 1000:6.1f} / "
+              f"{percentile(tally.loop_lags, 0.99) * 1000:.1f} ms (p50 / p99; max "
+              f"{max(tally.loop_lags) * 1000:.0f} ms); its full garbage collections "
+              f"{len(tally.full_collections)}, longest {max(tally.full_collections, default=0) * 1000:.0f} ms")
     print(f"  platform CPU (all processes)           {figures['platform_cpu'] * 100:10.0f} %  "
           f"(of {os.cpu_count() * 100} %)")
+    busiest = [f"{label} {share * 100:.0f} %" for share, label in reversed(figures["cpu_by_process"]) if share >= 0.01]
+    print(f"    by process                           {', '.join(busiest)}")
     print(f"  platform memory (resident, now)        {figures['platform_rss']:10.0f} MiB")
     print(f"  simulated fleet CPU, steady / whole run {figures['fleet_cpu'] * 100:9.0f} % / "
           f"{figures['fleet_cpu_run'] * 100:.0f} %, peak memory {figures['fleet_rss']:.0f} MiB (one process, "
@@ -232,6 +258,7 @@ def main() -> None:
     parser.add_argument("--distribution-timeout", type=float, default=1800)
     args = parser.parse_args()
     os.environ["BOX_LOGIN_RATE_PER_CODE"] = "100000/min"
+    os.environ["SERVER_TIMING"] = "1"
     raise_file_limit()
     run_on_fresh_platform(run, args, prefix="aibox-fleet-")
 

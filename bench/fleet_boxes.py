@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import json
 import random
 import resource
@@ -74,8 +75,11 @@ class Tally:
     photo_failures: int = 0
     broker_reconnections: int = 0
     request_retries: int = 0  # HTTP calls sent again after a dropped connection or a 502/503/504
-    # (kind, seconds from sent to answered, of which waiting for one of the fleet's sockets)
-    latencies: list[tuple[str, float, float]] = field(default_factory=list)
+    # (kind, seconds from sent to answered, of which waiting for one of the fleet's sockets,
+    # then the platform's Server-Timing: waiting for a web thread, in Django; None without it)
+    latencies: list[tuple[str, float, float, float | None, float | None]] = field(default_factory=list)
+    loop_lags: list[float] = field(default_factory=list)  # seconds the fleet's event loop woke late
+    full_collections: list[float] = field(default_factory=list)  # seconds of the fleet's own gen-2 GCs
     measuring: bool = True
     # (dev_sno, messageId) -> times delivered; (dev_sno, identity_id) -> times enrolled
     delivered: Counter = field(default_factory=Counter)
@@ -113,6 +117,8 @@ class Fleet:
             try:
                 async with self.http.request(method, url, trace_request_ctx=timing, **kwargs) as response:
                     body = await response.read()
+                    if timing is not None:
+                        timing["server"] = response.headers.get("Server-Timing", "")
                     if response.status not in RETRIED_STATUSES or attempt == attempts - 1:
                         return response.status, body
                     delay = float(response.headers.get("Retry-After") or 0.5 * 2 ** attempt)
@@ -127,10 +133,46 @@ class Fleet:
     def record(self, kind: str, started: float, measured: bool, timing: dict) -> None:
         """A request's latency, when it was *sent* inside the measured window."""
         if measured:
-            self.tally.latencies.append((kind, time.perf_counter() - started, timing.get("socket_wait", 0.0)))
+            platform = server_timing(timing.get("server", ""))
+            self.tally.latencies.append((kind, time.perf_counter() - started, timing.get("socket_wait", 0.0),
+                                         platform.get("wait"), platform.get("app")))
+
+    async def watch_loop_lag(self, every: float = 0.01) -> None:
+        """How late the fleet's own event loop wakes while measuring, and how long its full
+        garbage collections take: every latency it measures includes those delays, which a real
+        box (its own process) would not have."""
+        gc.callbacks.append(self._time_full_collections)
+        try:
+            while not self.stopping.is_set():
+                due = time.perf_counter() + every
+                await asyncio.sleep(every)
+                if self.tally.measuring:
+                    self.tally.loop_lags.append(time.perf_counter() - due)
+        finally:
+            gc.callbacks.remove(self._time_full_collections)
+
+    def _time_full_collections(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collection_started = time.perf_counter()
+        elif self.tally.measuring:
+            self.tally.full_collections.append(time.perf_counter() - self._collection_started)
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`Server-Timing: wait;dur=1.2, app;dur=3.4` as seconds by name (cloudplatform/wsgi_threads.py)."""
+    figures = {}
+    for metric in filter(None, (part.strip() for part in header.split(","))):
+        name, _, duration = metric.partition(";dur=")
+        try:
+            figures[name.strip()] = float(duration) / 1000
+        except ValueError:
+            continue
+    return figures
 
 
 def socket_wait_trace() -> aiohttp.TraceConfig:

@@ -114,6 +114,8 @@ TEMPLATES = [
 
 # Threads per web process serving HTTP (cloudplatform/asgi.py), each keeping its connection.
 WEB_THREADS = env.int("WEB_THREADS", default=10)
+# Responses say where their time went on the platform (Server-Timing; cloudplatform/wsgi_threads.py).
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

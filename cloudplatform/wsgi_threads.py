@@ -10,6 +10,10 @@ body read first on the event loop.
   (every box call but a big download); a larger one streams, each chunk handed to the loop.
   The thread never waits for the loop in between: with the interpreter lock shared by the
   loop and the busy threads, each such wait cost up to a switch interval (5 ms) per request.
+- With SERVER_TIMING on, a buffered response says where its time went on the platform
+  (`Server-Timing: wait;dur=…, app;dur=…`, milliseconds): waiting for a thread, then in Django.
+  A client's own latency minus these is the network, the event loops and the client itself
+  (bench/fleet.py prints both).
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import asyncio
 import contextvars
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -39,7 +44,7 @@ class WSGIOnThreads:
                 return  # the client went away before it finished sending
             body.seek(0)
             loop = asyncio.get_running_loop()
-            response = _Response(loop, send)
+            response = _Response(loop, send, timed=settings.SERVER_TIMING)
             run = contextvars.copy_context().run
             await loop.run_in_executor(self.executor, run, response.produce, self.app, environ(scope, body, size))
             await response.finish()
@@ -85,8 +90,10 @@ def environ(scope: dict, body, size: int) -> dict:
 
 
 class _Response:
-    def __init__(self, loop: asyncio.AbstractEventLoop, send) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, send, timed: bool = False) -> None:
         self.loop, self.send = loop, send
+        # perf_counter() when handed to the pool, when a thread took it, when Django was done
+        self.times = [time.perf_counter()] if timed else []
         self.start: dict | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
@@ -94,12 +101,16 @@ class _Response:
 
     def produce(self, app, environ: dict) -> None:
         """In a web thread: the whole response, kept unless it grows large."""
+        if self.times:
+            self.times.append(time.perf_counter())
         iterable = app(environ, self.start_response)
         try:
             for chunk in iterable:
                 self.write(chunk)
         finally:
             getattr(iterable, "close", lambda: None)()  # Django's request_finished, in this thread
+        if self.times:
+            self.times.append(time.perf_counter())
 
     def start_response(self, status: str, headers: list, exc_info=None):
         if exc_info is not None and self.streaming:
@@ -127,6 +138,10 @@ class _Response:
 
     async def finish(self) -> None:
         if not self.streaming:
+            if len(self.times) == 3:
+                queued, started, done = self.times
+                timing = f"wait;dur={(started - queued) * 1000:.1f}, app;dur={(done - started) * 1000:.1f}"
+                self.start["headers"].append((b"server-timing", timing.encode("latin1")))
             await self.send(self.start)
             await self.send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": False})
         else:
