@@ -2,10 +2,11 @@
 
 A box's call carries its dev_sno and token in the query string and no cookie, and is answered
 with JSON or a photo: the console's middleware (static files, sessions, CSRF, logged-in user,
-messages, frame options, content security policy, login lock-outs) does nothing for it, yet cost
+messages, content security policy for its pages, login lock-outs) does nothing for it, yet cost
 0.3-0.5 ms of the 2.5-3.5 ms of CPU a history batch or status report takes (bench/box_calls.py),
 and a fleet's calls are most of the platform's requests. Everything else goes through Django's
-handler as configured (MIDDLEWARE).
+handler as configured (MIDDLEWARE). A box response a browser might still render (DRF's HTML
+view of an endpoint, a 404 page) may run nothing and be framed by nothing (`BoxResponseHeaders`).
 """
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.http import HttpRequest, HttpResponse
 
 BOX_PREFIX = "/box/"
+NOTHING_RUNS = "default-src 'none'; frame-ancestors 'none'"
 
 
-class BoxCallHandler(WSGIHandler):
-    """Django's WSGI handler with BOX_MIDDLEWARE instead of MIDDLEWARE."""
+class BoxMiddleware:
+    """A Django handler with BOX_MIDDLEWARE instead of MIDDLEWARE (the server's, and the test client's)."""
 
     def load_middleware(self, is_async: bool = False) -> None:
-        # Django builds the chain from settings.MIDDLEWARE; this runs once, at start-up, before
-        # any request is served, and puts the console's list back at once.
+        # Django builds the chain from settings.MIDDLEWARE; this runs once, before the handler
+        # serves its first request, and puts the console's list back at once.
         console = settings.MIDDLEWARE
         settings.MIDDLEWARE = settings.BOX_MIDDLEWARE
         try:
@@ -31,12 +34,32 @@ class BoxCallHandler(WSGIHandler):
             settings.MIDDLEWARE = console
 
 
+class BoxCallHandler(BoxMiddleware, WSGIHandler):
+    """Django's WSGI handler for box calls."""
+
+
+class BoxResponseHeaders:
+    """Box responses are data: a browser shown one runs no script, loads nothing, frames nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", NOTHING_RUNS)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def is_box_call(environ: dict) -> bool:
+    return environ.get("PATH_INFO", "").startswith(BOX_PREFIX)
+
+
 def with_box_calls_apart(app: Callable) -> Callable[[dict, Callable], Iterable[bytes]]:
     """A WSGI application: box calls through a BoxCallHandler, everything else through `app`."""
     box_app = BoxCallHandler()
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
-        handler = box_app if environ.get("PATH_INFO", "").startswith(BOX_PREFIX) else app
-        return handler(environ, start_response)
+        return (box_app if is_box_call(environ) else app)(environ, start_response)
 
     return application

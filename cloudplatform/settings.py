@@ -82,9 +82,10 @@ MIDDLEWARE = [
 ]
 
 # A box's call (/box/...; cloudplatform/box_calls.py): no cookie, no page, so none of the console's
-# sessions, CSRF, messages, CSP or lock-outs; its error messages still follow Accept-Language.
+# sessions, CSRF, messages, page policy or lock-outs; its error messages still follow Accept-Language.
 BOX_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cloudplatform.box_calls.BoxResponseHeaders",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "audit.context.AuditMiddleware",

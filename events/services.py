@@ -172,10 +172,11 @@ class _Batch:
         The look-up of re-sent events is inside the transaction: on SQLite nothing else writes
         meanwhile, so a re-sent batch racing its first copy is a duplicate, not stored twice."""
         fresh, completed = self._sort(self._stored(self.pending))
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and connection.features.can_return_rows_from_bulk_insert:
             # SQLite's transactions are serializable (one writer at a time, and a transaction
             # that read before another's commit cannot write after it): nothing was stored since
-            # the look-up, so none conflicts, and the ids come back from the INSERT (RETURNING).
+            # the look-up, so none conflicts, and the ids come back from the INSERT (RETURNING,
+            # SQLite 3.35 and later).
             # One statement less in the writers' turn than the look-up after the insert.
             Event.objects.bulk_create(fresh)
         else:

@@ -3,9 +3,12 @@ import pika
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test import Client
+from django.test.client import ClientHandler
 from django.utils import translation
 
 from cloudplatform.amqp import connection_parameters
+from cloudplatform.box_calls import BoxMiddleware, is_box_call
 from devices import services
 from devices.broker import BrokerAdmin
 from tests.contract.platform_processes import static_files_stale
@@ -100,6 +103,29 @@ def _fresh_stranger_centroids():
     forget_centroids()
     yield
     forget_centroids()
+
+
+class _BoxCallClientHandler(BoxMiddleware, ClientHandler):
+    """The test client's handler for box calls: BOX_MIDDLEWARE, as on the server."""
+
+
+class _ServerRouting:
+    """Routes the test client's requests as the server does (cloudplatform/box_calls.py)."""
+
+    def __init__(self, console: ClientHandler, box: ClientHandler) -> None:
+        self.console, self.box = console, box
+
+    def __call__(self, environ: dict):
+        return (self.box if is_box_call(environ) else self.console)(environ)
+
+
+@pytest.fixture
+def client():
+    """Django's test client, a box's calls going through the box calls' middleware as on the
+    server: a box view that came to need the console's (a session, the logged-in user) fails here."""
+    test_client = Client()
+    test_client.handler = _ServerRouting(test_client.handler, _BoxCallClientHandler(enforce_csrf_checks=False))
+    return test_client
 
 
 @pytest.fixture
