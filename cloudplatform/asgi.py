@@ -9,22 +9,21 @@ counted them at about a sixth of its CPU. A fixed pool keeps its threads and the
 through the middleware it needs only (cloudplatform/box_calls.py)."""
 import os
 
-from django.core.wsgi import get_wsgi_application
+from cloudplatform.box_calls import wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cloudplatform.settings")
-console_wsgi_app = get_wsgi_application()
+django_wsgi_app = wsgi_application()
 
 # These need Django set up first.
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from cloudplatform.box_calls import with_box_calls_apart  # noqa: E402
 from cloudplatform.websocket import SameOriginValidator  # noqa: E402
 from cloudplatform.wsgi_threads import WSGIOnThreads  # noqa: E402
 from events.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
-    "http": WSGIOnThreads(with_box_calls_apart(console_wsgi_app), threads=settings.WEB_THREADS),
+    "http": WSGIOnThreads(django_wsgi_app, threads=settings.WEB_THREADS),
     "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })

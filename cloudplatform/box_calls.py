@@ -14,14 +14,15 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
 from django.http import HttpRequest, HttpResponse
 
-BOX_PREFIX = "/box/"
+BOX_PREFIX = "/box/"  # cloudplatform/urls.py mounts the box endpoints here
 NOTHING_RUNS = "default-src 'none'; frame-ancestors 'none'"
 
 
-class BoxMiddleware:
-    """A Django handler with BOX_MIDDLEWARE instead of MIDDLEWARE (the server's, and the test client's)."""
+class LoadsBoxMiddleware:
+    """Mixed into a Django handler: BOX_MIDDLEWARE instead of MIDDLEWARE (the server's, and the test client's)."""
 
     def load_middleware(self, is_async: bool = False) -> None:
         # Django builds the chain from settings.MIDDLEWARE; this runs once, before the handler
@@ -34,7 +35,7 @@ class BoxMiddleware:
             settings.MIDDLEWARE = console
 
 
-class BoxCallHandler(BoxMiddleware, WSGIHandler):
+class BoxCallHandler(LoadsBoxMiddleware, WSGIHandler):
     """Django's WSGI handler for box calls."""
 
 
@@ -55,8 +56,10 @@ def is_box_call(environ: dict) -> bool:
     return environ.get("PATH_INFO", "").startswith(BOX_PREFIX)
 
 
-def with_box_calls_apart(app: Callable) -> Callable[[dict, Callable], Iterable[bytes]]:
-    """A WSGI application: box calls through a BoxCallHandler, everything else through `app`."""
+def wsgi_application() -> Callable[[dict, Callable], Iterable[bytes]]:
+    """The platform's WSGI application, Django set up: box calls through a BoxCallHandler,
+    everything else through Django's handler."""
+    app = get_wsgi_application()
     box_app = BoxCallHandler()
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -13,6 +13,7 @@ from accounts.urls import account_urls, operator_urls
 from attendance.api import AttendanceDayView, AttendanceSummaryView
 from audit.api import AuditEntryViewSet
 from cloudplatform.account import ChangeOwnPasswordView
+from cloudplatform.box_calls import BOX_PREFIX
 from devices.api import AreaViewSet, BoxViewSet
 from devices.box_api import BoxLoginView, DeviceOperationView, StatusView
 from distribution.api import CommandViewSet
@@ -53,7 +54,8 @@ if not settings.API_DOCS_PUBLIC:
 
 urlpatterns = [
     # First: a fleet's calls are most of the requests (no other pattern begins with "box/").
-    path("box/", include(box_urls)),
+    # Under the prefix the server sends through the box calls' middleware (cloudplatform/box_calls.py).
+    path(BOX_PREFIX.removeprefix("/"), include(box_urls)),
     path("", RedirectView.as_view(pattern_name="box-list"), name="console-home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

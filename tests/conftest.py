@@ -8,7 +8,7 @@ from django.test.client import ClientHandler
 from django.utils import translation
 
 from cloudplatform.amqp import connection_parameters
-from cloudplatform.box_calls import BoxMiddleware, is_box_call
+from cloudplatform.box_calls import LoadsBoxMiddleware, is_box_call
 from devices import services
 from devices.broker import BrokerAdmin
 from tests.contract.platform_processes import static_files_stale
@@ -105,7 +105,7 @@ def _fresh_stranger_centroids():
     forget_centroids()
 
 
-class _BoxCallClientHandler(BoxMiddleware, ClientHandler):
+class _BoxCallClientHandler(LoadsBoxMiddleware, ClientHandler):
     """The test client's handler for box calls: BOX_MIDDLEWARE, as on the server."""
 
 
