@@ -161,7 +161,9 @@ def process_label(pid: int) -> str:
     except OSError:
         return str(pid)
     text = " ".join(words)
-    for label in ("spawn_main", "consume_results", "celery", "uvicorn"):
-        if label in text:
-            return {"spawn_main": "web"}.get(label, label)
+    # uvicorn's workers are spawned by multiprocessing: their command line names spawn_main.
+    for mark, label in (("spawn_main", "web"), ("consume_results", "consume_results"), ("celery", "celery"),
+                        ("uvicorn", "uvicorn")):
+        if mark in text:
+            return label
     return Path(words[0]).name or str(pid)

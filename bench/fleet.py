@@ -127,16 +127,16 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
     fleet.tally.measuring = True
     stored_before, fleet_cpu_before = fleet.tally.passages_stored, time.process_time()
     by_process_before, wall_before = cpu_seconds_by_process(pids), time.perf_counter()
-    cpu_before = sum(by_process_before.values())
     await asyncio.sleep(args.duration)
     wall = time.perf_counter() - wall_before
     by_process = cpu_seconds_by_process(pids)
+    cpu_by_process = sorted(((used - by_process_before.get(pid, 0.0)) / wall, process_label(pid))
+                            for pid, used in by_process.items())
     figures = {"login_seconds": login_seconds, "distribution_seconds": distribution_seconds,
-               "enrolled": enrolled, "wall": wall, "platform_cpu": (sum(by_process.values()) - cpu_before) / wall,
-               "platform_rss": current_rss_mib(pids), "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
-               "intake": (fleet.tally.passages_stored - stored_before) / wall,
-               "cpu_by_process": sorted(((by_process[pid] - by_process_before.get(pid, 0.0)) / wall, process_label(pid))
-                                        for pid in by_process)}
+               "enrolled": enrolled, "wall": wall, "platform_cpu": sum(share for share, _ in cpu_by_process),
+               "cpu_by_process": cpu_by_process, "platform_rss": current_rss_mib(pids),
+               "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
+               "intake": (fleet.tally.passages_stored - stored_before) / wall}
     figures["fleet_cpu_run"] = (time.process_time() - run_cpu) / (time.perf_counter() - run_wall)
     await stop_boxes(fleet, simulated)
     await lag_watch
