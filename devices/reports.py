@@ -4,9 +4,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from cloudplatform import grouped_writes
+from cloudplatform.db.prepared import PreparedRows, PreparedUpdate
 
 from .models import Box, BoxStatus, SubDevice
-from .services import record_reported_state
+from .services import reported_state
 
 GATEWAY_TEXT = ("gateway_ip", "gateway_name", "gateway_status", "gateway_sn")
 EXT_FIELDS = ("sw_version", "sdk_version", "gateway_mac", "cpu_usage", "memory_size", "memory_usage", "disk_size",
@@ -14,41 +15,53 @@ EXT_FIELDS = ("sw_version", "sdk_version", "gateway_mac", "cpu_usage", "memory_s
 EP_STATUS = {"1": "online", "2": "offline", "3": "unknown"}  # upstream 01 §7.2's epStatus
 
 
+SUB_DEVICE_FIELDS = {"name": "ep_name", "ip": "ep_ip", "status": "ep_status", "location": "ep_location",
+                     "device_type": "ep_type", "stream_url": "ep_url"}
+
+
 def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
     """Keep the latest report (validated by devices.box_serializers.StatusReportSerializer; `raw`
     as sent) and the sub-devices it lists; all or nothing. Most reports change only figures and
     the time: one UPDATE for the report, none for unchanged sub-devices (a fleet's reports are
-    the chattiest writes the platform has; bench/fleet.py)."""
+    the chattiest writes the platform has; bench/fleet.py). The usual statements are made here,
+    before the write transaction (cloudplatform/db/prepared.py)."""
     values = {key: report[key] for key in GATEWAY_TEXT}
     values.update({key: report["gateway_ext_data"][key] for key in EXT_FIELDS})
     now = timezone.now()
     fields = {**values, "reported_at": now, "raw": raw}
-    grouped_writes.write(lambda: _store_status(box, fields, report["sub_devices"], now))
+    write = _StatusWrite(box, fields, report["sub_devices"], now)
+    grouped_writes.write(write.run)
     return BoxStatus(box=box, **fields)
 
 
-def _store_status(box: Box, fields: dict, sub_devices: list[dict], now) -> None:
-    if not BoxStatus.objects.filter(box=box).update(**fields):
-        BoxStatus.objects.update_or_create(box=box, defaults=fields)  # its first report
-    _record_sub_devices(box, sub_devices, now)
-    record_reported_state(box, fields["gateway_status"], now)
+class _StatusWrite:
+    def __init__(self, box: Box, fields: dict, sub_devices: list[dict], now) -> None:
+        self.box, self.fields, self.reported, self.now = box, fields, sub_devices, now
+        self.update = PreparedUpdate(BoxStatus.objects.filter(box=box), **fields)
+        self.known = PreparedRows(SubDevice.objects.filter(box=box).order_by().values_list(
+            "pk", "ep_id", *SUB_DEVICE_FIELDS))
+        self.state = reported_state(box, fields["gateway_status"], now)
 
+    def run(self) -> None:
+        if not self.update.run():
+            BoxStatus.objects.update_or_create(box=self.box, defaults=self.fields)  # its first report
+        self._record_sub_devices({row[1]: row for row in self.known.run()})
+        self.state()
 
-def _record_sub_devices(box: Box, reported: list[dict], now) -> None:
-    known = {device.ep_id: device for device in SubDevice.objects.filter(box=box)}
-    for device in reported:
-        fields = {"name": device["ep_name"], "ip": device["ep_ip"], "status": device["ep_status"],
-                  "location": device["ep_location"], "device_type": device["ep_type"], "stream_url": device["ep_url"]}
-        current = known.get(device["ep_id"])
-        if current is None:
-            SubDevice.objects.update_or_create(box=box, ep_id=device["ep_id"], defaults=fields)
-        elif any(getattr(current, name) != value for name, value in fields.items()):
-            SubDevice.objects.filter(pk=current.pk).update(**fields, updated_at=now)
-    # A report lists every device the box has; those it no longer lists are not reachable.
-    listed = {device["ep_id"] for device in reported}
-    unlisted = [device.pk for device in known.values() if device.ep_id not in listed and device.status != "offline"]
-    if unlisted:
-        SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=now)
+    def _record_sub_devices(self, known: dict[str, tuple]) -> None:
+        for device in self.reported:
+            fields = {name: device[wire] for name, wire in SUB_DEVICE_FIELDS.items()}
+            current = known.get(device["ep_id"])
+            if current is None:
+                SubDevice.objects.update_or_create(box=self.box, ep_id=device["ep_id"], defaults=fields)
+            elif tuple(fields.values()) != current[2:]:
+                SubDevice.objects.filter(pk=current[0]).update(**fields, updated_at=self.now)
+        # A report lists every device the box has; those it no longer lists are not reachable.
+        listed = {device["ep_id"] for device in self.reported}
+        status = list(SUB_DEVICE_FIELDS).index("status") + 2
+        unlisted = [row[0] for ep_id, row in known.items() if ep_id not in listed and row[status] != "offline"]
+        if unlisted:
+            SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=self.now)
 
 
 def record_device_operation(box: Box, action: int, device: dict) -> SubDevice | None:

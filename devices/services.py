@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from audit.services import operation
 from cloudplatform import live
 from cloudplatform.contract import BAD_REQUEST, ID_NOT_FOUND, PARAM_ERROR, SERVER_PROCESS_FAILED, ContractError
+from cloudplatform.db.prepared import PreparedUpdate
 
 from .broker import BrokerAdmin, BrokerAdminError, BrokerSnapshot, broker_admin, fingerprint
 from .codes import generate_dev_sno, normalise_mac
@@ -243,21 +244,31 @@ def mark_seen(box: Box, now=None) -> None:
     the console hears of every change."""
     now = now or timezone.now()
     online = not box.said_offline
-    changed = box.online != online
     Box.objects.filter(pk=box.pk).update(last_seen_at=now, online=online)
+    _now_seen(box, now, online)
+
+
+def _now_seen(box: Box, now, online: bool) -> None:
+    changed = box.online != online
     box.last_seen_at, box.online = now, online
     if changed:
         logger.info("box %s is %s", box.dev_sno, "online" if online else "offline (as it reported)")
         live.publish("box", box_state(box), site=site_of(box.area_id))
 
 
-def record_reported_state(box: Box, gateway_status: str, now=None) -> None:
-    """A status report's gateway_status (part 2 §4.5.3: online or offline) sets what the console shows."""
+def reported_state(box: Box, gateway_status: str, now) -> Callable[[], None]:
+    """The write of a status report's gateway_status (part 2 §4.5.3: online or offline), which
+    sets what the console shows and marks the box seen: its statement made now, to be run in
+    the report's write transaction (cloudplatform/db/prepared.py)."""
     said_offline = gateway_status.strip().lower() == "offline"
-    if said_offline != box.said_offline:
-        Box.objects.filter(pk=box.pk).update(said_offline=said_offline)
+    update = PreparedUpdate(Box.objects.filter(pk=box.pk), said_offline=said_offline, last_seen_at=now,
+                            online=not said_offline)
+
+    def run() -> None:
+        update.run()
         box.said_offline = said_offline
-    mark_seen(box, now)
+        _now_seen(box, now, not said_offline)
+    return run
 
 
 def mark_offline_if_silent(box: Box) -> bool:

@@ -21,6 +21,7 @@ from rest_framework import serializers
 
 from cloudplatform import grouped_writes
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
+from cloudplatform.db.prepared import PreparedInsert
 from devices.models import Box
 
 from .bodies import FormEvent, preview, raw_json
@@ -158,7 +159,9 @@ class _Batch:
         self.result.quarantined.append({"index": index, "reason": reason})
 
     def commit(self) -> IntakeResult:
-        fresh = grouped_writes.write(self._store)
+        candidates = self._candidates()
+        insert = PreparedInsert(candidates, returning=("dedup_key", "id"))  # built here, not in the writers' turn
+        fresh = grouped_writes.write(lambda: self._store(candidates, insert))
         # After the commit, gathered with other batches (events/live.py): the query and
         # serialisation neither hold the database's write lock nor the box's answer.
         newest = sorted(fresh, key=lambda event: (event.occurred_at, event.dedup_key))[-LIVE_LIMIT:]
@@ -167,69 +170,44 @@ class _Batch:
         self.result.duplicates = len(self.pending) - len(fresh)
         return self.result
 
-    def _store(self) -> list[Event]:
+    def _candidates(self) -> list[Event]:
+        """The batch's events, each key once (a batch may repeat an event: the first is kept)."""
+        candidates, seen = [], set()
+        for event in self.pending:
+            event.box, event.channel = self.box, self.channel
+            if event.dedup_key not in seen:
+                seen.add(event.dedup_key)
+                candidates.append(event)
+        return candidates
+
+    def _store(self, candidates: list[Event], insert: PreparedInsert) -> list[Event]:
         """Insert the batch's new events and complete those first seen live; the events inserted.
-        The look-up of re-sent events is inside the transaction: on SQLite nothing else writes
-        meanwhile, so a re-sent batch racing its first copy is a duplicate, not stored twice."""
-        fresh, completed = self._sort(self._stored(self.pending))
-        if connection.vendor == "sqlite" and connection.features.can_return_rows_from_bulk_insert:
-            # SQLite's transactions are serializable (one writer at a time, and a transaction
-            # that read before another's commit cannot write after it): nothing was stored since
-            # the look-up, so none conflicts, and the ids come back from the INSERT (RETURNING,
-            # SQLite 3.35 and later).
-            # One statement less in the writers' turn than the look-up after the insert.
-            Event.objects.bulk_create(fresh)
-        else:
-            Event.objects.bulk_create(fresh, ignore_conflicts=True)
-            fresh = self._after_races(fresh, completed)
+        The insert skips what is stored already (a re-send, or an event whose realtime report
+        came first, even from another web process a moment ago) and names what it inserted."""
+        inserted = dict(insert.run())
+        fresh = [event for event in candidates if event.dedup_key in inserted]
+        for event in fresh:
+            event.pk = inserted[event.dedup_key]
+            event._state.adding, event._state.db = False, connection.alias
+        completed = self._completions([event for event in candidates if event.dedup_key not in inserted])
         for event in completed:
             _complete(self.box, event)
         if fresh or completed:
             events_stored.send(Event, box=self.box, events=fresh + completed)
         return fresh
 
-    def _stored(self, events: list[Event]) -> dict[str, tuple[str, int]]:
-        """Channel and id of the box's stored events among `events`, by dedup key."""
-        return {key: (channel, pk) for key, channel, pk in Event.objects.filter(
-            box=self.box, dedup_key__in={event.dedup_key for event in events})
-            .order_by().values_list("dedup_key", "channel", "id")}
-
-    def _sort(self, known: dict[str, tuple[str, int]]) -> tuple[list[Event], list[Event]]:
-        """The events to insert, and the history records of events first seen live (stored
-        already: they complete them); the rest are re-sends."""
-        fresh, completed, seen = [], [], set()
-        for event in self.pending:
-            event.box, event.channel = self.box, self.channel
-            if event.dedup_key in known:
-                channel, event.pk = known[event.dedup_key]
-                if channel == Event.Channel.REALTIME and self.channel == Event.Channel.HISTORY:
-                    completed.append(event)
-            elif event.dedup_key not in seen:
-                seen.add(event.dedup_key)
-                fresh.append(event)
-        return fresh, completed
-
-    def _after_races(self, fresh: list[Event], completed: list[Event]) -> list[Event]:
-        """PostgreSQL: the events this batch really inserted, each given its id. Under READ
-        COMMITTED another request (another web process) may have stored one of them between the
-        look-up and the insert, which then skipped it: a realtime report racing its own history
-        record. Such a history record completes the realtime row (added to `completed`) instead
-        of being left unsaid; a realtime report that lost to its history record is a duplicate.
-        This statement sees what won."""
-        if not fresh:
-            return fresh
-        other = Event.Channel.REALTIME if self.channel == Event.Channel.HISTORY else Event.Channel.HISTORY
-        stored = self._stored(fresh)
-        inserted = []
-        for event in fresh:
-            if event.dedup_key not in stored:
-                continue  # deleted meanwhile (retention, on PostgreSQL): not stored by this batch
-            channel, event.pk = stored[event.dedup_key]
-            if channel != other:
-                inserted.append(event)
-            elif self.channel == Event.Channel.HISTORY:
-                completed.append(event)
-        return inserted
+    def _completions(self, skipped: list[Event]) -> list[Event]:
+        """Of the events the insert skipped, the history records of events stored from their
+        realtime report (they complete them, with its id); the rest are re-sends (or were deleted
+        meanwhile: retention) and are left alone."""
+        if not skipped or self.channel != Event.Channel.HISTORY:
+            return []
+        live = dict(Event.objects.filter(box=self.box, dedup_key__in={event.dedup_key for event in skipped},
+                                         channel=Event.Channel.REALTIME).order_by().values_list("dedup_key", "id"))
+        completed = [event for event in skipped if event.dedup_key in live]
+        for event in completed:
+            event.pk = live[event.dedup_key]
+        return completed
 
 
 def intake_stream(box: Box, events: Iterable, channel: str = Event.Channel.HISTORY) -> IntakeResult:

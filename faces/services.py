@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from aibox_contract.embedding import FIELD, EmbeddingRefused, decode
+from cloudplatform.db.prepared import PreparedInsert
 from events.models import Event
 
 from .engine import NoFace, current_model, embedding_size, picture_face
@@ -52,15 +53,15 @@ def has_a_face_to_embed(event: Event) -> bool:
     return bool(event.spot_pic) or (isinstance(event.ext_data, dict) and FIELD in event.ext_data)
 
 
-def record_nothing_to_embed(event_ids: list[int]) -> int:
+def record_nothing_to_embed(event_ids: list[int]) -> None:
     """Events with neither a spot picture nor a box's embedding get their "no picture" row at
     once, in bulk, at intake: a background task per batch for them cost intake more than the
     rows do (bench/box_calls.py). An event that has its row already (a realtime report the
-    history record completes without a picture) keeps it."""
-    rows = FaceEmbedding.objects.bulk_create(
-        [FaceEmbedding(event_id=event_id, vector=None, model=current_model(), source=FaceEmbedding.Source.PLATFORM,
-                       problem=NO_PICTURE) for event_id in event_ids], ignore_conflicts=True)
-    return len(rows)
+    history record completes without a picture) keeps it. Its statement is made without the
+    ORM's bulk insert: it runs in intake's write transaction (cloudplatform/db/prepared.py)."""
+    model = current_model()
+    PreparedInsert([FaceEmbedding(event_id=event_id, vector=None, model=model, source=FaceEmbedding.Source.PLATFORM,
+                                  problem=NO_PICTURE) for event_id in event_ids]).run()
 
 
 def computed_embedding(event: Event) -> Outcome:

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from accounts.services import create_api_token
+from cloudplatform.db.prepared import PreparedInsert
 from events.models import Event, QuarantinedEvent
 
 from .face.conftest import FACES
@@ -362,38 +363,41 @@ def test_a_png_picture_keeps_its_format_and_a_corrupt_one_is_flagged(client, mak
     assert stored.spot_pic.endswith(".png") and stored_bytes(stored.spot_pic) == png
 
 
-@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite's transactions are serializable: no such race")
 def test_a_history_record_racing_its_realtime_report_completes_it(client, make_box, monkeypatch):
-    """Two web processes: the realtime report is stored by the other one after this history
-    batch looked for it and before its insert (which then skips the row). Found in
+    """The realtime report is stored (by another web process) after this history batch was read
+    and before its insert runs: the insert skips the row and the record completes it. Found in
     bench/web_drill.py: the event stayed 'realtime' without the record's details, answered as stored."""
     box = make_box("race")
     login = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e4"}).json()
     live = event("obama", 1_700_000_002_000)
     del live["ext_data"]["ep_id"]
-    insert = Event.objects.bulk_create
+    insert = PreparedInsert.run
 
-    def realtime_first(events, **kwargs):
-        monkeypatch.setattr(Event.objects, "bulk_create", insert)  # the realtime request's own insert
+    def realtime_first(prepared):
+        monkeypatch.setattr(PreparedInsert, "run", insert)  # the realtime request's own insert
         assert client.post(login["realtimeAddr"], live, content_type="application/json").status_code == 200
-        return insert(events, **kwargs)
+        return insert(prepared)
 
-    monkeypatch.setattr(Event.objects, "bulk_create", realtime_first)
+    monkeypatch.setattr(PreparedInsert, "run", realtime_first)
     reply = client.post(login["recordAddr"], [event("obama", 1_700_000_002_000)], content_type="application/json")
     assert reply.json() == {"data": {"stored": 0, "duplicates": 1, **EMPTY}}
     stored = Event.objects.get(box=box)
     assert (stored.channel, stored.ep_id) == ("history", "X__192.168.1.25")
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL looks again after the insert (races)")
-def test_on_sqlite_a_batch_looks_up_once_and_its_events_get_their_ids_from_the_insert(client, make_box):
-    """The write transaction holds SQLite's one writer: the look-up of re-sent events is the only
-    one, and the insert hands back the ids (what the embedding rows hang on)."""
+def test_a_batch_of_new_events_is_stored_without_a_look_up_and_its_events_get_their_ids_from_the_insert(
+        client, make_box):
+    """The write transaction holds SQLite's one writer: the insert itself skips what is stored
+    already and hands back the ids (what the embedding rows hang on); only a re-sent event asks
+    whether it completes a realtime report."""
     from faces.models import FaceEmbedding
 
     box = make_box("one look")
     url = client.get("/box/login", {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000e5"}).json()["recordAddr"]
-    client.post(url, [event("obama", 1_700_000_003_000)], content_type="application/json")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.post(url, [event("obama", 1_700_000_003_000)], content_type="application/json")
+    assert first.json() == {"data": {"stored": 1, "duplicates": 0, **EMPTY}}
+    assert not [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "events_event".')]
     with CaptureQueriesContext(connection) as queries:
         reply = client.post(url, [event("obama", 1_700_000_003_000), event("biden", 1_700_000_003_001),
                                   event("biden", 1_700_000_003_002)], content_type="application/json")
