@@ -123,3 +123,22 @@ def test_a_turn_not_given_back_in_time_is_the_database_locked_error(file_databas
     holder.wait(10)
     with transaction.atomic(using=alias):
         connections[alias].cursor().execute("INSERT INTO passage VALUES (3)")
+
+
+def test_a_commit_leaves_the_wal_checkpoint_to_a_thread_of_its_own(file_database):
+    """SQLite would copy the log back into the database file in the COMMIT that grows it past
+    1 000 pages, holding the writers' turn meanwhile; here the commit returns with the file
+    untouched and the checkpointing thread copies the log within a period or two."""
+    from cloudplatform.db.sqlite3 import checkpoints
+
+    alias, path = file_database
+    with transaction.atomic(using=alias):
+        cursor = connections[alias].cursor()
+        cursor.execute("CREATE TABLE picture (data blob)")
+        cursor.executemany("INSERT INTO picture VALUES (%s)", [(os.urandom(4096),) for _ in range(2000)])
+    assert os.path.getsize(path) < 1_000_000  # 8 MB committed to the log only
+    deadline = time.monotonic() + 10 * checkpoints.CHECKPOINT_EVERY
+    while os.path.getsize(path) < 8_000_000 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert os.path.getsize(path) >= 8_000_000
+    assert connections[alias].cursor().execute("SELECT count(*) FROM picture").fetchone() == (2000,)

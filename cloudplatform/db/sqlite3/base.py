@@ -25,6 +25,8 @@ import weakref
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
+from . import checkpoints
+
 logger = logging.getLogger(__name__)
 
 # Between tries for a lock (seconds): short, so a turn given back is taken within a
@@ -69,6 +71,14 @@ class TurnTakingCursor(base.SQLiteCursorWrapper):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _turn_fd: int | None = None
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            # Checkpoints on their own thread (checkpoints.py); the automatic one as a backstop.
+            connection.execute(f"PRAGMA wal_autocheckpoint={checkpoints.BACKSTOP_PAGES}")
+            checkpoints.start_for(str(self.settings_dict["NAME"]))
+        return connection
 
     def create_cursor(self, name=None):
         cursor = self.connection.cursor(factory=TurnTakingCursor)
