@@ -1,13 +1,15 @@
 """Status reports (part 2 §4.5.3) and device operate events (upstream §7.2) from boxes."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.utils import timezone
 
 from cloudplatform import grouped_writes
 from cloudplatform.db.prepared import PreparedRows, PreparedUpdate
 
 from .models import Box, BoxStatus, SubDevice
-from .services import reported_state
+from .services import reported_state_write
 
 GATEWAY_TEXT = ("gateway_ip", "gateway_name", "gateway_status", "gateway_sn")
 EXT_FIELDS = ("sw_version", "sdk_version", "gateway_mac", "cpu_usage", "memory_size", "memory_usage", "disk_size",
@@ -17,6 +19,9 @@ EP_STATUS = {"1": "online", "2": "offline", "3": "unknown"}  # upstream 01 §7.2
 
 SUB_DEVICE_FIELDS = {"name": "ep_name", "ip": "ep_ip", "status": "ep_status", "location": "ep_location",
                      "device_type": "ep_type", "stream_url": "ep_url"}
+# A stored sub-device as _StatusWrite reads it: its id, its ep_id, then SUB_DEVICE_FIELDS in order.
+STORED_FIELDS = 2
+STORED_STATUS = STORED_FIELDS + list(SUB_DEVICE_FIELDS).index("status")
 
 
 def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
@@ -35,12 +40,12 @@ def record_status(box: Box, report: dict, raw: dict) -> BoxStatus:
 
 
 class _StatusWrite:
-    def __init__(self, box: Box, fields: dict, sub_devices: list[dict], now) -> None:
+    def __init__(self, box: Box, fields: dict, sub_devices: list[dict], now: datetime) -> None:
         self.box, self.fields, self.reported, self.now = box, fields, sub_devices, now
         self.update = PreparedUpdate(BoxStatus.objects.filter(box=box), **fields)
         self.known = PreparedRows(SubDevice.objects.filter(box=box).order_by().values_list(
             "pk", "ep_id", *SUB_DEVICE_FIELDS))
-        self.state = reported_state(box, fields["gateway_status"], now)
+        self.state = reported_state_write(box, fields["gateway_status"], now)
 
     def run(self) -> None:
         if not self.update.run():
@@ -54,12 +59,11 @@ class _StatusWrite:
             current = known.get(device["ep_id"])
             if current is None:
                 SubDevice.objects.update_or_create(box=self.box, ep_id=device["ep_id"], defaults=fields)
-            elif tuple(fields.values()) != current[2:]:
+            elif tuple(fields.values()) != current[STORED_FIELDS:]:
                 SubDevice.objects.filter(pk=current[0]).update(**fields, updated_at=self.now)
         # A report lists every device the box has; those it no longer lists are not reachable.
         listed = {device["ep_id"] for device in self.reported}
-        status = list(SUB_DEVICE_FIELDS).index("status") + 2
-        unlisted = [row[0] for ep_id, row in known.items() if ep_id not in listed and row[status] != "offline"]
+        unlisted = [row[0] for ep_id, row in known.items() if ep_id not in listed and row[STORED_STATUS] != "offline"]
         if unlisted:
             SubDevice.objects.filter(pk__in=unlisted).update(status="offline", updated_at=self.now)
 

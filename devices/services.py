@@ -3,6 +3,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -248,7 +249,7 @@ def mark_seen(box: Box, now=None) -> None:
     _now_seen(box, now, online)
 
 
-def _now_seen(box: Box, now, online: bool) -> None:
+def _now_seen(box: Box, now: datetime, online: bool) -> None:
     changed = box.online != online
     box.last_seen_at, box.online = now, online
     if changed:
@@ -256,7 +257,7 @@ def _now_seen(box: Box, now, online: bool) -> None:
         live.publish("box", box_state(box), site=site_of(box.area_id))
 
 
-def reported_state(box: Box, gateway_status: str, now) -> Callable[[], None]:
+def reported_state_write(box: Box, gateway_status: str, now: datetime) -> Callable[[], None]:
     """The write of a status report's gateway_status (part 2 §4.5.3: online or offline), which
     sets what the console shows and marks the box seen: its statement made now, to be run in
     the report's write transaction (cloudplatform/db/prepared.py)."""

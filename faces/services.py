@@ -57,8 +57,9 @@ def record_nothing_to_embed(event_ids: list[int]) -> None:
     """Events with neither a spot picture nor a box's embedding get their "no picture" row at
     once, in bulk, at intake: a background task per batch for them cost intake more than the
     rows do (bench/box_calls.py). An event that has its row already (a realtime report the
-    history record completes without a picture) keeps it. Its statement is made without the
-    ORM's bulk insert: it runs in intake's write transaction (cloudplatform/db/prepared.py)."""
+    history record completes without a picture) keeps it. It runs in intake's write transaction,
+    after the events' insert gave their ids, so its statement cannot be made earlier; it is made
+    without bulk_create's machinery all the same (cloudplatform/db/prepared.py)."""
     model = current_model()
     PreparedInsert([FaceEmbedding(event_id=event_id, vector=None, model=model, source=FaceEmbedding.Source.PLATFORM,
                                   problem=NO_PICTURE) for event_id in event_ids]).run()

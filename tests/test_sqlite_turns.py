@@ -12,6 +12,8 @@ import time
 import pytest
 from django.db import OperationalError, connection, connections, transaction
 
+from cloudplatform.db.sqlite3 import checkpoints
+
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite backend's")
 
 HOLD_TURN = """
@@ -34,6 +36,7 @@ def file_database(tmp_path, django_db_blocker):
             connections[alias].cursor().execute("CREATE TABLE passage (n integer)")
         yield alias, path
         connections[alias].close()
+    checkpoints.stop(str(path))
     del connections[alias]
     del connections.settings[alias]
 
@@ -128,15 +131,20 @@ def test_a_turn_not_given_back_in_time_is_the_database_locked_error(file_databas
 def test_a_commit_leaves_the_wal_checkpoint_to_a_thread_of_its_own(file_database):
     """SQLite would copy the log back into the database file in the COMMIT that grows it past
     1 000 pages, holding the writers' turn meanwhile; here the commit returns with the file
-    untouched and the checkpointing thread copies the log within a period or two."""
-    from cloudplatform.db.sqlite3 import checkpoints
-
+    untouched, and the one thread that holds the checkpoint lock (here the test, during the
+    commit: no process checkpoints then) copies the log within a period or two of getting it."""
     alias, path = file_database
-    with transaction.atomic(using=alias):
-        cursor = connections[alias].cursor()
-        cursor.execute("CREATE TABLE picture (data blob)")
-        cursor.executemany("INSERT INTO picture VALUES (%s)", [(os.urandom(4096),) for _ in range(2000)])
-    assert os.path.getsize(path) < 1_000_000  # 8 MB committed to the log only
+    lock = os.open(f"{path}-checkpoint.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # before the thread's first period ends
+    try:
+        with transaction.atomic(using=alias):
+            cursor = connections[alias].cursor()
+            cursor.execute("CREATE TABLE picture (data blob)")
+            cursor.executemany("INSERT INTO picture VALUES (%s)", [(os.urandom(4096),) for _ in range(2000)])
+        time.sleep(2 * checkpoints.CHECKPOINT_EVERY)
+        assert os.path.getsize(path) < 1_000_000  # 8 MB committed to the log only
+    finally:
+        os.close(lock)
     deadline = time.monotonic() + 10 * checkpoints.CHECKPOINT_EVERY
     while os.path.getsize(path) < 8_000_000 and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import NotSupportedError, connection
 from django.db.models import AutoField, Model, QuerySet
 from django.db.models.sql import UpdateQuery
 
@@ -31,6 +31,8 @@ class PreparedInsert:
         self.statements: list[tuple[str, list]] = []
         if not objs:
             return
+        if self.returning and not connection.features.can_return_rows_from_bulk_insert:
+            raise NotSupportedError("INSERT ... RETURNING needs PostgreSQL, or SQLite 3.35 or later")
         opts = type(objs[0])._meta
         fields = [field for field in opts.concrete_fields if not field.generated and not isinstance(field, AutoField)]
         rows = [self._row(obj, fields) for obj in objs]
@@ -48,8 +50,11 @@ class PreparedInsert:
 
     @staticmethod
     def _row(obj: Model, fields: list) -> list:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
-        return [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # as bulk_create does
+        values = [field.pre_save(obj, True) for field in fields]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            raise ValueError("a prepared insert takes plain values, not expressions")
+        return [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
 
     def run(self) -> list[tuple]:
         """Insert the rows (in the caller's transaction); the `returning` values of those
@@ -64,11 +69,14 @@ class PreparedInsert:
 
 
 class PreparedUpdate:
-    """`queryset.update(**values)`, compiled now."""
+    """`queryset.update(**values)`, compiled now: columns of the queryset's own table only (no
+    parent model's, as multi-table inheritance would need)."""
 
     def __init__(self, queryset: QuerySet, **values) -> None:
         query = queryset.query.chain(UpdateQuery)
         query.add_update_values(values)
+        if query.related_updates:
+            raise ValueError("a prepared update sets columns of one table")
         self.sql, self.params = query.get_compiler(connection=connection).as_sql()
 
     def run(self) -> int:

@@ -74,10 +74,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
-        if not self.is_in_memory_db():
+        if not self.is_in_memory_db() and checkpoints.start_for(str(self.settings_dict["NAME"])):
             # Checkpoints on their own thread (checkpoints.py); the automatic one as a backstop.
             connection.execute(f"PRAGMA wal_autocheckpoint={checkpoints.BACKSTOP_PAGES}")
-            checkpoints.start_for(str(self.settings_dict["NAME"]))
         return connection
 
     def create_cursor(self, name=None):
