@@ -150,3 +150,22 @@ def test_a_commit_leaves_the_wal_checkpoint_to_a_thread_of_its_own(file_database
         time.sleep(0.1)
     assert os.path.getsize(path) >= 8_000_000
     assert connections[alias].cursor().execute("SELECT count(*) FROM picture").fetchone() == (2000,)
+
+
+def test_a_checkpoint_reads_any_file_name_and_never_creates_a_database(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "a?b#c.sqlite3"  # URI syntax in the name: it is the file's name
+    database = sqlite3.connect(path)
+    database.execute("PRAGMA journal_mode=WAL")
+    database.execute("CREATE TABLE t (n integer)")
+    database.commit()
+    try:
+        busy, log_pages, _ = checkpoints.checkpoint(str(path))
+    finally:
+        database.close()
+    assert (busy, log_pages >= 0) == (0, True)  # its write-ahead log found (-1: not the database)
+    assert sorted(child.name for child in tmp_path.iterdir() if not child.name.startswith(path.name)) == []
+    with pytest.raises(sqlite3.OperationalError):
+        checkpoints.checkpoint(str(tmp_path / "gone.sqlite3"))
+    assert not (tmp_path / "gone.sqlite3").exists()

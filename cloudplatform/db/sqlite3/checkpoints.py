@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
+import urllib.parse
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,8 @@ def _checkpoint_or_log(path: str, failing: bool) -> bool:
 def checkpoint(path: str) -> tuple[int, int, int]:
     """A PASSIVE checkpoint of `path` (never creates the file): SQLite's (busy, log pages, pages
     checkpointed)."""
-    connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=1)
+    uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=rw"  # a ? or # in the path is the path's
+    connection = sqlite3.connect(uri, uri=True, timeout=1)
     try:
         return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     finally:
