@@ -1,9 +1,10 @@
 """Malformed input to every API and /box/ endpoint, generated from the OpenAPI schema by
-schemathesis (bounded: a few dozen cases per operation): never a 500, and a refused
-request writes nothing."""
+schemathesis (bounded: its examples and boundary cases, then 25 generated ones per operation):
+never a 500, and a refused request writes nothing."""
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
@@ -31,7 +32,12 @@ def credentials(transactional_db, make_box, admin_user, client):
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in TABLES}
+    """Every table's row count in one query (nine queries for each of ~8 000 cases were half the run)."""
+    quote = connection.ops.quote_name
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {quote(model._meta.db_table)})" for model in TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(zip((model.__name__ for model in TABLES), cursor.fetchone(), strict=True))
 
 
 @schema.parametrize()

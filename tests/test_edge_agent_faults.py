@@ -25,12 +25,16 @@ def start_agent(data_dir, box, live_server) -> subprocess.Popen:
     )
 
 
+PEOPLE, PER_COMMAND = 150, 30  # five commands, as with 500 people in the default 100 a command, at a third the cost
+
+
 def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arrives(
-        tmp_path, transactional_db, make_box, live_server):
+        tmp_path, transactional_db, make_box, live_server, settings):
+    settings.COMMAND_BATCH_SIZE = PER_COMMAND
     box = make_box("killed")
     group = PermissionGroup.objects.create(name="crowd")
     photos = small_photos()
-    for i in range(500):
+    for i in range(PEOPLE):
         identity, photo = photos[i % len(photos)]
         services.create_person(name=f"{identity} {i}", identity_id=f"k{i:03d}", photo=photo, distribute=False)
     group.people.set(Person.objects.all())
@@ -59,15 +63,15 @@ def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arriv
         os.kill(agent.pid, signal.SIGKILL)
         agent.wait()
         agent = start_agent(data_dir, box, live_server)
-        wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == 500, timeout=180, step=1)
+        wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == PEOPLE, timeout=180, step=1)
     finally:
         agent.send_signal(signal.SIGTERM)
         agent.wait(timeout=30)
     assert Command.objects.filter(box=box, state="done").count() == 5
     per_person = CommandOutcome.objects.filter(command__box=box).values_list("identity_id", flat=True)
-    assert sorted(per_person) == [f"k{i:03d}" for i in range(500)]  # one outcome each
+    assert sorted(per_person) == [f"k{i:03d}" for i in range(PEOPLE)]  # one outcome each
     gallery = Gallery(data_dir / "gallery.sqlite3")
-    assert len(gallery) == 500
+    assert len(gallery) == PEOPLE
 
 
 def test_agent_reconnects_after_a_broker_restart(tmp_path, transactional_db, make_box, live_server):
