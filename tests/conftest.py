@@ -1,4 +1,6 @@
 """Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
+from collections.abc import Iterator
+
 import pika
 import pytest
 from django.core.cache import cache
@@ -11,7 +13,7 @@ from cloudplatform.amqp import connection_parameters
 from cloudplatform.box_calls import LoadsBoxMiddleware, is_box_call
 from devices import services
 from devices.broker import BrokerAdmin
-from tests.contract.platform_processes import static_files_stale
+from tests.contract.platform_processes import Platform, running_platform, static_files_stale
 
 # Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
 MARKED_BY_PATH = {
@@ -63,6 +65,17 @@ def _collected_static() -> None:
     since the last collection (or none was made), so a plain `pytest` after editing a script tests it."""
     if static_files_stale():
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def platform_processes(tmp_path_factory) -> Iterator[Platform]:
+    """The Procfile's processes on a database of their own, started once for every test that drives
+    them (a start, each process loading Django, cost 20-30 s; seven of them were two minutes of the
+    suite). Tests share it: each makes boxes, people and groups of its own and listens only for
+    them. Beat checks for silent boxes every second, so a box made with a 1 s status period
+    turns offline in about 3 s."""
+    with running_platform(tmp_path_factory.mktemp("platform"), {"OFFLINE_CHECK_PERIOD": "1"}) as platform:
+        yield platform
 
 
 @pytest.fixture(scope="session")

@@ -13,21 +13,19 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.contract.platform_processes import ROOT, Platform, running_platform
+from tests.contract.platform_processes import ROOT, Platform
 
 FACES = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces"
 BOXES = 3
 
 
 @pytest.fixture(scope="module")
-def plat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    with running_platform(tmp_path_factory.mktemp("fleet-platform")) as platform:
-        yield platform
+def plat(platform_processes: Platform) -> Platform:
+    return platform_processes
 
 
 def create_boxes(plat: Platform) -> list[dict]:

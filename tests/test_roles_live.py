@@ -6,7 +6,6 @@ import time
 import requests
 
 from tests.console_socket import ConsoleSocket
-from tests.contract.platform_processes import running_platform
 from tests.helpers import console_login, event
 
 MANAGER, PASSWORD = "alice-manager", "a-Long-manager-pw-42"
@@ -45,22 +44,22 @@ def about(box: dict):
     return test
 
 
-def test_a_site_manager_hears_only_their_sites_live(tmp_path):
-    with running_platform(tmp_path / "platform") as platform:
-        campus, box_a = make_site_with_box(platform, "Campus", "Alpha gate")
-        _harbour, box_b = make_site_with_box(platform, "Harbour", "Bravo gate")
-        platform.manage("shell", "-c", (
-            "from django.contrib.auth import get_user_model; from accounts.services import set_role; "
-            "from devices.models import Area; "
-            f"user = get_user_model().objects.create_user('{MANAGER}', password='{PASSWORD}'); "
-            f"set_role(user, 'site_manager', [Area.objects.get(pk={campus})])"))
-        with logged_in_socket(platform.base_url, MANAGER, PASSWORD) as mine, \
-                logged_in_socket(platform.base_url, "admin", platform.env["ADMIN_PASSWORD"]) as everyone:
-            report_event(platform, box_b, "bravo-7")  # B first: had it reached A's page, it would be there already
-            report_event(platform, box_a, "alpha-1")
-            assert everyone.next(lambda m: m.get("kind") == "events" and about(box_b)(m), 15)
-            heard: list[dict] = []  # every message A's page got until A's event
-            mine.next(lambda m: heard.append(m) or (m.get("kind") == "events" and about(box_a)(m)), 15)
-            assert heard[-1]["site"] == campus and any(about(box_a)(m) for m in heard)
-            assert not any(about(box_b)(m) for m in heard), "A's site manager heard of site B's box live"
-            assert mine.quiet(about(box_b), 3), "A's site manager heard of site B's box live"
+def test_a_site_manager_hears_only_their_sites_live(platform_processes):
+    platform = platform_processes
+    campus, box_a = make_site_with_box(platform, "Campus", "Alpha gate")
+    _harbour, box_b = make_site_with_box(platform, "Harbour", "Bravo gate")
+    platform.manage("shell", "-c", (
+        "from django.contrib.auth import get_user_model; from accounts.services import set_role; "
+        "from devices.models import Area; "
+        f"user = get_user_model().objects.create_user('{MANAGER}', password='{PASSWORD}'); "
+        f"set_role(user, 'site_manager', [Area.objects.get(pk={campus})])"))
+    with logged_in_socket(platform.base_url, MANAGER, PASSWORD) as mine, \
+            logged_in_socket(platform.base_url, "admin", platform.env["ADMIN_PASSWORD"]) as everyone:
+        report_event(platform, box_b, "bravo-7")  # B first: had it reached A's page, it would be there already
+        report_event(platform, box_a, "alpha-1")
+        assert everyone.next(lambda m: m.get("kind") == "events" and about(box_b)(m), 15)
+        heard: list[dict] = []  # every message A's page got until A's event
+        mine.next(lambda m: heard.append(m) or (m.get("kind") == "events" and about(box_a)(m)), 15)
+        assert heard[-1]["site"] == campus and any(about(box_a)(m) for m in heard)
+        assert not any(about(box_b)(m) for m in heard), "A's site manager heard of site B's box live"
+        assert mine.quiet(about(box_b), 3), "A's site manager heard of site B's box live"

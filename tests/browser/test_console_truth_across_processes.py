@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.chromium import SHOTS, launch, needs_chromium
-from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, Platform, running_platform
+from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, Platform
 from tests.contract.stock_box import StockBox, history_event, status_report
 from tests.face.conftest import FACES
 
@@ -67,10 +67,9 @@ def shot(page, name: str) -> None:
 # --- fixtures: one platform, one Chromium, a fresh context per test and locale ---
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory) -> Iterator[Platform]:
+def platform(platform_processes: Platform) -> Platform:
     # Beat checks silence every second; boxes created with a 1 s status period go offline in ~3 s.
-    with running_platform(tmp_path_factory.mktemp("truth"), {"OFFLINE_CHECK_PERIOD": "1"}) as plat:
-        yield plat
+    return platform_processes
 
 
 @pytest.fixture(autouse=True)
@@ -84,9 +83,12 @@ def logs_on_failure(request, platform: Platform) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def event_box(platform: Platform) -> StockBox:
-    """The platform's first box (default periods), logged in: it uploads history events."""
-    box = StockBox(login_url=platform.login_url, dev_sno=platform.first_box["dev_sno"], hex_mac="0xe0a509000001",
-                   box_id=platform.first_box["id"])
+    """A box of this file's own (default periods), logged in: it uploads history events."""
+    made = platform.api("POST", "/api/boxes/", json={"name": "Truth events"})
+    assert made.status_code == 201, made.text
+    platform.box_ids.append(made.json()["id"])
+    box = StockBox(login_url=platform.login_url, dev_sno=made.json()["dev_sno"], hex_mac="0xe0a509000001",
+                   box_id=made.json()["id"])
     box.login()
     return box
 

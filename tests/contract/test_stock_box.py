@@ -28,7 +28,6 @@ from tests.contract.platform_processes import (
     BOX_UPLOAD_VHOST,
     BOX_VHOST,
     Platform,
-    running_platform,
 )
 from tests.contract.stock_box import (
     LoginRefused,
@@ -52,14 +51,15 @@ COMMAND_WAIT = 15  # s a box waits for a command the platform should send at onc
 
 # --- fixtures ---
 
-@pytest.fixture(scope="module")  # stopped with this file: another platform must not share its vhosts
-def plat(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """The platform's processes, once for the whole file; their logs are printed when a check failed."""
-    with running_platform(tmp_path_factory.mktemp("stock-box-platform")) as platform:
-        yield platform
-        if request.session.testsfailed:
-            reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-            reporter.write_line(platform.log_tails(80))
+@pytest.fixture(scope="module")
+def plat(request: pytest.FixtureRequest, platform_processes: Platform) -> Iterator[Platform]:
+    """The platform's processes (tests/conftest.py: one run for the suite); their logs are printed
+    when a check of this file failed."""
+    failed_before = request.session.testsfailed
+    yield platform_processes
+    if request.session.testsfailed > failed_before:
+        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(platform_processes.log_tails(80))
 
 
 def new_box(plat: Platform, name: str, *, use_upload_queue: bool = True, connect: bool = True) -> StockBox:
