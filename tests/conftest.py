@@ -1,5 +1,6 @@
 """Fixtures shared by the suite. Tests talk to the real RabbitMQ and database."""
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pika
 import pytest
@@ -57,6 +58,16 @@ def pytest_collection_modifyitems(config, items) -> None:
         for marker, prefixes in MARKED_BY_PATH.items():
             if item.nodeid.startswith(prefixes):
                 item.add_marker(marker)
+    # The tests on the platform's processes first, together: the processes stop after the last
+    # of them (pytest_runtest_teardown), before anything else runs, the drills' broker restarts too.
+    items.sort(key=lambda item: PLATFORM_PROCESSES not in item.fixturenames)
+
+
+@pytest.hookimpl(trylast=True)  # after the item's own fixtures are torn down
+def pytest_runtest_teardown(item, nextitem) -> None:
+    if PLATFORM_PROCESSES in item.fixturenames and (nextitem is None
+                                                    or PLATFORM_PROCESSES not in nextitem.fixturenames):
+        _platform_run.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -67,15 +78,21 @@ def _collected_static() -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+PLATFORM_PROCESSES = "platform_processes"
+_platform_run = ExitStack()
+
+
 @pytest.fixture(scope="session")
 def platform_processes(tmp_path_factory) -> Iterator[Platform]:
     """The Procfile's processes on a database of their own, started once for every test that drives
     them (a start, each process loading Django, cost 20-30 s; seven of them were two minutes of the
-    suite). Tests share it: each makes boxes, people and groups of its own and listens only for
-    them. Beat checks for silent boxes every second, so a box made with a 1 s status period
-    turns offline in about 3 s."""
-    with running_platform(tmp_path_factory.mktemp("platform"), {"OFFLINE_CHECK_PERIOD": "1"}) as platform:
-        yield platform
+    suite), and stopped after the last of them (pytest_runtest_teardown). Tests share it: each
+    makes boxes, people, groups and sites of its own, with names of its own, and listens only for
+    them. Beat checks for silent boxes every second, so a box made with a 1 s status period turns
+    offline in about 3 s."""
+    yield _platform_run.enter_context(
+        running_platform(tmp_path_factory.mktemp("platform"), {"OFFLINE_CHECK_PERIOD": "1"}))
+    _platform_run.close()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,8 @@ from .face.conftest import FACES, REPO
 from .fakebox import drain_results
 from .helpers import broker_restart, small_photos, wait_for
 
+PEOPLE, PER_COMMAND = 150, 30  # five commands, as 500 people make in the default 100 a command, at a third the cost
+
 
 def start_agent(data_dir, box, live_server) -> subprocess.Popen:
     return subprocess.Popen(
@@ -23,9 +25,6 @@ def start_agent(data_dir, box, live_server) -> subprocess.Popen:
          "--log-level", "WARNING"],
         cwd=REPO,
     )
-
-
-PEOPLE, PER_COMMAND = 150, 30  # five commands, as with 500 people in the default 100 a command, at a third the cost
 
 
 def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arrives(
@@ -46,22 +45,28 @@ def test_killed_mid_command_every_person_is_enrolled_once_and_every_result_arriv
     try:
         progress_db = data_dir / "agent.sqlite3"
 
-        def some_progress() -> bool:
+        def progress() -> tuple[int, int]:
+            """Commands the agent finished, and people it enrolled of the command it is on."""
             import sqlite3
 
             if not progress_db.exists():
-                return False
+                return 0, 0
             try:
                 with sqlite3.connect(progress_db) as db:
                     handled = db.execute("SELECT COUNT(*) FROM handled").fetchone()[0]
                     partial = db.execute("SELECT COUNT(*) FROM progress").fetchone()[0]
             except sqlite3.OperationalError:
-                return False
-            return handled >= 1 and partial >= 10  # mid-way through a later command
+                return 0, 0
+            return handled, partial
 
-        wait_for(some_progress, timeout=120, step=0.05)
+        def mid_way(done: tuple[int, int]) -> bool:  # through a later command
+            return done[0] >= 1 and done[1] >= 10
+
+        wait_for(lambda: mid_way(progress()), timeout=120, step=0.05)
         os.kill(agent.pid, signal.SIGKILL)
         agent.wait()
+        killed_at = progress()
+        assert mid_way(killed_at) and killed_at[0] < 5, killed_at  # the kill landed inside a command
         agent = start_agent(data_dir, box, live_server)
         wait_for(lambda: Enrolment.objects.filter(box=box, state="enrolled").count() == PEOPLE, timeout=180, step=1)
     finally:

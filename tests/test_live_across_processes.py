@@ -7,6 +7,7 @@ consumer used to publish into nothing. This runs the real separate processes.
 import base64
 import json
 import time
+import uuid
 
 import requests
 
@@ -16,6 +17,9 @@ from tests.contract.stock_box import StockBox
 from tests.edge_cloud import wait_until
 from tests.face.conftest import FACES
 from tests.helpers import console_login
+
+SUFFIX = uuid.uuid4().hex[:6]  # the platform's database is the suite's (tests/conftest.py)
+GROUP, IDENTITY = f"Live {SUFFIX}", f"live-{SUFFIX}"
 
 
 def open_console(platform) -> ConsoleSocket:
@@ -38,27 +42,31 @@ def test_worker_and_results_consumer_updates_reach_an_open_page(platform_process
         box.login()
         box.connect()
         try:
-            group = platform.api("POST", "/api/groups/", json={"name": "Live", "boxes": [box.dev_sno]})
+            group = platform.api("POST", "/api/groups/", json={"name": GROUP, "boxes": [box.dev_sno]})
             assert group.status_code == 201, group.text
             photo = base64.b64encode((FACES / "enroll/obama/1.jpg").read_bytes()).decode()
-            person = platform.api("POST", "/api/persons/", json={"identity_id": "live-1", "name": "Barack",
-                                                                 "person_type": 1, "permission_groups": ["Live"],
+            person = platform.api("POST", "/api/persons/", json={"identity_id": IDENTITY, "name": "Barack",
+                                                                 "person_type": 1, "permission_groups": [GROUP],
                                                                  "photo_base64": photo})
             assert person.status_code == 201, person.text
             command = wait_until(lambda: platform.api("GET", "/api/commands/",
                                                       params={"box": box.dev_sno}).json()["results"], 10)[0]
-            published = socket.next(lambda m: fragment_saying(m, f"command:{command['id']}", "published"), 10)
+            socket.next(lambda m: fragment_saying(m, f"command:{command['id']}", "published"), 10)
             assert box.serve(timeout=20) is not None
-            key = f"enrolment:{box_data['id']}:live-1"
+            key = f"enrolment:{box_data['id']}:{IDENTITY}"
             enrolled = socket.next(fragment(key), 10)
         finally:
             box.close()
         assert "enrolled" in enrolled["fragments"][key]
-        assert any("published" in html for html in published["fragments"].values())
 
 
 def fragment_saying(message: dict, key: str, word: str) -> bool:
     return message.get("kind") == "fragments" and word in message.get("fragments", {}).get(key, "")
+
+
+def box_turned(box_id: int, online: bool):
+    return lambda message: message.get("kind") == "box" and message.get("id") == box_id \
+        and message.get("online") is online
 
 
 def test_beat_marking_a_box_offline_reaches_an_open_page(platform_processes):
@@ -70,12 +78,9 @@ def test_beat_marking_a_box_offline_reaches_an_open_page(platform_processes):
         login = requests.get(box["login_url"], params={"dev_sno": box["dev_sno"], "hex_mac": "0x0000000a1b2c"},
                              timeout=10).json()
         assert login["token"]
-        online = socket.next(lambda m: m.get("kind") == "box" and m.get("id") == box["id"]
-                             and m.get("online") is True, 10)
+        socket.next(box_turned(box["id"], online=True), 10)
         silent_since = time.monotonic()
-        offline = socket.next(lambda m: m.get("kind") == "box" and m.get("id") == box["id"]
-                              and m.get("online") is False, 15)
+        socket.next(box_turned(box["id"], online=False), 15)
         waited = time.monotonic() - silent_since
-    assert online["online"] is True and offline["online"] is False
     # Three silent periods (3 s), found within one check period and relayed within 2 s.
     assert waited < 3 + 1 + 2, waited

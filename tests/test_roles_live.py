@@ -2,13 +2,15 @@
 open page hears its site's events and box states, and nothing of another site's, while an
 administrator's page hears both."""
 import time
+import uuid
 
 import requests
 
 from tests.console_socket import ConsoleSocket
 from tests.helpers import console_login, event
 
-MANAGER, PASSWORD = "alice-manager", "a-Long-manager-pw-42"
+SUFFIX = uuid.uuid4().hex[:6]  # the platform's database is the suite's (tests/conftest.py)
+MANAGER, PASSWORD = f"alice-manager-{SUFFIX}", "a-Long-manager-pw-42"
 
 
 def logged_in_socket(base_url: str, username: str, password: str) -> ConsoleSocket:
@@ -46,8 +48,8 @@ def about(box: dict):
 
 def test_a_site_manager_hears_only_their_sites_live(platform_processes):
     platform = platform_processes
-    campus, box_a = make_site_with_box(platform, "Campus", "Alpha gate")
-    _harbour, box_b = make_site_with_box(platform, "Harbour", "Bravo gate")
+    campus, box_a = make_site_with_box(platform, f"Campus {SUFFIX}", "Alpha gate")
+    _harbour, box_b = make_site_with_box(platform, f"Harbour {SUFFIX}", "Bravo gate")
     platform.manage("shell", "-c", (
         "from django.contrib.auth import get_user_model; from accounts.services import set_role; "
         "from devices.models import Area; "

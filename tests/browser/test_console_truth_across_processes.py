@@ -3,7 +3,7 @@ results consumer; no Redis), driven by the stock box written from the upstream d
 
 The browser is in Asia/Shanghai while the site keeps its default TIME_ZONE (UTC): one clock
 means every time reads in the site's zone, live or rendered by the server. Each check runs in
-English and in Chinese (the browser's locale sets Accept-Language). One platform for the module.
+English and in Chinese (the browser's locale sets Accept-Language). One platform for the suite (tests/conftest.py).
 
 Screenshots: SHOTS/truth/ (tests/browser/chromium.py)."""
 from __future__ import annotations

@@ -4,6 +4,7 @@ the results consumer, appear on open pages without a reload."""
 import base64
 import json
 import time
+import uuid
 
 from tests.browser.chromium import SHOTS, needs_chromium
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER
@@ -11,6 +12,8 @@ from tests.contract.stock_box import StockBox, status_report
 from tests.face.conftest import FACES
 
 pytestmark = [needs_chromium]
+SUFFIX = uuid.uuid4().hex[:6]  # the platform's database is the suite's (tests/conftest.py)
+GROUP, IDENTITY = f"Lobby {SUFFIX}", f"lobby-{SUFFIX}"
 
 
 def log_in(page, base_url: str) -> None:
@@ -46,20 +49,20 @@ def test_updates_from_every_process_reach_open_pages(browser_page, platform_proc
 
     box.connect()
     try:
-        assert platform.api("POST", "/api/groups/", json={"name": "Lobby", "boxes": [box.dev_sno]}).ok
+        assert platform.api("POST", "/api/groups/", json={"name": GROUP, "boxes": [box.dev_sno]}).ok
         photo = base64.b64encode((FACES / "enroll/biden/1.jpg").read_bytes()).decode()
         person = platform.api("POST", "/api/persons/", json={
-            "identity_id": "lobby-1", "name": "Joe", "person_type": 1, "permission_groups": ["Lobby"],
+            "identity_id": IDENTITY, "name": "Joe", "person_type": 1, "permission_groups": [GROUP],
             "photo_base64": photo}).json()
         page.goto(f"{platform.base_url}/people/{person['id']}/")
         page.locator("body[data-live=connected]").wait_for()
-        cell = page.locator(f'[data-live="enrolment:{box_data["id"]}:lobby-1"]')
+        cell = page.locator(f'[data-live="enrolment:{box_data["id"]}:{IDENTITY}"]')
         assert box.serve(timeout=20) is not None  # the box answers on the upload queue
         try:
             cell.locator(".text-bg-success").wait_for(timeout=5_000)  # stored by the results consumer
         except Exception:
             page.screenshot(path=str(SHOTS / "debug.png"))
-            print("API:", platform.api("GET", "/api/persons/lobby-1/").json().get("enrolments"))
+            print("API:", platform.api("GET", f"/api/persons/{IDENTITY}/").json().get("enrolments"))
             print("CELL:", cell.inner_html())
             print(platform.log_tails(30))
             raise

@@ -294,7 +294,8 @@ def running_platform(tmp: Path, env_overrides: dict[str, str] | None = None) -> 
     (its Celery worker then reconnects and holds the new worker's control queue)."""
     global _running
     if _running:
-        raise RuntimeError("a platform from running_platform() is still running: use module-scoped fixtures")
+        raise RuntimeError("a platform from running_platform() is still running: "
+                           "share the platform_processes fixture (tests/conftest.py)")
     _running = True
     try:
         yield from _run_platform(tmp, env_overrides)
