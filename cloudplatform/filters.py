@@ -18,13 +18,17 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+def possible_id(value: str) -> int | None:
+    """The id a console menu sent, or None for one no row can have."""
+    return int(value) if value.isdigit() and int(value) <= LARGEST_ID else None
+
+
 def pk_filter(field_name: str) -> django_filters.CharFilter:
     """An object by id, as the console's menus send it; an id that cannot exist finds nothing
     (rather than filtering nothing)."""
 
     def by_pk(queryset: QuerySet, name: str, value: str) -> QuerySet:
-        if not value.isdigit() or int(value) > LARGEST_ID:
-            return queryset.none()
-        return queryset.filter(**{field_name: int(value)})
+        pk = possible_id(value)
+        return queryset.none() if pk is None else queryset.filter(**{field_name: pk})
 
     return django_filters.CharFilter(method=by_pk)

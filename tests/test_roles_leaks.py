@@ -158,3 +158,24 @@ def test_only_administrators_create_rename_or_delete_groups(client, world, admin
     client.force_login(admin_user)
     page = client.get(reverse("group-list")).content.decode()
     assert reverse("group-create") in page and reverse("facegroup-create") in page
+
+
+def test_another_sites_group_in_the_people_filter_finds_nobody_like_a_missing_one(client, world, admin_user):
+    """Alice (site A) is in B's group too: A's manager filtering their people by B's group would
+    learn so, and that the group exists."""
+    world.person_a.permission_groups.add(world.group_b)
+    client.force_login(world.manager)
+
+    def page(group) -> list[str]:
+        listed = client.get(reverse("person-list"), {"group": group}).context["object_list"]
+        return [person.identity_id for person in listed]
+
+    def api(user, group) -> list[str]:
+        answer = api_for(user).get(reverse("api-person-list"), {"group": group})
+        return [person["identity_id"] for person in answer.json()["results"]]
+
+    assert page(world.group_b.pk) == page(MISSING) == []
+    assert api(world.manager, world.group_b.name) == api(world.manager, "no such group") == []
+    # Their own group still filters; the administrator's filter still reaches B's.
+    assert page(world.group_a.pk) == api(world.manager, world.group_a.name) == [world.person_a.identity_id]
+    assert world.person_a.identity_id in api(admin_user, world.group_b.name)

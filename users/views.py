@@ -69,7 +69,7 @@ class PersonListView(OperatorRequiredMixin, ListView):
                               & ~Q(enrolments__command__publish_error="")),
         )
         # A filter that does not parse is left out (the page's menus send only valid ones).
-        return PersonPageFilterSet(self.request.GET, queryset=people).qs.order_by("name", "id")
+        return PersonPageFilterSet(self.request.GET, queryset=people, request=self.request).qs.order_by("name", "id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
