@@ -2,7 +2,6 @@
 from collections.abc import Iterator
 from contextlib import ExitStack
 
-import pika
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -10,7 +9,6 @@ from django.test import Client
 from django.test.client import ClientHandler
 from django.utils import translation
 
-from cloudplatform.amqp import connection_parameters
 from cloudplatform.box_calls import LoadsBoxMiddleware, is_box_call
 from devices import services
 from devices.broker import BrokerAdmin
@@ -196,7 +194,7 @@ def world(make_box, site_areas, django_user_model):
 @pytest.fixture
 def photo() -> bytes:
     """A real face photo (shared/datasets, read at run time)."""
-    from tests.face.conftest import FACES
+    from tests.paths import FACES
 
     return (FACES / "enroll/obama/1.jpg").read_bytes()
 
@@ -224,26 +222,6 @@ def api(admin_user):
     client = APIClient()
     client.force_authenticate(admin_user)
     return client
-
-
-def amqp_connect(rabbitmq: dict, vhost_key: str = "vHost") -> pika.BlockingConnection:
-    """Connect as a box would, with the `rabbitmq` part of its login reply."""
-    return pika.BlockingConnection(
-        pika.ConnectionParameters(
-            host=rabbitmq["host"],
-            port=int(rabbitmq["port"]),
-            virtual_host=rabbitmq[vhost_key],
-            credentials=pika.PlainCredentials(rabbitmq["login"], rabbitmq["password"]),
-            connection_attempts=1,
-            socket_timeout=5,
-            blocked_connection_timeout=5,
-        )
-    )
-
-
-def platform_connect(vhost: str) -> pika.BlockingConnection:
-    """Connect as the platform does: BROKER_URL's account, in `vhost`."""
-    return pika.BlockingConnection(connection_parameters(vhost))
 
 
 class AsgiServer:
@@ -328,8 +306,8 @@ def boxes(make_box) -> dict:
 def report_stranger(client, boxes, commit):
     """report_stranger(box name, shared photo, minute): one stranger event from that box, as a stock box sends it."""
     from events.models import Event
-    from tests.face.conftest import FACES
     from tests.helpers import event, record_url
+    from tests.paths import FACES
 
     t0, minute_ms = 1_700_000_000_000, 60_000
     counter = iter(range(1_000))
@@ -356,7 +334,7 @@ def seen(report_stranger):
 @pytest.fixture
 def people(db) -> dict:
     """Obama and Biden, enrolled with their first photo."""
-    from tests.face.conftest import FACES
+    from tests.paths import FACES
     from users import services as people
 
     return {identity: people.create_person(name=name, identity_id=identity,
@@ -368,8 +346,8 @@ def people(db) -> dict:
 def report_match(client, make_box):
     """Store one event as a box reports it: (box name, identity the box matched, score, picture)."""
     from events.models import Event
-    from tests.face.conftest import FACES
     from tests.helpers import event, record_url
+    from tests.paths import FACES
 
     boxes, urls = {}, {}
     count = [0]

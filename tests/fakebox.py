@@ -12,7 +12,7 @@ import pika
 from django.conf import settings
 from django.test import Client
 
-from .conftest import amqp_connect, platform_connect
+from .broker import amqp_connect, platform_connect
 
 
 class FakeBox:

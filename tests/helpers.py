@@ -17,8 +17,8 @@ from edge_agent.box import EdgeBox
 from events.models import Event
 from faces.models import StrangerCluster, StrangerSighting
 
-from .face.conftest import FACES, IDENTITIES
 from .fakebox import drain_results
+from .paths import FACES, IDENTITIES
 
 AGENT_KEY = "test-key"  # the agent's local API key in the tests that drive a real agent
 AUDIT_ADDRESS = "198.51.100.23"

@@ -23,8 +23,8 @@ from faces.models import StrangerCluster, StrangerSighting
 from users import services as people
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES
 from .helpers import event
+from .paths import FACES
 
 PASSWORD = "correct horse battery"
 

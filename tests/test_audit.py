@@ -19,9 +19,9 @@ from devices.models import Box
 from events.services import intake_events
 from users.models import Person
 
-from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
 from .helpers import AUDIT_ADDRESS, STATUS, assert_entry, assert_no_secret_anywhere, cluster_of, entries_of, event
+from .paths import FACES
 
 
 def photo_base64(name: str) -> str:

@@ -20,8 +20,8 @@ from events.models import Event
 from events.services import intake_events
 from users.models import FaceGroup, ImportJob, PermissionGroup, Person
 
-from .face.conftest import FACES
 from .helpers import SET_PASSWORD_LINK, assert_entry, assert_no_secret_anywhere, entries_of, event
+from .paths import FACES
 
 ADDRESS = "203.0.113.77"
 CHINESE = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}

@@ -13,13 +13,12 @@ import json
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.contract.platform_processes import ROOT, Platform
+from tests.paths import FACES
 
-FACES = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces"
 BOXES = 3
 
 

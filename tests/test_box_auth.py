@@ -15,9 +15,9 @@ from distribution.models import Command, ReceivedResult
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
 from .helpers import record_url
+from .paths import FACES
 
 MAC = "0x0000000000c1"
 # Every box endpoint but login, with a body it would accept from a good caller.

@@ -10,7 +10,7 @@ from django.test import override_settings
 from devices.models import Box
 from devices.services import disable_box
 
-from .conftest import amqp_connect, platform_connect
+from .broker import amqp_connect, platform_connect
 
 MAC = "0xe0a50900062b"
 OTHER_MAC = "0xe0a50900ffff"

@@ -7,7 +7,7 @@ from pika.exceptions import ChannelClosedByBroker, ProbableAuthenticationError
 
 from devices.services import disable_box, enable_box, rotate_credentials
 
-from .conftest import amqp_connect, platform_connect
+from .broker import amqp_connect, platform_connect
 
 MAC_A, MAC_B = "0x0000000000aa", "0x0000000000bb"
 

@@ -22,9 +22,9 @@ from distribution.tasks import publish_command
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES, REPO
 from .fakebox import FakeBox
 from .helpers import database_url
+from .paths import FACES, REPO
 
 MANAGEMENT = "http://127.0.0.1:15672/api"
 

@@ -16,10 +16,10 @@ from users import services
 from users.models import PermissionGroup, Person
 from users.photos import store_photo
 
-from .conftest import amqp_connect
-from .face.conftest import FACES
+from .broker import amqp_connect
 from .fakebox import FakeBox, drain_results
 from .helpers import broker_restart
+from .paths import FACES
 
 
 @pytest.fixture

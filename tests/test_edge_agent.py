@@ -11,8 +11,8 @@ from edge_agent.face.engine import default_model_dir
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
 from .helpers import AGENT_KEY, configure, wait_for
+from .paths import FACES
 
 
 @pytest.fixture

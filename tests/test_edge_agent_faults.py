@@ -11,9 +11,9 @@ from edge_agent.face.gallery import Gallery
 from users import services
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES, REPO
 from .fakebox import drain_results
 from .helpers import broker_restart, small_photos, wait_for
+from .paths import FACES, REPO
 
 PEOPLE, PER_COMMAND = 150, 30  # five commands, as 500 people make in the default 100 a command, at a third the cost
 

@@ -18,7 +18,7 @@ from edge_agent.face.gallery import Person
 from edge_agent.reporting import HistoryTarget, HistoryUploader
 
 from .edge_cloud import wait_until
-from .face.conftest import FACES
+from .paths import FACES
 
 KEY = "test-key"
 HEADERS = {"X-API-Key": KEY}

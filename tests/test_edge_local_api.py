@@ -99,7 +99,7 @@ def test_group_membership_survives_a_restart(box, tmp_path):
 def photo_b64(identity: str, kind: str = "enroll") -> str:
     import base64
 
-    from .face.conftest import FACES
+    from .paths import FACES
 
     return base64.b64encode((FACES / kind / identity / "1.jpg").read_bytes()).decode()
 

@@ -16,8 +16,8 @@ from edge_agent.box import EdgeBox
 from edge_agent.config import BoxConfig
 
 from .edge_cloud import Reply, StockCloud, wait_until
-from .face.conftest import FACES
 from .helpers import b64, tiny_face_photo
+from .paths import FACES
 
 FIQA_METRICS = {"face_size", "headpose", "occlusion", "clarity", "mask", "partial", "brightness"}
 

@@ -18,8 +18,8 @@ from accounts.services import create_api_token
 from cloudplatform.db.prepared import PreparedInsert
 from events.models import Event, QuarantinedEvent
 
-from .face.conftest import FACES
 from .helpers import event, record_url
+from .paths import FACES
 
 EMPTY = {"quarantined": [], "flagged": []}
 

@@ -15,8 +15,8 @@ from PIL import Image
 
 from events.models import Event
 
-from .face.conftest import FACES
 from .helpers import event
+from .paths import FACES
 
 BATCH = 100
 MiB = 1024 * 1024

@@ -15,8 +15,8 @@ from events.models import Event, QuarantinedEvent
 from events.services import intake_events, purge_events_before
 from events.tasks import purge_old_events
 
-from .face.conftest import FACES
 from .helpers import event
+from .paths import FACES
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from faces.engine import current_model, picture_embedding
 from faces.models import FaceEmbedding
 from faces.services import vector_of
 
-from .face.conftest import FACES
 from .helpers import push, wait_for
+from .paths import FACES
 
 
 def test_the_agents_embedding_is_stored_as_sent(start_agent, box):

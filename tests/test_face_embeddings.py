@@ -15,8 +15,8 @@ from faces.engine import current_model, picture_embedding
 from faces.models import FaceEmbedding
 from faces.services import vector_of
 
-from .face.conftest import FACES
 from .helpers import event, record_url
+from .paths import FACES
 
 pytestmark = pytest.mark.django_db
 

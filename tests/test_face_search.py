@@ -12,8 +12,8 @@ from faces.engine import current_model, picture_embedding
 from faces.index import FaceIndex
 from faces.models import FaceEmbedding
 
-from .face.conftest import FACES
 from .helpers import event, record_url
+from .paths import FACES
 
 pytestmark = pytest.mark.django_db
 URL = "/api/search/face/"

@@ -17,8 +17,8 @@ from events.models import Event
 from users import services
 from users.models import PermissionGroup, Person
 
-from .face.conftest import REPO
 from .helpers import broker_restart, small_photos, wait_for
+from .paths import REPO
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from distribution.models import Command
 from users.models import ImportJob, PermissionGroup, Person
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
+from .paths import FACES
 
 CSV = """identity_id,name,type,groups,photo
 E-1,Barack,staff,HQ;Lab,obama.jpg

@@ -15,8 +15,8 @@ from tests.console_socket import ConsoleSocket
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER
 from tests.contract.stock_box import StockBox
 from tests.edge_cloud import wait_until
-from tests.face.conftest import FACES
 from tests.helpers import console_login
+from tests.paths import FACES
 
 SUFFIX = uuid.uuid4().hex[:6]  # the platform's database is the suite's (tests/conftest.py)
 GROUP, IDENTITY = f"Live {SUFFIX}", f"live-{SUFFIX}"

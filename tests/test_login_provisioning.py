@@ -12,7 +12,7 @@ from pika.exceptions import ProbableAuthenticationError
 from devices.broker import BrokerAdmin, BrokerAdminError, box_reads, snapshot_reads
 from devices.services import provide_for_login, rotate_credentials
 
-from .conftest import amqp_connect
+from .broker import amqp_connect
 
 MAC = "0xe0a50900062b"
 

@@ -12,8 +12,8 @@ from faces.models import MatchVerdict
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
+from .paths import FACES
 
 pytestmark = pytest.mark.django_db
 THRESHOLD = 0.4  # the engine's 0.6 euclidean distance, as a score

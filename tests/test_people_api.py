@@ -4,7 +4,7 @@ import base64
 from distribution.models import Command
 from users.models import Person
 
-from .face.conftest import FACES
+from .paths import FACES
 
 
 def test_groups_and_people_round_trip(api, make_box, django_capture_on_commit_callbacks):

@@ -6,8 +6,8 @@ from distribution.models import Command, Enrolment
 from users.models import PermissionGroup, Person
 from users.photos import store_photo
 
-from .face.conftest import FACES
 from .fakebox import FakeBox, drain_results
+from .paths import FACES
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_fiqa_check_through_a_box_shows_the_report(console, make_box, photo_uplo
     command = Command.objects.get(method="fiqa")
     assert response.status_code == 302 and response["Location"] == f"/commands/{command.pk}/"
 
-    from .conftest import amqp_connect
+    from .broker import amqp_connect
 
     with amqp_connect(fake.mq) as connection:  # fiqa commands come on the fiqaDownQueue
         method, _, body = connection.channel().basic_get(fake.mq["fiqaDownQueue"], auto_ack=True)

@@ -7,8 +7,8 @@ import pytest
 from distribution.models import Command
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES
 from .fakebox import FakeBox
+from .paths import FACES
 
 PHOTO = (FACES / "enroll/obama/1.jpg").read_bytes()
 

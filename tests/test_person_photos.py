@@ -9,8 +9,8 @@ from users import services
 from users.models import Person, PersonPhoto
 from users.quality import badge
 
-from .face.conftest import FACES
 from .helpers import blurred, jpeg
+from .paths import FACES
 
 
 def tiny_face(path: str) -> bytes:

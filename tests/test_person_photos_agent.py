@@ -6,8 +6,8 @@ from events.models import Event
 from users import services
 from users.models import PermissionGroup
 
-from .face.conftest import FACES
 from .helpers import push, wait_for
+from .paths import FACES
 
 
 def read(path: str) -> bytes:

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from users import services
 from users.models import Person
 
-from .face.conftest import FACES
 from .helpers import blurred
+from .paths import FACES
 
 
 def read(path: str) -> bytes:

@@ -14,8 +14,8 @@ from users import services
 from users.models import PermissionGroup
 
 from .console_socket import ConsoleSocket
-from .face.conftest import FACES
 from .helpers import AGENT_KEY, push, wait_for
+from .paths import FACES
 
 HEADERS = {"X-API-Key": AGENT_KEY}
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")

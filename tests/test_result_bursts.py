@@ -16,10 +16,10 @@ from django.db import DatabaseError
 from distribution import results
 from distribution.models import Command, CommandOutcome, Enrolment, ReceivedResult
 
-from .conftest import platform_connect
-from .face.conftest import REPO
+from .broker import platform_connect
 from .fakebox import drain_results
 from .helpers import database_url
+from .paths import REPO
 
 BOXES, COMMANDS_PER_BOX, PEOPLE_PER_COMMAND = 3, 4, 25
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from .face.conftest import FACES
+from .paths import FACES
 from .roles_routes import api_routes
 
 # Routes with nothing of any site in them.

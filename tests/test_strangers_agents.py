@@ -14,8 +14,8 @@ from faces.models import StrangerCluster, StrangerSighting
 from users import services
 from users.models import PermissionGroup, Person
 
-from .face.conftest import FACES
 from .helpers import push, wait_for
+from .paths import FACES
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 # Nobody is enrolled on the boxes: Obama is the stranger seen three times, the shared stranger photo

@@ -14,8 +14,8 @@ from edge_agent.api.app import create_app
 from edge_agent.box import EdgeBox
 from edge_agent.config import BoxConfig
 from tests.browser.chromium import SHOTS, launch, needs_chromium
-from tests.face.conftest import FACES
 from tests.fakebox import drain_results
+from tests.paths import FACES
 
 PASSWORD = "correct horse battery"
 

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from tests.browser.chromium import SHOTS, launch, needs_chromium
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER, Platform
 from tests.contract.stock_box import StockBox, history_event, status_report
-from tests.face.conftest import FACES
+from tests.paths import FACES
 
 pytestmark = [needs_chromium]
 

@@ -9,7 +9,7 @@ import uuid
 from tests.browser.chromium import SHOTS, needs_chromium
 from tests.contract.platform_processes import ADMIN_PASSWORD, ADMIN_USER
 from tests.contract.stock_box import StockBox, status_report
-from tests.face.conftest import FACES
+from tests.paths import FACES
 
 pytestmark = [needs_chromium]
 SUFFIX = uuid.uuid4().hex[:6]  # the platform's database is the suite's (tests/conftest.py)

@@ -2,8 +2,8 @@
 judged by the platform at once (the boxes' engine, through the API) and its badge and reason
 shown before anything is sent; one the boxes would refuse is sent only with "add it anyway"."""
 from tests.browser.chromium import SHOTS, needs_chromium
-from tests.face.conftest import FACES
 from tests.helpers import blurred
+from tests.paths import FACES
 from users import services
 
 PASSWORD = "correct horse battery"

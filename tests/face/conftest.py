@@ -1,14 +1,10 @@
 """Fixtures for the face engine: the real models (built by `make setup`) and the shared photos."""
-import os
 from pathlib import Path
 
 import pytest
 
 from edge_agent.face.engine import FaceEngine, default_model_dir
-
-REPO = Path(__file__).resolve().parents[2]
-FACES = Path(os.environ.get("AIBOX_FACES_DIR", REPO.parent / "shared" / "datasets" / "faces"))
-IDENTITIES = ["alex_lacamoire", "biden", "kit_harington", "obama", "rose_leslie"]
+from tests.paths import FACES, IDENTITIES
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from .conftest import REPO
+from tests.paths import REPO
 
 
 def run(*args: str) -> str:

@@ -1,7 +1,7 @@
 """Recognition on the shared photos, at the engine's default threshold."""
 import pytest
 
-from .conftest import IDENTITIES
+from tests.paths import IDENTITIES
 
 
 def names(results):

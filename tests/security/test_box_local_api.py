@@ -22,7 +22,7 @@ from edge_agent.box import EdgeBox
 from edge_agent.config import BoxConfig
 from edge_agent.face.gallery import Person
 
-from ..face.conftest import FACES
+from ..paths import FACES
 
 KEY = "box-key"
 HEADERS = {"X-API-Key": KEY}

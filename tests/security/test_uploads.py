@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from users.models import ImportJob
 
-from ..face.conftest import FACES
+from ..paths import FACES
 
 CHILD = Path(__file__).with_name("peak_memory.py")
 MIB = 1024
