@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Iterable
 from urllib.parse import urlencode
 
-from celery import chain
 from django.conf import settings
 from django.db import transaction
 
@@ -23,7 +22,7 @@ from users.photos import check_photo
 
 from .models import Command, Enrolment
 from .selectors import boxes_holding_or_serving, missing_ids, served_ids
-from .tasks import publish_command
+from .tasks import publish_command, publish_one_after_another
 
 
 def chunks(items: list[str], size: int) -> Iterable[list[str]]:
@@ -57,11 +56,10 @@ def queue_command(box: Box, method: str, fields: dict, publish: bool = True) -> 
 
 
 def publish_in_order(commands: list[Command]) -> None:
-    """Publish `commands` one after the other once the transaction commits. Separate tasks run
-    in parallel on the worker's processes and may reach the box's queue in either order (a
-    send before the wipe it must follow: the box then wipes the person it was just sent)."""
+    """Publish `commands` one after the other once the transaction commits
+    (tasks.publish_one_after_another)."""
     if commands:
-        transaction.on_commit(lambda: chain(*(publish_command.si(c.pk) for c in commands)).delay())
+        transaction.on_commit(lambda: publish_one_after_another([command.pk for command in commands]))
 
 
 def sync_box(box: Box, identity_ids: Iterable[str] | None = None, refresh: Iterable[str] = ()) -> list[Command]:

@@ -3,12 +3,13 @@
 They keep the names they were registered under in `users.tasks` before the app split (issue
 14), so task messages already queued, and CELERY_BEAT_SCHEDULE, still name them."""
 import logging
+from collections import defaultdict
 from datetime import timedelta
 
 import pika
-from celery import shared_task
+from celery import chain, shared_task
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,14 +70,29 @@ def publish_failure_text(exc: Exception) -> str:
         "where": describe(settings.BOX_VHOST), "what": what}
 
 
+def publish_one_after_another(command_ids: list[int]) -> None:
+    """Publish the commands in this order, each once the one before is taken. Separate tasks run
+    in parallel on the worker's processes and may reach the box's queue in either order (a send
+    before the delete or wipe it must follow: the box then deletes the person it was just sent)."""
+    chain(*(publish_command.si(pk) for pk in command_ids)).delay()
+
+
+def publish_again(commands: QuerySet[Command]) -> int:
+    """Publish `commands` again, each box's in the order they were made (the model's order is
+    the newest first); how many."""
+    by_box: dict[int, list[int]] = defaultdict(list)
+    for pk, box_id in commands.order_by("created_at", "id").values_list("pk", "box_id"):
+        by_box[box_id].append(pk)
+    for command_ids in by_box.values():
+        publish_one_after_another(command_ids)
+    return sum(len(command_ids) for command_ids in by_box.values())
+
+
 @shared_task(name="users.tasks.requeue_stuck_commands")
 def requeue_stuck_commands() -> int:
     """Commands still queued a while after creation lost their task (a worker died): send again."""
     cutoff = timezone.now() - timedelta(seconds=30)
-    stuck = list(Command.objects.filter(state=Command.State.QUEUED, created_at__lt=cutoff).values_list("pk", flat=True))
-    for pk in stuck:
-        publish_command.delay(pk)
-    return len(stuck)
+    return publish_again(Command.objects.filter(state=Command.State.QUEUED, created_at__lt=cutoff))
 
 
 @shared_task(name="users.tasks.expire_commands")
@@ -85,12 +101,10 @@ def expire_commands() -> dict:
     repeated messageId without applying it twice), and after COMMAND_MAX_ATTEMPTS mark them expired."""
     cutoff = timezone.now() - timedelta(seconds=settings.COMMAND_RESULT_TIMEOUT)
     late = Command.objects.filter(state=Command.State.PUBLISHED, published_at__lt=cutoff)
-    resent = expired = 0
-    for command in late:
-        if command.attempts < settings.COMMAND_MAX_ATTEMPTS:
-            publish_command.delay(command.pk)
-            resent += 1
-            continue
+    given_up = list(late.filter(attempts__gte=settings.COMMAND_MAX_ATTEMPTS))
+    resent = publish_again(late.filter(attempts__lt=settings.COMMAND_MAX_ATTEMPTS))
+    expired = 0
+    for command in given_up:
         Command.objects.filter(pk=command.pk, state=Command.State.PUBLISHED).update(
             state=Command.State.EXPIRED, finished_at=timezone.now(), last_error="no result from the box"
         )

@@ -4,14 +4,16 @@ A protocol-level fake box (pika, in the test) reads its real queue, fetches deta
 photos over HTTP with the URLs it was given, and answers on the upload queue or notify_path.
 """
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
 from aibox_contract.codes import IMAGE_ERROR, IMAGE_TOO_LARGE, ContractCodeError
 from distribution import services as distribution
 from distribution.models import Command, CommandOutcome, Enrolment, ReceivedResult
-from distribution.tasks import expire_commands
+from distribution.tasks import expire_commands, requeue_stuck_commands
 from users import services
 from users.models import PermissionGroup, Person
 from users.photos import store_photo
@@ -211,6 +213,33 @@ def test_bad_photos_and_duplicate_ids_are_refused_and_nothing_is_written(served_
         commit(services.create_person, name="Y", identity_id="dup", photo=photo, permission_groups=[group])
     assert Person.objects.get(identity_id="dup").name == "X"
     assert len(fake.receive_all()) == 1
+
+
+def stuck_send_then_delete(box) -> list[str]:
+    """A send and the delete that followed it, both still queued a minute on (their tasks lost
+    with a worker): their messageIds, oldest first."""
+    send = distribution.queue_command(box, Command.Method.ADD_USERS, {"userid_list": ["late-1"]}, publish=False)
+    delete = distribution.queue_command(box, Command.Method.DELETE_USERS, {"userid_list": ["late-1"]}, publish=False)
+    Command.objects.filter(pk__in=[send.pk, delete.pk]).update(created_at=timezone.now() - timedelta(minutes=1))
+    return [str(send.message_id), str(delete.message_id)]
+
+
+def test_beat_sends_a_boxs_stuck_commands_again_in_the_order_they_were_made(served_box):
+    """Else the box deletes the person, then enrols them: the opposite of what was asked."""
+    box, _group, fake = served_box
+    made = stuck_send_then_delete(box)
+    assert requeue_stuck_commands() == 2
+    assert [command["messageId"] for command in fake.receive_all()] == made
+
+
+def test_beat_resends_a_boxs_unanswered_commands_in_the_order_they_were_made(served_box, settings):
+    box, _group, fake = served_box
+    made = stuck_send_then_delete(box)
+    Command.objects.filter(box=box).update(state=Command.State.PUBLISHED, published_at=timezone.now(), attempts=1)
+    settings.COMMAND_RESULT_TIMEOUT = 0
+    time.sleep(0.01)
+    assert expire_commands() == {"resent": 2, "expired": 0}
+    assert [command["messageId"] for command in fake.receive_all()] == made
 
 
 def test_unanswered_commands_are_resent_then_expire(served_box, commit, photo, settings):
