@@ -19,8 +19,9 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 def possible_id(value: str) -> int | None:
-    """The id a console menu sent, or None for one no row can have."""
-    return int(value) if value.isdigit() and int(value) <= LARGEST_ID else None
+    """The id a console menu sent, or None for one no row can have (isascii: "²" is a digit to
+    isdigit, not to int)."""
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= LARGEST_ID else None
 
 
 def pk_filter(field_name: str) -> django_filters.CharFilter:
