@@ -79,7 +79,8 @@ def publish_one_after_another(command_ids: list[int]) -> None:
 
 def publish_again(commands: QuerySet[Command]) -> int:
     """Publish `commands` again, each box's in the order they were made (the model's order is
-    the newest first); how many."""
+    the newest first); how many. The order holds among the commands of one call: beat's two
+    passes (lost, unanswered) each keep their own, and the box ignores a messageId it has seen."""
     by_box: dict[int, list[int]] = defaultdict(list)
     for pk, box_id in commands.order_by("created_at", "id").values_list("pk", "box_id"):
         by_box[box_id].append(pk)

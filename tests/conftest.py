@@ -41,10 +41,12 @@ MARKED_BY_PATH = {
                          "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
-    # box): run once, in the SQLite pass, to keep `make test` near 15 minutes.
+    # box, the broker's vhosts and queue types, the production settings' checks): run once, in
+    # the SQLite pass, to keep `make test` under 15 minutes.
     "once": ("tests/test_live_across_processes.py", "tests/test_roles_live.py", "tests/test_bench_fleet.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
-             "tests/test_distribution.py::test_broker_restart"),
+             "tests/test_distribution.py::test_broker_restart", "tests/test_broker_vhosts.py",
+             "tests/test_celery_queue_type.py", "tests/security/test_production_settings.py"),
     # The API fuzzer: against PostgreSQL when there is one (it is the stricter engine: NUL in text
     # was a 500 there only), else on SQLite (Makefile test-sqlite / test-postgres).
     "fuzz": ("tests/test_api_fuzz.py",),
@@ -58,14 +60,27 @@ def pytest_collection_modifyitems(config, items) -> None:
                 item.add_marker(marker)
     # The tests on the platform's processes first, together: the processes stop after the last
     # of them (pytest_runtest_teardown), before anything else runs, the drills' broker restarts too.
-    items.sort(key=lambda item: PLATFORM_PROCESSES not in item.fixturenames)
+    items.sort(key=lambda item: not uses_platform(item))
 
 
-@pytest.hookimpl(trylast=True)  # after the item's own fixtures are torn down
-def pytest_runtest_teardown(item, nextitem) -> None:
-    if PLATFORM_PROCESSES in item.fixturenames and (nextitem is None
-                                                    or PLATFORM_PROCESSES not in nextitem.fixturenames):
-        _platform_run.close()
+def uses_platform(item) -> bool:
+    return PLATFORM_PROCESSES in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_finish(session) -> None:
+    """The last test on the platform's processes in the order they will run (--ff and --nf
+    reorder after pytest_collection_modifyitems)."""
+    global _last_platform_test
+    _last_platform_test = next((item.nodeid for item in reversed(session.items) if uses_platform(item)), None)
+
+
+@pytest.hookimpl(wrapper=True)  # after the item's own fixtures are torn down, even when one failed
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        if item.nodeid == _last_platform_test:
+            _platform_run.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -78,6 +93,7 @@ def _collected_static() -> None:
 
 PLATFORM_PROCESSES = "platform_processes"
 _platform_run = ExitStack()
+_last_platform_test: str | None = None
 
 
 @pytest.fixture(scope="session")

@@ -333,9 +333,11 @@ def _run_platform(tmp: Path, env_overrides: dict[str, str] | None) -> Iterator[P
             plat.wait_ready()
             yield plat
         finally:
-            _forget_boxes(plat)
-            plat.stop()
-            reset_vhosts()
+            try:
+                _forget_boxes(plat)
+            finally:
+                plat.stop()
+                reset_vhosts()
 
 
 def _forget_boxes(plat: Platform) -> None:
