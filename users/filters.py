@@ -20,6 +20,11 @@ def search_people(people: QuerySet[Person], name: str, text: str) -> QuerySet[Pe
     return people.filter(Q(name__icontains=text) | Q(identity_id__icontains=text))
 
 
+def in_visible_group(people: QuerySet[Person], request, **group) -> QuerySet[Person]:
+    """The members of the group `group` names, if the request's operator sees it."""
+    return people.filter(permission_groups__in=visible_groups(request_scope(request)).filter(**group))
+
+
 class PersonFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method=search_people, help_text="Part of a name or identity_id.")
     person_type = IntegerFilter(min_value=0, max_value=32767, help_text=PERSON_TYPE_HELP)
@@ -30,7 +35,7 @@ class PersonFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def in_group(self, people: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
-        return people.filter(permission_groups__in=visible_groups(request_scope(self.request)).filter(name=value))
+        return in_visible_group(people, self.request, name=value)
 
 
 class PersonPageFilterSet(django_filters.FilterSet):
@@ -49,4 +54,4 @@ class PersonPageFilterSet(django_filters.FilterSet):
         pk = possible_id(value)
         if pk is None:
             return people.none()
-        return people.filter(permission_groups__in=visible_groups(request_scope(self.request)).filter(pk=pk))
+        return in_visible_group(people, self.request, pk=pk)
