@@ -152,3 +152,22 @@ def test_among_photos_passing_the_gate_a_frontal_one_is_preferred(person):
     assert badge(turned, "high").kind == "warn" and badge(frontal, "high").kind == "pass"
     person.refresh_from_db()
     assert person.photo_sha256 == frontal.sha256
+
+
+def test_a_photo_judged_once_is_not_judged_again_and_a_failed_judgement_is_retried(monkeypatch):
+    from users import quality
+
+    data = read("enroll/biden/1.jpg")
+    monkeypatch.setattr(quality, "_verdicts", type(quality._verdicts)())
+    judged = []
+    judge = quality._judge
+    monkeypatch.setattr(quality, "_judge", lambda photo: judged.append(photo) or judge(photo))
+    first = quality.assess_photo(data)
+    first.levels["high"]["code"] = 40006  # a caller changing its copy changes nobody else's
+    second = quality.assess_photo(data)
+    assert len(judged) == 1 and second.assessed and second.levels["high"]["code"] == 0
+
+    monkeypatch.setattr(quality, "_judge", lambda photo: judged.append(photo) or quality.PhotoQuality())
+    other = read("probe/obama/1.jpg")
+    assert not quality.assess_photo(other).assessed and not quality.assess_photo(other).assessed
+    assert len(judged) == 3  # the engine was asked again: no engine is not remembered as a verdict

@@ -13,7 +13,11 @@ is the level their register_type sets (Person.gate_level). The badge:
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -33,6 +37,8 @@ LEVEL_LABELS = {"high": gettext_lazy("high"), "middle": gettext_lazy("middle"), 
 WARN_FACE_SIZE = 100
 WARN_SHARPNESS = 0.8
 WARN_TURN = 18.0
+# Verdicts the process remembers by photo digest (a few hundred bytes each).
+VERDICTS_KEPT = 512
 
 
 @dataclass
@@ -58,7 +64,30 @@ class PhotoQuality:
 def assess_photo(data: bytes) -> PhotoQuality:
     """The photo judged by the boxes' engine at every level. A photo the engine cannot read at
     all was refused before (users.photos.check_photo); an engine that cannot start leaves the
-    photo unassessed rather than refusing it."""
+    photo unassessed rather than refusing it (and is tried again next time).
+
+    A verdict depends on the photo's bytes and the engine's models only, so the process keeps
+    the latest ones by digest: the console judges a photo when it is chosen and again when it
+    is saved, and imports and re-uploads bring photos already judged (~0.3 s of detection each)."""
+    digest = hashlib.sha256(data).hexdigest()
+    with _verdicts_lock:
+        if digest in _verdicts:
+            _verdicts.move_to_end(digest)
+            return copy.deepcopy(_verdicts[digest])
+    verdict = _judge(data)
+    if verdict.assessed:
+        with _verdicts_lock:
+            _verdicts[digest] = copy.deepcopy(verdict)
+            while len(_verdicts) > VERDICTS_KEPT:
+                _verdicts.popitem(last=False)
+    return verdict
+
+
+_verdicts: OrderedDict[str, PhotoQuality] = OrderedDict()
+_verdicts_lock = threading.Lock()
+
+
+def _judge(data: bytes) -> PhotoQuality:
     try:
         assessment = engine().assess(data)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:
