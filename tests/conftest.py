@@ -34,16 +34,22 @@ MARKED_BY_PATH = {
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
              "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
              "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
-    # Edge tests (no platform database either way) that `make test` runs in the PostgreSQL pass
-    # rather than the SQLite one, so that the two side-by-side passes end together: the SQLite
-    # pass was the longer by ~2 min 45 s (scripts/test_suite.sh).
-    "in_postgres_pass": ("tests/face/", "tests/test_edge_local_api.py", "tests/test_edge_events.py",
-                         "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
+    # Edge tests that touch neither the broker nor a database: `make test` runs them beside the
+    # fault drills, whose broker restarts leave the second core idle (scripts/test_suite.sh).
+    "beside_drills": ("tests/face/", "tests/test_edge_local_api.py", "tests/test_edge_events.py",
+                      "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
+    # Tests run once (edge or "once") that `make test` runs in the PostgreSQL pass rather than the
+    # SQLite one, so that the two side-by-side passes end together (scripts/test_suite.sh).
+    "in_postgres_pass": ("tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
+                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
-    # box, the broker's vhosts and queue types, the production settings' checks): run once, in
-    # the SQLite pass, to keep `make test` under 15 minutes.
+    # box, the broker's vhosts and queue types, the production settings' checks, the stock box's
+    # wire contract): run once, in the SQLite pass unless in_postgres_pass, to keep `make test`
+    # under 15 minutes. (The stock box in the PostgreSQL pass also started the platform's
+    # processes again: 85 s.)
     "once": ("tests/test_live_across_processes.py", "tests/test_roles_live.py", "tests/test_bench_fleet.py",
+             "tests/contract/test_stock_box.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_distribution.py::test_broker_restart", "tests/test_broker_vhosts.py",
              "tests/test_celery_queue_type.py", "tests/security/test_production_settings.py"),
