@@ -38,10 +38,11 @@ MARKED_BY_PATH = {
     # fault drills, whose broker restarts leave the second core idle (scripts/test_suite.sh).
     "beside_drills": ("tests/face/", "tests/test_edge_local_api.py", "tests/test_edge_events.py",
                       "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
-    # Tests run once (edge or "once") that `make test` runs in the PostgreSQL pass rather than the
-    # SQLite one, so that the two side-by-side passes end together (scripts/test_suite.sh).
+    # Tests run once (edge, browser or "once") that `make test` runs in the PostgreSQL pass rather
+    # than the SQLite one, so that the side-by-side passes end together (scripts/test_suite.sh).
     "in_postgres_pass": ("tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
-                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
+                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
+                         "tests/browser/test_console_i18n.py"),
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
     # box, the broker's vhosts and queue types, the production settings' checks, the stock box's
