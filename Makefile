@@ -59,8 +59,8 @@ superuser: setup
 	$(PY) manage.py createsuperuser
 
 # The suite runs on SQLite and, side by side, on PostgreSQL when one answers at localhost:5432
-# (in CI it must: CI=true makes a missing PostgreSQL an error); then the fault drills, alone, on
-# SQLite (scripts/test_suite.sh). test-sqlite / test-postgres run one pass each, drills included.
+# (in CI it must: CI=true makes a missing PostgreSQL an error); then the fault drills on SQLite, with only broker-free agent tests beside them
+# (scripts/test_suite.sh). test-sqlite / test-postgres run one pass each, drills included.
 test: setup lint
 	@bash scripts/test_suite.sh
 

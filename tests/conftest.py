@@ -17,8 +17,8 @@ from tests.contract.platform_processes import Platform, running_platform, static
 # Which tests `make test-fast` leaves out (the whole suite, `make test`, runs them all).
 MARKED_BY_PATH = {
     "browser": ("tests/browser/",),
-    # Also run alone (scripts/test_suite.sh): a count of the broker's free sockets, which the
-    # other pass's connections would move (CI failed it so).
+    # Run with no other pass using the broker (scripts/test_suite.sh), a count of the broker's free
+    # sockets included, which another pass's connections would move (CI failed it so).
     "drill": ("tests/test_fault_drills.py", "tests/test_edge_agent_faults.py",
               "tests/test_distribution.py::test_broker_restart",
               "tests/test_broker_vhosts.py::test_the_broker_says_how_many_connections_it_can_still_take"),
@@ -29,8 +29,9 @@ MARKED_BY_PATH = {
              "tests/test_edge_stock_cloud.py::test_a_command_held_up_by_a_slow_platform_costs_no_reconnect",
              "tests/test_strangers_agents.py"),
     # The agent and its face engine, which use no platform database: `make test` runs them once,
-    # in the SQLite pass, not again on PostgreSQL (nor the browser tests: the console's pages do
-    # not depend on the database engine; its queries are covered by the console and API tests).
+    # beside the drills or (in_postgres_pass) in the PostgreSQL pass, not on both engines (nor the
+    # browser tests: the console's pages do not depend on the database engine; its queries are
+    # covered by the console and API tests).
     "edge": ("tests/face/", "tests/test_edge_events.py", "tests/test_edge_local_api.py",
              "tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
              "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
@@ -38,19 +39,24 @@ MARKED_BY_PATH = {
     # fault drills, whose broker restarts leave the second core idle (scripts/test_suite.sh).
     "beside_drills": ("tests/face/", "tests/test_edge_local_api.py", "tests/test_edge_events.py",
                       "tests/security/test_box_local_api.py", "tests/test_edge_backoff.py"),
-    # Tests run once (edge, browser or "once") that `make test` runs in the PostgreSQL pass rather
-    # than the SQLite one, so that the side-by-side passes end together (scripts/test_suite.sh).
+    # Tests run once (edge or "once") that `make test` runs in the PostgreSQL pass rather than the
+    # SQLite one, so that the two side-by-side passes end together (scripts/test_suite.sh).
     "in_postgres_pass": ("tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
-                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
-                         "tests/browser/test_console_i18n.py"),
+                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
     # box, the broker's vhosts and queue types, the production settings' checks, the stock box's
-    # wire contract): run once, in the SQLite pass unless in_postgres_pass, to keep `make test`
-    # under 15 minutes. (The stock box in the PostgreSQL pass also started the platform's
-    # processes again: 85 s.)
+    # wire contract, what a kept picture may be, the console's words and translations, cache
+    # headers, the API description's, websockets' and the login page's access rules, embedding
+    # arithmetic): run once, in the SQLite pass unless in_postgres_pass, to keep `make test` under
+    # 15 minutes. (The stock box in the PostgreSQL pass also started the platform's processes
+    # again: 85 s.)
     "once": ("tests/test_live_across_processes.py", "tests/test_roles_live.py", "tests/test_bench_fleet.py",
-             "tests/contract/test_stock_box.py",
+             "tests/contract/test_stock_box.py", "tests/security/test_held.py",
+             "tests/test_console_states_and_words.py", "tests/test_i18n.py", "tests/test_photo_caching.py",
+             "tests/security/test_api_docs_access.py", "tests/security/test_websocket_origin.py",
+             "tests/security/test_console_login.py", "tests/test_face_agent_embedding.py",
+             "tests/test_face_embeddings.py", "tests/test_edge_video_optional.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_distribution.py::test_broker_restart", "tests/test_broker_vhosts.py",
              "tests/test_celery_queue_type.py", "tests/security/test_production_settings.py"),
@@ -124,9 +130,12 @@ def broker_admin() -> BrokerAdmin:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _platform_vhosts(broker_admin) -> None:
+def _platform_vhosts(request) -> None:
     """Before any test: the vhosts exist, Celery's (named by the suite's BROKER_URL) included,
-    as `manage.py setup_broker` leaves them; live updates, for one, travel in Celery's vhost."""
+    as `manage.py setup_broker` leaves them; live updates, for one, travel in Celery's vhost.
+    Not for a run of beside_drills tests alone: they run while the drills restart the broker."""
+    if not all(item.get_closest_marker("beside_drills") for item in request.session.items):
+        request.getfixturevalue("broker_admin")
 
 
 @pytest.fixture(autouse=True)

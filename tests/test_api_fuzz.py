@@ -36,9 +36,11 @@ def fuzzed_database(django_db_setup, django_db_blocker):
     emptied once at its end (emptied after each of 71 operations, it cost 40 s on PostgreSQL)."""
     with django_db_blocker.unblock():
         yield
-        for box in Box.objects.all():
-            broker_admin().delete_box_resources(box)
-        call_command("flush", interactive=False, verbosity=0)
+        try:
+            for box in Box.objects.all():
+                broker_admin().delete_box_resources(box)
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture

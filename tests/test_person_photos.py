@@ -166,6 +166,8 @@ def test_a_photo_judged_once_is_not_judged_again_and_a_failed_judgement_is_retri
     first.levels["high"]["code"] = 40006  # a caller changing its copy changes nobody else's
     second = quality.assess_photo(data)
     assert len(judged) == 1 and second.assessed and second.levels["high"]["code"] == 0
+    second.levels["high"]["code"] = 40006  # nor one changing a remembered verdict's copy
+    assert quality.assess_photo(data).levels["high"]["code"] == 0 and len(judged) == 1
 
     monkeypatch.setattr(quality, "_judge", lambda photo: judged.append(photo) or quality.PhotoQuality())
     other = read("probe/obama/1.jpg")

@@ -3,7 +3,8 @@ browser's language picks Chinese, the language menu switches, the theme follows 
 its menu, no main page scrolls sideways at 390 px, a photo check's report shows itself.
 
 Screenshots of every main page in both languages and both themes at 1366 px, and in the light
-theme at 390 px, are kept in var/test/screenshots/i18n/ (the suite's artefacts, not committed)."""
+theme at 390 px (the login page in both), are kept in var/test/screenshots/i18n/ (the suite's
+artefacts, not committed)."""
 import os
 from pathlib import Path
 
