@@ -13,6 +13,9 @@ DB="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/aibox}"
 LOG=var/test-postgres.log
 BESIDE_LOG=var/test-beside-drills.log
 
+# The files holding a marker's tests (tests/markers.py): a pass collects only what it may run.
+marked() { $PY tests/markers.py "$1"; }
+
 pg_env() {
   env DATABASE_URL="$DB" VAR_DIR="$PWD/var/test-pg" \
     BOX_VHOST=aibox-test-pg BOX_UPLOAD_VHOST=aibox-test-pg-upload \
@@ -41,7 +44,8 @@ if [ "$postgres" = yes ]; then
     >"$LOG" 2>&1 &
   pg_pid=$!
   echo "PostgreSQL pass running beside this one (output: $LOG)"
-  $PYTEST -m "not fuzz and not drill and not in_postgres_pass and not beside_drills" || status=1
+  $PYTEST -m "not fuzz and not drill and not in_postgres_pass and not beside_drills" \
+    $(for file in $(marked fuzz); do printf -- "--ignore=%s " "$file"; done) || status=1
   wait "$pg_pid" || status=1
   echo "=================================== PostgreSQL pass ==================================="
   cat "$LOG"
@@ -54,9 +58,10 @@ fi
 # 2 min 14 s of a suite meant to stay under 15 minutes. Beside them, on the core their broker
 # restarts leave idle, the agent's tests that use neither the broker nor a database.
 echo "==================================== fault drills ====================================="
-env VAR_DIR="$PWD/var/test-beside" $PYTEST -p no:cacheprovider -m beside_drills >"$BESIDE_LOG" 2>&1 &
+env VAR_DIR="$PWD/var/test-beside" $PYTEST -p no:cacheprovider -m beside_drills $(marked beside_drills) \
+  >"$BESIDE_LOG" 2>&1 &
 beside_pid=$!
-$PYTEST -m drill || status=1
+$PYTEST -m drill $(marked drill) || status=1
 wait "$beside_pid" || status=1
 echo "============================ beside the drills: the agent ============================="
 cat "$BESIDE_LOG"
