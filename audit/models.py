@@ -1,7 +1,7 @@
 """The audit trail: one entry per change an operator made, written by django-auditlog's signal
 receivers (registry.py says which models) or by `services.record_action` for what is not a
 field change (a wipe sent to a box). Entries are only ever added: no page, API or admin action
-edits or deletes one."""
+edits or deletes one; only the site's retention, when set (AUDIT_RETENTION_DAYS), deletes old ones."""
 from __future__ import annotations
 
 from auditlog.models import AbstractLogEntry, LogEntryManager

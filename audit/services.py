@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -14,7 +16,7 @@ from .models import AuditEntry
 from .operations import OPERATIONS
 from .registry import ACTION_TARGETS, AUDITED_MODELS
 
-__all__ = ["OPERATIONS", "acting_as_creator_of", "operation", "record_action"]
+__all__ = ["OPERATIONS", "acting_as_creator_of", "operation", "purge_entries_before", "record_action"]
 
 
 def record_action(instance: models.Model, name: str, *, changes: dict[str, list] | None = None,
@@ -39,3 +41,15 @@ def acting_as_creator_of(instance: models.Model) -> Iterator[None]:
     starter = Operator(created.actor, created.remote_addr) if created and created.actor else None
     with acting(starter):
         yield
+
+
+def purge_entries_before(cutoff: datetime, batch: int | None = None) -> int:
+    """Delete the entries made before `cutoff` (the site's retention, AUDIT_RETENTION_DAYS),
+    oldest first through the timestamp index, `batch` at a time (EVENT_RETENTION_BATCH), each
+    batch one short statement by primary key; the number deleted."""
+    batch = batch or settings.EVENT_RETENTION_BATCH
+    old = AuditEntry.objects.filter(timestamp__lt=cutoff).order_by("timestamp", "id").values_list("id", flat=True)
+    deleted = 0
+    while ids := list(old[:batch]):
+        deleted += AuditEntry.objects.filter(id__in=ids).delete()[0]
+    return deleted

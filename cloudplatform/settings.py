@@ -241,6 +241,9 @@ MEDIA_URL = "media/"
 EVENT_RETENTION_DAYS = env.int("EVENT_RETENTION_DAYS", default=90)
 # Retention deletes this many events per transaction: each batch locks only its own rows, briefly.
 EVENT_RETENTION_BATCH = env.int("EVENT_RETENTION_BATCH", default=2000)
+# Audit entries older than this many days are deleted (hourly task, EVENT_RETENTION_BATCH at a
+# time); 0, the default, keeps the trail forever: how long evidence is kept is the site's policy.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -398,6 +401,7 @@ CELERY_BEAT_SCHEDULE.update(
         "mark-silent-boxes-offline": {"task": "devices.tasks.mark_silent_boxes_offline",
                                       "schedule": env.int("OFFLINE_CHECK_PERIOD", default=5)},
         "purge-old-events": {"task": "events.tasks.purge_old_events", "schedule": 3600},
+        "purge-old-audit-entries": {"task": "audit.tasks.purge_old_audit_entries", "schedule": 3600},
     }
 )
 

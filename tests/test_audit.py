@@ -167,6 +167,28 @@ def test_an_entry_cannot_be_saved_again(db):
         entry.save()
 
 
+def test_retention_deletes_only_entries_older_than_the_sites_days_and_is_off_by_default(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audit.services import purge_entries_before
+    from audit.tasks import purge_old_audit_entries
+
+    box_type = ContentType.objects.get_for_model(Box)
+    now = timezone.now()
+    for age_days in (400, 200, 100, 10, 0):
+        entry = AuditEntry.objects.create(content_type=box_type, object_pk=str(age_days), object_repr="x", action=0,
+                                          changes={})
+        AuditEntry.objects.filter(pk=entry.pk).update(timestamp=now - timedelta(days=age_days))
+    assert purge_old_audit_entries() == 0 and AuditEntry.objects.count() == 5  # the default keeps everything
+    settings.AUDIT_RETENTION_DAYS = 150
+    assert purge_old_audit_entries() == 2
+    assert sorted(AuditEntry.objects.values_list("object_pk", flat=True)) == ["0", "10", "100"]
+    assert purge_entries_before(now - timedelta(days=5), batch=1) == 2  # a batch at a time, to the end
+    assert list(AuditEntry.objects.values_list("object_pk", flat=True)) == ["0"]
+
+
 def test_the_audit_api_filters_and_refuses_bad_filters(api, commit, admin_user, django_user_model):
     commit(api.post, "/api/areas/", {"name": "Campus"}, format="json")
     other = django_user_model.objects.create_superuser("olga", "o@example.org", "another long password")
