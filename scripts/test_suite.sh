@@ -34,10 +34,11 @@ fi
 $PY manage.py collectstatic --noinput -v 0 || exit 1
 mkdir -p var
 status=0
+fuzz_files=$(marked fuzz) && drill_files=$(marked drill) && beside_files=$(marked beside_drills) || exit 1
 if [ "$postgres" = yes ]; then
   # The fuzzer runs once, against PostgreSQL (the stricter engine); the agent, browser and
   # engine-agnostic ("once") tests run once, on SQLite, but for those marked in_postgres_pass,
-  # run in this pass to balance the two (tests/conftest.py). (A third pass beside these two, the
+  # run in this pass to balance the two (tests/markers.py). (A third pass beside these two, the
   # fuzzer's, made both slower: the two cores are busy.)
   pg_env $PYTEST -p no:cacheprovider \
     -m "((not edge and not once) or in_postgres_pass) and not browser and not drill and not beside_drills" \
@@ -45,7 +46,7 @@ if [ "$postgres" = yes ]; then
   pg_pid=$!
   echo "PostgreSQL pass running beside this one (output: $LOG)"
   $PYTEST -m "not fuzz and not drill and not in_postgres_pass and not beside_drills" \
-    $(for file in $(marked fuzz); do printf -- "--ignore=%s " "$file"; done) || status=1
+    $(for file in $fuzz_files; do printf -- "--ignore=%s " "$file"; done) || status=1
   wait "$pg_pid" || status=1
   echo "=================================== PostgreSQL pass ==================================="
   cat "$LOG"
@@ -58,10 +59,10 @@ fi
 # 2 min 14 s of a suite meant to stay under 15 minutes. Beside them, on the core their broker
 # restarts leave idle, the agent's tests that use neither the broker nor a database.
 echo "==================================== fault drills ====================================="
-env VAR_DIR="$PWD/var/test-beside" $PYTEST -p no:cacheprovider -m beside_drills $(marked beside_drills) \
+env VAR_DIR="$PWD/var/test-beside" $PYTEST -p no:cacheprovider -m beside_drills $beside_files \
   >"$BESIDE_LOG" 2>&1 &
 beside_pid=$!
-$PYTEST -m drill $(marked drill) || status=1
+$PYTEST -m drill $drill_files || status=1
 wait "$beside_pid" || status=1
 echo "============================ beside the drills: the agent ============================="
 cat "$BESIDE_LOG"

@@ -47,8 +47,8 @@ MARKED_BY_PATH = {
              "tests/security/test_console_login.py", "tests/test_face_agent_embedding.py",
              "tests/test_face_embeddings.py", "tests/test_edge_video_optional.py",
              # console pages drawn from the selectors the API tests run on both engines
-             "tests/test_areas_console.py", "tests/test_roles_console.py", "tests/test_attendance_console.py",
-             "tests/test_audit_console.py", "tests/test_match_feedback_console.py",
+             "tests/test_areas_console.py", "tests/test_roles_console.py", "tests/test_audit_console.py",
+             "tests/test_match_feedback_console.py",
              "tests/test_person_photos_console.py",
              "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
              "tests/test_distribution.py::test_broker_restart", "tests/test_broker_vhosts.py",
