@@ -31,7 +31,8 @@ MARKED_BY_PATH = {
     # Tests run once (edge or "once") that `make test` runs in the PostgreSQL pass rather than the
     # SQLite one, so that the two side-by-side passes end together (scripts/test_suite.sh).
     "in_postgres_pass": ("tests/test_edge_stock_cloud.py", "tests/contract/test_stock_cloud.py",
-                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py"),
+                         "tests/test_event_intake_large.py", "tests/security/test_uploads.py",
+                         "tests/security/test_held.py"),
     # Platform tests whose behaviour does not turn on the database engine (the live relay through
     # RabbitMQ, memory bounds while streaming, the simulated fleet, a broker restart with a fake
     # box, the broker's vhosts and queue types, the production settings' checks, the stock box's
