@@ -61,15 +61,16 @@ class PhotoQuality:
         return dict(self.__dict__)
 
 
-def assess_photo(data: bytes) -> PhotoQuality:
+def assess_photo(data: bytes, digest: str | None = None) -> PhotoQuality:
     """The photo judged by the boxes' engine at every level. A photo the engine cannot read at
     all was refused before (users.photos.check_photo); an engine that cannot start leaves the
     photo unassessed rather than refusing it (and is tried again next time).
 
     A verdict depends on the photo's bytes and the engine's models only, so the process keeps
     the latest ones by digest: the console judges a photo when it is chosen and again when it
-    is saved, and imports and re-uploads bring photos already judged (~0.3 s of detection each)."""
-    digest = hashlib.sha256(data).hexdigest()
+    is saved, and imports and re-uploads bring photos already judged (~0.3 s of detection each).
+    `digest`: the bytes' sha256 (hex), when the caller has it already."""
+    digest = digest or hashlib.sha256(data).hexdigest()
     with _verdicts_lock:
         if digest in _verdicts:
             _verdicts.move_to_end(digest)

@@ -40,7 +40,7 @@ class PhotoRejected(ValueError):
 def _new_photo(person: Person, data: bytes, by=None) -> PersonPhoto:
     """Checked, stored and judged, not saved: ContractCodeError when Pillow cannot use it."""
     stored = store_photo(data)
-    verdict = assess_photo(data)
+    verdict = assess_photo(data, stored.sha256)
     return PersonPhoto(person=person, path=stored.path, sha256=stored.sha256, thumbnail=stored.thumbnail,
                        uploaded_by=by if by is not None and by.is_authenticated else None, **verdict.fields())
 
@@ -57,8 +57,8 @@ def judge_photo(person: Person, image_bytes: bytes) -> PersonPhoto:
         check_photo(image_bytes)
     except ContractCodeError as exc:
         raise PhotoRejected(exc.message, exc.code) from exc
-    return PersonPhoto(person=person, sha256=hashlib.sha256(image_bytes).hexdigest(),
-                       **assess_photo(image_bytes).fields())
+    digest = hashlib.sha256(image_bytes).hexdigest()
+    return PersonPhoto(person=person, sha256=digest, **assess_photo(image_bytes, digest).fields())
 
 
 def choose_primary(person: Person) -> bool:
