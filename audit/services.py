@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from cloudplatform.db.batches import delete_in_batches
+
 from .context import Operator, acting, operation
 from .models import AuditEntry
 from .operations import OPERATIONS
@@ -49,7 +51,4 @@ def purge_entries_before(cutoff: datetime, batch: int | None = None) -> int:
     batch one short statement by primary key; the number deleted."""
     batch = batch or settings.EVENT_RETENTION_BATCH
     old = AuditEntry.objects.filter(timestamp__lt=cutoff).order_by("timestamp", "id").values_list("id", flat=True)
-    deleted = 0
-    while ids := list(old[:batch]):
-        deleted += AuditEntry.objects.filter(id__in=ids).delete()[0]
-    return deleted
+    return delete_in_batches(old, batch)

@@ -21,6 +21,7 @@ from rest_framework import serializers
 
 from cloudplatform import grouped_writes
 from cloudplatform.contract import PAYLOAD_TOO_LARGE, ContractError
+from cloudplatform.db.batches import delete_in_batches
 from cloudplatform.db.prepared import PreparedInsert
 from devices.models import Box
 
@@ -259,10 +260,8 @@ def purge_events_before(cutoff: datetime, batch: int | None = None,
             on_batch(count, time.perf_counter() - began)
         deleted += count
         removed += _remove_unused_pictures({name for _, spot, reg in rows for name in (spot, reg) if name})
-    quarantined = 0
     stale = QuarantinedEvent.objects.filter(last_received_at__lt=cutoff).values_list("id", flat=True)
-    while ids := list(stale[:batch]):
-        quarantined += QuarantinedEvent.objects.filter(id__in=ids).delete()[0]
+    quarantined = delete_in_batches(stale, batch)
     return {"events": deleted, "pictures": removed, "quarantined": quarantined}
 
 
