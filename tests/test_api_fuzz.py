@@ -37,8 +37,9 @@ def fuzzed_database(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         yield
         try:
+            admin = broker_admin()
             for box in Box.objects.all():
-                broker_admin().delete_box_resources(box)
+                admin.delete_box_resources(box)
         finally:
             call_command("flush", interactive=False, verbosity=0)
 

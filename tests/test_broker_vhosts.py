@@ -22,6 +22,7 @@ from distribution.tasks import publish_command
 from users import services
 from users.models import PermissionGroup
 
+from .edge_cloud import wait_until
 from .fakebox import FakeBox
 from .helpers import database_url
 from .paths import FACES, REPO
@@ -148,9 +149,7 @@ def test_the_broker_says_how_many_connections_it_can_still_take(broker_admin):
     connections moved the count meanwhile (CI failed it so). The management API refreshes the
     count every 5-15 s here, more slowly under load, and has none for a while after the broker
     restarts (a drill may have just restarted it): 0 then."""
-    deadline = time.monotonic() + 60
-    while (before := broker_admin.free_sockets()) <= 0 and time.monotonic() < deadline:
-        time.sleep(1)
+    before = wait_until(broker_admin.free_sockets, timeout=60, step=1)
     count = min(150, before // 2)
     expected = before - count * 2 // 3
     opened = [pika.BlockingConnection(connection_parameters(celery_vhost())) for _ in range(count)]
