@@ -73,9 +73,9 @@ def person_details(person: Person, auth_query: str, inline_photo: bool, prefix: 
             **person.info,
             "name": person.name,
             "type": person.person_type,
-            "permission_ids": [str(key) for key in person.permission_groups.values_list("key", flat=True)]
-            or ["0"],
-            "group_name": ",".join(person.face_groups.values_list("name", flat=True)),
+            # .all(), not values_list(): the caller's prefetch answers them, not a query a person
+            "permission_ids": [str(group.key) for group in person.permission_groups.all()] or ["0"],
+            "group_name": ",".join(group.name for group in person.face_groups.all()),
         },
     }
     entry.update(photo_reference(person.photo, auth_query, inline_photo, prefix))
