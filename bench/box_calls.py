@@ -15,17 +15,19 @@ import pstats
 import time
 
 from common import run_on_fresh_platform
-from fleet_boxes import history_event, status_report
+from fleet_boxes import DETAILS_CHUNK, history_event, status_report
 
 
-def box_calls(client, box, query: str) -> dict:
-    """The calls a box makes, each one request: {name: (label, call)}."""
+def box_calls(client, box, query: str, people: int = 5) -> dict:
+    """The calls a box makes, each one request: {name: (label, call)}; the box serves `people`
+    people, and asks for details of up to 50 of them at once, as the agent does."""
     from fleet import create_people
 
     from users import services
     from users.models import Person
 
-    services.set_group_boxes(create_people(5), [box])
+    services.set_group_boxes(create_people(people), [box])
+    asked = [f"F{i:05d}" for i in range(min(people, DETAILS_CHUNK))]
     photo_url = f"/box/photos/{Person.objects.get(identity_id='F00001').photo_sha256}.jpg?{query}"
     sequence = [0]
 
@@ -45,7 +47,7 @@ def box_calls(client, box, query: str) -> dict:
     return {"history": ("history (2 events)", history),
             "status": ("status", lambda: post("/box/status", status_report(box.dev_sno, "0x0000f1ee0001"))),
             "photo": ("photo", photo),
-            "details": ("details (2 people)", lambda: post("/box/persons", {"userid_list": ["F00001", "F00002"]}))}
+            "details": (f"details ({len(asked)} people)", lambda: post("/box/persons", {"userid_list": asked}))}
 
 
 def measure(label: str, call, args) -> None:
@@ -82,7 +84,7 @@ def run(args) -> None:
     # The middleware a box's call goes through on the server (cloudplatform/box_calls.py).
     middleware = settings.MIDDLEWARE if args.console_middleware else settings.BOX_MIDDLEWARE
     with override_settings(MIDDLEWARE=middleware):
-        calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}")
+        calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}", args.people)
         for name in args.only.split(","):
             measure(*calls[name], args)
 
@@ -93,6 +95,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--only", default="history,status,photo,details")
+    parser.add_argument("--people", type=int, default=5, help="people the box serves (details: up to 50 a call)")
     parser.add_argument("--callees", default="", help="also print what functions matching this call")
     parser.add_argument("--console-middleware", action="store_true",
                         help="through the console's middleware (MIDDLEWARE), as box calls went before 2026-11-30")

@@ -154,6 +154,27 @@ def cpu_seconds_by_process(pids: list[int]) -> dict[int, float]:
     return used
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """The whole machine's busy and total CPU seconds so far, all cores (/proc/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    values = [int(word) for word in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return (sum(values) - idle) / ticks, sum(values) / ticks
+
+
+def pids_named(name: str) -> list[int]:
+    """The processes whose executable is `name` (the broker's beam.smp, PostgreSQL's postgres)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name[:15]:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
 def process_label(pid: int) -> str:
     """A short name for a platform process: uvicorn's worker, celery, consume_results ..."""
     try:

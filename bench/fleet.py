@@ -29,7 +29,9 @@ from common import (
     PORT,
     cpu_seconds_by_process,
     current_rss_mib,
+    machine_cpu_seconds,
     percentile,
+    pids_named,
     process_label,
     run_on_fresh_platform,
     start_platform,
@@ -127,15 +129,20 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
     fleet.tally.measuring = True
     stored_before, fleet_cpu_before = fleet.tally.passages_stored, time.process_time()
     by_process_before, wall_before = cpu_seconds_by_process(pids), time.perf_counter()
+    brokers = pids_named("beam.smp")
+    broker_before, machine_before = sum(cpu_seconds_by_process(brokers).values()), machine_cpu_seconds()
     await asyncio.sleep(args.duration)
     wall = time.perf_counter() - wall_before
     by_process = cpu_seconds_by_process(pids)
+    machine = [now - before for now, before in zip(machine_cpu_seconds(), machine_before, strict=True)]
     cpu_by_process = sorted(((used - by_process_before.get(pid, 0.0)) / wall, process_label(pid))
                             for pid, used in by_process.items())
     figures = {"login_seconds": login_seconds, "distribution_seconds": distribution_seconds,
                "enrolled": enrolled, "wall": wall, "platform_cpu": sum(share for share, _ in cpu_by_process),
                "cpu_by_process": cpu_by_process, "platform_rss": current_rss_mib(pids),
                "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
+               "broker_cpu": (sum(cpu_seconds_by_process(brokers).values()) - broker_before) / wall,
+               "machine_busy": machine[0] / machine[1] if machine[1] else 0.0,
                "intake": (fleet.tally.passages_stored - stored_before) / wall}
     figures["fleet_cpu_run"] = (time.process_time() - run_cpu) / (time.perf_counter() - run_wall)
     await stop_boxes(fleet, simulated)
@@ -189,16 +196,40 @@ def platform_counts(boxes: list) -> dict:
         connection.close()
 
 
-def print_figures(args, figures: dict) -> None:
-    tally, stored = figures["tally"], figures["platform"]
-    summary = tally.summary()
+def print_latencies(args, tally) -> None:
+    """The history batches' latencies: as sent, without the fleet's socket wait, on the platform."""
     batches = [latency for latency in tally.latencies if latency[0] == "history"]
     history = [seconds for _, seconds, *_ in batches]
     # What a box with its own connection would see: the wait for one of the fleet's sockets taken off.
     served = [seconds - wait for _, seconds, wait, *_ in batches]
-    # What the platform says it spent (Server-Timing): waiting for a web thread, and in Django.
-    on_platform = [thread_wait + app for *_, thread_wait, app in batches if app is not None]
-    in_django = [app for *_, app in batches if app is not None]
+    # What the platform says it spent (Server-Timing): waiting for a web thread, in Django, for the loop.
+    on_platform = [thread_wait + app + (loop or 0.0) for _, _, _, thread_wait, app, _, loop in batches
+                   if app is not None]
+    in_django = [app for _, _, _, _, app, _, _ in batches if app is not None]
+    django_cpu = [cpu for *_, cpu, _ in batches if cpu is not None]
+    loop_waits = [loop for *_, loop in batches if loop is not None]
+    print(f"  intake request latency p50 / p99       {percentile(history, 0.5) * 1000:6.1f} / "
+          f"{percentile(history, 0.99) * 1000:.1f} ms ({len(history)} batches)")
+    print(f"    without the wait for a fleet socket  {percentile(served, 0.5) * 1000:6.1f} / "
+          f"{percentile(served, 0.99) * 1000:.1f} ms ({args.http_connections} sockets shared by {args.boxes} boxes)")
+    if in_django:
+        print(f"    on the platform (Server-Timing)      {percentile(on_platform, 0.5) * 1000:6.1f} / "
+              f"{percentile(on_platform, 0.99) * 1000:.1f} ms, of which in Django "
+              f"{percentile(in_django, 0.5) * 1000:.1f} / {percentile(in_django, 0.99) * 1000:.1f} ms")
+    if django_cpu:
+        print(f"      the thread's CPU in Django         {percentile(django_cpu, 0.5) * 1000:6.1f} / "
+              f"{percentile(django_cpu, 0.99) * 1000:.1f} ms; answer waiting for the event loop "
+              f"{percentile(loop_waits, 0.5) * 1000:.1f} / {percentile(loop_waits, 0.99) * 1000:.1f} ms")
+    if tally.loop_lags:
+        print(f"    the fleet's event loop woke late by  {percentile(tally.loop_lags, 0.5) * 1000:6.1f} / "
+              f"{percentile(tally.loop_lags, 0.99) * 1000:.1f} ms (p50 / p99; max "
+              f"{max(tally.loop_lags) * 1000:.0f} ms); its full garbage collections "
+              f"{len(tally.full_collections)}, longest {max(tally.full_collections, default=0) * 1000:.0f} ms")
+
+
+def print_figures(args, figures: dict) -> None:
+    tally, stored = figures["tally"], figures["platform"]
+    summary = tally.summary()
     print(f"\nfleet of {args.boxes} boxes, {args.people} people, {args.event_rate} passages/s per box, "
           f"{args.web_workers} web worker(s), {os.cpu_count()} cores, load average "
           f"{os.getloadavg()[0]:.1f}, database {'PostgreSQL' if os.environ.get('DATABASE_URL') else 'SQLite'}")
@@ -209,19 +240,7 @@ def print_figures(args, figures: dict) -> None:
     print(f"  event intake at steady state           {figures['intake']:10.1f} events/s "
           f"(offered {args.boxes * args.event_rate:.0f}; {figures['wall']:.0f} s from {args.settle:.0f} s after "
           "the distribution)")
-    print(f"  intake request latency p50 / p99       {percentile(history, 0.5) * 1000:6.1f} / "
-          f"{percentile(history, 0.99) * 1000:.1f} ms ({len(history)} batches)")
-    print(f"    without the wait for a fleet socket  {percentile(served, 0.5) * 1000:6.1f} / "
-          f"{percentile(served, 0.99) * 1000:.1f} ms ({args.http_connections} sockets shared by {args.boxes} boxes)")
-    if in_django:
-        print(f"    on the platform (Server-Timing)      {percentile(on_platform, 0.5) * 1000:6.1f} / "
-              f"{percentile(on_platform, 0.99) * 1000:.1f} ms, of which in Django "
-              f"{percentile(in_django, 0.5) * 1000:.1f} / {percentile(in_django, 0.99) * 1000:.1f} ms")
-    if tally.loop_lags:
-        print(f"    the fleet's event loop woke late by  {percentile(tally.loop_lags, 0.5) * 1000:6.1f} / "
-              f"{percentile(tally.loop_lags, 0.99) * 1000:.1f} ms (p50 / p99; max "
-              f"{max(tally.loop_lags) * 1000:.0f} ms); its full garbage collections "
-              f"{len(tally.full_collections)}, longest {max(tally.full_collections, default=0) * 1000:.0f} ms")
+    print_latencies(args, tally)
     print(f"  platform CPU (all processes)           {figures['platform_cpu'] * 100:10.0f} %  "
           f"(of {os.cpu_count() * 100} %)")
     busiest = [f"{label} {share * 100:.0f} %" for share, label in reversed(figures["cpu_by_process"]) if share >= 0.01]
@@ -230,6 +249,8 @@ def print_figures(args, figures: dict) -> None:
     print(f"  simulated fleet CPU, steady / whole run {figures['fleet_cpu'] * 100:9.0f} % / "
           f"{figures['fleet_cpu_run'] * 100:.0f} %, peak memory {figures['fleet_rss']:.0f} MiB (one process, "
           f"Django's set-up included)")
+    print(f"  broker CPU / whole machine busy        {figures['broker_cpu'] * 100:10.0f} % / "
+          f"{figures['machine_busy'] * 100:.0f} % of its {os.cpu_count()} cores")
     print(f"  statuses sent / refused                {tally.statuses:10d} / {tally.status_failures}")
     print(f"  commands issued / delivered / answered {stored['commands']:10d} / "
           f"{summary['commands_delivered_unique']} / {tally.answered} (finished on the platform: "

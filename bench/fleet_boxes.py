@@ -76,8 +76,10 @@ class Tally:
     broker_reconnections: int = 0
     request_retries: int = 0  # HTTP calls sent again after a dropped connection or a 502/503/504
     # (kind, seconds from sent to answered, of which waiting for one of the fleet's sockets,
-    # then the platform's Server-Timing: waiting for a web thread, in Django; None without it)
-    latencies: list[tuple[str, float, float, float | None, float | None]] = field(default_factory=list)
+    # then the platform's Server-Timing: waiting for a web thread, in Django, the thread's CPU in
+    # Django, waiting for the event loop to send the answer; None without it)
+    latencies: list[tuple[str, float, float, float | None, float | None, float | None, float | None]] = field(
+        default_factory=list)
     loop_lags: list[float] = field(default_factory=list)  # seconds the fleet's event loop woke late
     full_collections: list[float] = field(default_factory=list)  # seconds of the fleet's own gen-2 GCs
     measuring: bool = True
@@ -135,7 +137,8 @@ class Fleet:
         if measured:
             platform = server_timing(timing.get("server", ""))
             self.tally.latencies.append((kind, time.perf_counter() - started, timing.get("socket_wait", 0.0),
-                                         platform.get("wait"), platform.get("app")))
+                                         platform.get("wait"), platform.get("app"), platform.get("cpu"),
+                                         platform.get("loop")))
 
     async def watch_loop_lag(self, every: float = 0.01) -> None:
         """How late the fleet's own event loop wakes while measuring, and how long its full

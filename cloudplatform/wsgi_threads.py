@@ -11,9 +11,11 @@ body read first on the event loop.
   The thread never waits for the loop in between: with the interpreter lock shared by the
   loop and the busy threads, each such wait cost up to a switch interval (5 ms) per request.
 - With SERVER_TIMING on, a buffered response says where its time went on the platform
-  (`Server-Timing: wait;dur=…, app;dur=…`, milliseconds): waiting for a thread, then in Django.
-  A client's own latency minus these is the network, the event loops and the client itself
-  (bench/fleet.py prints both).
+  (`Server-Timing: wait;dur=…, app;dur=…, cpu;dur=…, loop;dur=…`, milliseconds): waiting for a
+  thread, then in Django (of which the thread's own CPU: the rest is waiting for the interpreter
+  lock, the database or the writers' turn), then waiting for the event loop to send it. A
+  client's own latency minus these is the network and the client itself (bench/fleet.py prints
+  them).
 """
 from __future__ import annotations
 
@@ -92,8 +94,10 @@ def environ(scope: dict, body, size: int) -> dict:
 class _Response:
     def __init__(self, loop: asyncio.AbstractEventLoop, send, timed: bool = False) -> None:
         self.loop, self.send = loop, send
-        # perf_counter() when handed to the pool, when a thread took it, when Django was done
+        # perf_counter() when handed to the pool, when a thread took it, when Django was done;
+        # the thread's CPU time in Django
         self.times = [time.perf_counter()] if timed else []
+        self.cpu = 0.0
         self.start: dict | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
@@ -103,6 +107,7 @@ class _Response:
         """In a web thread: the whole response, kept unless it grows large."""
         if self.times:
             self.times.append(time.perf_counter())
+            cpu_started = time.thread_time()
         iterable = app(environ, self.start_response)
         try:
             for chunk in iterable:
@@ -111,6 +116,7 @@ class _Response:
             getattr(iterable, "close", lambda: None)()  # Django's request_finished, in this thread
         if self.times:
             self.times.append(time.perf_counter())
+            self.cpu = time.thread_time() - cpu_started
 
     def start_response(self, status: str, headers: list, exc_info=None):
         if exc_info is not None and self.streaming:
@@ -140,7 +146,8 @@ class _Response:
         if not self.streaming:
             if len(self.times) == 3:
                 queued, started, done = self.times
-                timing = f"wait;dur={(started - queued) * 1000:.1f}, app;dur={(done - started) * 1000:.1f}"
+                timing = (f"wait;dur={(started - queued) * 1000:.1f}, app;dur={(done - started) * 1000:.1f}, "
+                          f"cpu;dur={self.cpu * 1000:.1f}, loop;dur={(time.perf_counter() - done) * 1000:.1f}")
                 self.start["headers"].append((b"server-timing", timing.encode("latin1")))
             await self.send(self.start)
             await self.send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": False})

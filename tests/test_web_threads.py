@@ -89,7 +89,8 @@ def test_box_calls_go_through_their_own_middleware_and_the_console_through_its_o
 
 
 def test_server_timing_says_where_a_response_spent_its_time_when_asked(asgi_server, make_box, settings):
-    """SERVER_TIMING: waiting for a web thread, then in Django (milliseconds); none when off."""
+    """SERVER_TIMING: waiting for a web thread, then in Django and the thread's CPU in it, then
+    waiting for the event loop (milliseconds); none when off."""
     box = make_box("timed")
     login_url = f"{asgi_server.url}/box/login"
     params = {"dev_sno": box.dev_sno, "hex_mac": "0x0000000000fa"}
@@ -98,5 +99,6 @@ def test_server_timing_says_where_a_response_spent_its_time_when_asked(asgi_serv
     settings.SERVER_TIMING = True
     timing = requests.get(login_url, params=params, timeout=10).headers["Server-Timing"]
     figures = dict(part.strip().split(";dur=") for part in timing.split(","))
-    assert set(figures) == {"wait", "app"} and all(float(value) >= 0 for value in figures.values())
+    assert set(figures) == {"wait", "app", "cpu", "loop"} and all(float(value) >= 0 for value in figures.values())
     assert float(figures["app"]) > 0  # a login takes time in Django
+    assert 0 < float(figures["cpu"]) <= float(figures["app"]) + 0.1  # its thread's CPU, within its time (rounded)
