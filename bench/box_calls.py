@@ -50,6 +50,29 @@ def box_calls(client, box, query: str, people: int = 5) -> dict:
             "details": (f"details ({len(asked)} people)", lambda: post("/box/persons", {"userid_list": asked}))}
 
 
+def statements_per_call(call, calls: int = 20) -> float:
+    """SQL statements a call runs, on any thread (the grouped writes' thread included): each is
+    a release and re-acquisition of the interpreter lock, a wait when other threads are busy."""
+    from django.db.backends.utils import CursorWrapper
+
+    counted = [0]
+    execute, executemany = CursorWrapper._execute, CursorWrapper._executemany
+
+    def counting(original):
+        def run(self, *args, **kwargs):
+            counted[0] += 1
+            return original(self, *args, **kwargs)
+        return run
+
+    CursorWrapper._execute, CursorWrapper._executemany = counting(execute), counting(executemany)
+    try:
+        for _ in range(calls):
+            call()
+    finally:
+        CursorWrapper._execute, CursorWrapper._executemany = execute, executemany
+    return counted[0] / calls
+
+
 def measure(label: str, call, args) -> None:
     """CPU per call unprofiled, then cProfile's table (and callees when asked)."""
     for _ in range(20):
@@ -57,7 +80,8 @@ def measure(label: str, call, args) -> None:
     started = time.process_time()
     for _ in range(args.calls):
         call()
-    print(f"{label}: {(time.process_time() - started) / args.calls * 1000:.2f} ms CPU a call (unprofiled)")
+    cpu = (time.process_time() - started) / args.calls * 1000
+    print(f"{label}: {cpu:.2f} ms CPU a call (unprofiled), {statements_per_call(call):.1f} SQL statements")
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.calls):

@@ -198,16 +198,17 @@ def platform_counts(boxes: list) -> dict:
 
 def print_latencies(args, tally) -> None:
     """The history batches' latencies: as sent, without the fleet's socket wait, on the platform."""
-    batches = [latency for latency in tally.latencies if latency[0] == "history"]
-    history = [seconds for _, seconds, *_ in batches]
+    batches = [latency for latency in tally.latencies if latency.kind == "history"]
+    history = [batch.seconds for batch in batches]
     # What a box with its own connection would see: the wait for one of the fleet's sockets taken off.
-    served = [seconds - wait for _, seconds, wait, *_ in batches]
+    served = [batch.seconds - batch.socket_wait for batch in batches]
     # What the platform says it spent (Server-Timing): waiting for a web thread, in Django, for the loop.
-    on_platform = [thread_wait + app + (loop or 0.0) for _, _, _, thread_wait, app, _, loop in batches
-                   if app is not None]
-    in_django = [app for _, _, _, _, app, _, _ in batches if app is not None]
-    django_cpu = [cpu for *_, cpu, _ in batches if cpu is not None]
-    loop_waits = [loop for *_, loop in batches if loop is not None]
+    timed = [batch for batch in batches if batch.app is not None]
+    on_platform = [batch.thread_wait + batch.app + (batch.loop or 0.0) for batch in timed]
+    in_django = [batch.app for batch in timed]
+    django_cpu = [batch.cpu for batch in timed if batch.cpu is not None]
+    write_waits = [batch.write for batch in timed if batch.write is not None]
+    loop_waits = [batch.loop for batch in timed if batch.loop is not None]
     print(f"  intake request latency p50 / p99       {percentile(history, 0.5) * 1000:6.1f} / "
           f"{percentile(history, 0.99) * 1000:.1f} ms ({len(history)} batches)")
     print(f"    without the wait for a fleet socket  {percentile(served, 0.5) * 1000:6.1f} / "
@@ -217,9 +218,11 @@ def print_latencies(args, tally) -> None:
               f"{percentile(on_platform, 0.99) * 1000:.1f} ms, of which in Django "
               f"{percentile(in_django, 0.5) * 1000:.1f} / {percentile(in_django, 0.99) * 1000:.1f} ms")
     if django_cpu:
-        print(f"      the thread's CPU in Django         {percentile(django_cpu, 0.5) * 1000:6.1f} / "
-              f"{percentile(django_cpu, 0.99) * 1000:.1f} ms; answer waiting for the event loop "
-              f"{percentile(loop_waits, 0.5) * 1000:.1f} / {percentile(loop_waits, 0.99) * 1000:.1f} ms")
+        print(f"      in Django: the thread's CPU        {percentile(django_cpu, 0.5) * 1000:6.1f} / "
+              f"{percentile(django_cpu, 0.99) * 1000:.1f} ms, waiting for grouped writes "
+              f"{percentile(write_waits, 0.5) * 1000:.1f} / {percentile(write_waits, 0.99) * 1000:.1f} ms")
+        print(f"      the answer waiting for the loop    {percentile(loop_waits, 0.5) * 1000:6.1f} / "
+              f"{percentile(loop_waits, 0.99) * 1000:.1f} ms")
     if tally.loop_lags:
         print(f"    the fleet's event loop woke late by  {percentile(tally.loop_lags, 0.5) * 1000:6.1f} / "
               f"{percentile(tally.loop_lags, 0.99) * 1000:.1f} ms (p50 / p99; max "

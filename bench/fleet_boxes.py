@@ -34,6 +34,7 @@ import resource
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import aio_pika
 import aiohttp
@@ -48,6 +49,21 @@ RETRIED_STATUSES = (502, 503, 504)  # the agent re-sends on 503 (busy, Retry-Aft
 
 class Refused(Exception):
     """The platform did not give what was asked after the retries."""
+
+
+class Latency(NamedTuple):
+    """A request's seconds from sent to answered, of which waiting for one of the fleet's sockets;
+    then the platform's Server-Timing (None without it): waiting for a web thread, in Django (of
+    which the thread's CPU and its wait for grouped writes), waiting for the event loop to send."""
+
+    kind: str
+    seconds: float
+    socket_wait: float
+    thread_wait: float | None
+    app: float | None
+    cpu: float | None
+    write: float | None
+    loop: float | None
 
 
 @dataclass
@@ -75,11 +91,7 @@ class Tally:
     photo_failures: int = 0
     broker_reconnections: int = 0
     request_retries: int = 0  # HTTP calls sent again after a dropped connection or a 502/503/504
-    # (kind, seconds from sent to answered, of which waiting for one of the fleet's sockets,
-    # then the platform's Server-Timing: waiting for a web thread, in Django, the thread's CPU in
-    # Django, waiting for the event loop to send the answer; None without it)
-    latencies: list[tuple[str, float, float, float | None, float | None, float | None, float | None]] = field(
-        default_factory=list)
+    latencies: list[Latency] = field(default_factory=list)
     loop_lags: list[float] = field(default_factory=list)  # seconds the fleet's event loop woke late
     full_collections: list[float] = field(default_factory=list)  # seconds of the fleet's own gen-2 GCs
     measuring: bool = True
@@ -136,9 +148,9 @@ class Fleet:
         """A request's latency, when it was *sent* inside the measured window."""
         if measured:
             platform = server_timing(timing.get("server", ""))
-            self.tally.latencies.append((kind, time.perf_counter() - started, timing.get("socket_wait", 0.0),
-                                         platform.get("wait"), platform.get("app"), platform.get("cpu"),
-                                         platform.get("loop")))
+            self.tally.latencies.append(Latency(
+                kind, time.perf_counter() - started, timing.get("socket_wait", 0.0), platform.get("wait"),
+                platform.get("app"), platform.get("cpu"), platform.get("write"), platform.get("loop")))
 
     async def watch_loop_lag(self, every: float = 0.01) -> None:
         """How late the fleet's own event loop wakes while measuring, and how long its full

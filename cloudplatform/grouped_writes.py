@@ -26,6 +26,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -35,6 +36,8 @@ from django.db import close_old_connections, connection, transaction
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
+# Seconds this thread's requests have waited for the writing thread (Server-Timing's `write`).
+_waiting = threading.local()
 
 _Work = tuple[Callable[[], object], Future, contextvars.Context]
 
@@ -46,10 +49,22 @@ def write(work: Callable[[], T]) -> T:
     if not settings.GROUPED_WRITES or connection.in_atomic_block or _writer.is_current():
         with transaction.atomic():
             return work()
-    result, callbacks = _writer.submit(work).result()
+    began = time.perf_counter()
+    try:
+        result, callbacks = _writer.submit(work).result()
+    finally:
+        _waiting.seconds = getattr(_waiting, "seconds", 0.0) + time.perf_counter() - began
     for func, robust in callbacks:
         transaction.on_commit(func, robust=robust)  # outside a transaction: runs now, as Django runs them
     return result
+
+
+def seconds_waited(reset: bool = False) -> float:
+    """How long this thread has waited for grouped writes (since the last reset)."""
+    seconds = getattr(_waiting, "seconds", 0.0)
+    if reset:
+        _waiting.seconds = 0.0
+    return seconds
 
 
 class _Writer:

@@ -11,9 +11,10 @@ body read first on the event loop.
   The thread never waits for the loop in between: with the interpreter lock shared by the
   loop and the busy threads, each such wait cost up to a switch interval (5 ms) per request.
 - With SERVER_TIMING on, a buffered response says where its time went on the platform
-  (`Server-Timing: wait;dur=…, app;dur=…, cpu;dur=…, loop;dur=…`, milliseconds): waiting for a
-  thread, then in Django (of which the thread's own CPU: the rest is waiting for the interpreter
-  lock, the database or the writers' turn), then waiting for the event loop to send it. A
+  (`Server-Timing: wait;dur=…, app;dur=…, cpu;dur=…, write;dur=…, loop;dur=…`, milliseconds):
+  waiting for a thread, then in Django (of which the thread's own CPU, and the wait for the
+  grouped writes' thread: the rest is waiting for the interpreter lock or the database), then
+  waiting for the event loop to send it. A
   client's own latency minus these is the network and the client itself (bench/fleet.py prints
   them).
 """
@@ -27,6 +28,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+
+from cloudplatform import grouped_writes
 
 BUFFERED_RESPONSE = 256 * 1024
 
@@ -97,7 +100,7 @@ class _Response:
         # perf_counter() when handed to the pool, when a thread took it, when Django was done;
         # the thread's CPU time in Django
         self.times = [time.perf_counter()] if timed else []
-        self.cpu = 0.0
+        self.cpu = self.write_wait = 0.0
         self.start: dict | None = None
         self.chunks: list[bytes] = []
         self.buffered = 0
@@ -108,6 +111,7 @@ class _Response:
         if self.times:
             self.times.append(time.perf_counter())
             cpu_started = time.thread_time()
+            grouped_writes.seconds_waited(reset=True)
         iterable = app(environ, self.start_response)
         try:
             for chunk in iterable:
@@ -117,6 +121,7 @@ class _Response:
         if self.times:
             self.times.append(time.perf_counter())
             self.cpu = time.thread_time() - cpu_started
+            self.write_wait = grouped_writes.seconds_waited()
 
     def start_response(self, status: str, headers: list, exc_info=None):
         if exc_info is not None and self.streaming:
@@ -147,7 +152,8 @@ class _Response:
             if len(self.times) == 3:
                 queued, started, done = self.times
                 timing = (f"wait;dur={(started - queued) * 1000:.1f}, app;dur={(done - started) * 1000:.1f}, "
-                          f"cpu;dur={self.cpu * 1000:.1f}, loop;dur={(time.perf_counter() - done) * 1000:.1f}")
+                          f"cpu;dur={self.cpu * 1000:.1f}, write;dur={self.write_wait * 1000:.1f}, "
+                          f"loop;dur={(time.perf_counter() - done) * 1000:.1f}")
                 self.start["headers"].append((b"server-timing", timing.encode("latin1")))
             await self.send(self.start)
             await self.send({"type": "http.response.body", "body": b"".join(self.chunks), "more_body": False})
