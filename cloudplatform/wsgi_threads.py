@@ -10,6 +10,12 @@ body read first on the event loop.
   (every box call but a big download); a larger one streams, each chunk handed to the loop.
   The thread never waits for the loop in between: with the interpreter lock shared by the
   loop and the busy threads, each such wait cost up to a switch interval (5 ms) per request.
+- A kept-alive connection is closed after WEB_KEEPALIVE_REQUESTS requests (`Connection: close`
+  on the last answer), as Apache and nginx do: the web processes share one listening socket
+  and a new connection goes to whichever accepts it first, so a few long-lived connections (a
+  proxy's, a fleet's pool) stay where they first landed however busy that process becomes.
+  bench/fleet.py saw its 64 pooled connections all on one of two processes (99 % and 0 % of a
+  core), and each run's split decided its latency; closed now and then, they spread again.
 - With SERVER_TIMING on, a buffered response says where its time went on the platform
   (`Server-Timing: wait;dur=…, app;dur=…, cpu;dur=…, write;dur=…, loop;dur=…`, milliseconds):
   waiting for a thread, then in Django (of which the thread's own CPU, and the wait for the
@@ -25,6 +31,7 @@ import contextvars
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -32,6 +39,7 @@ from django.conf import settings
 from cloudplatform import grouped_writes
 
 BUFFERED_RESPONSE = 256 * 1024
+CONNECTIONS_TRACKED = 4096  # requests counted for this many connections at most (oldest forgotten)
 
 
 class WSGIOnThreads:
@@ -40,6 +48,8 @@ class WSGIOnThreads:
     def __init__(self, app, threads: int) -> None:
         self.app = app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
+        # (client address, port) -> requests answered on that connection; only the event loop touches it
+        self.requests_by_connection: OrderedDict[tuple, int] = OrderedDict()
 
     async def __call__(self, scope, receive, send) -> None:
         body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
@@ -50,11 +60,27 @@ class WSGIOnThreads:
             body.seek(0)
             loop = asyncio.get_running_loop()
             response = _Response(loop, send, timed=settings.SERVER_TIMING)
+            response.closing = self._is_connections_last(scope)
             run = contextvars.copy_context().run
             await loop.run_in_executor(self.executor, run, response.produce, self.app, environ(scope, body, size))
             await response.finish()
         finally:
             body.close()
+
+
+    def _is_connections_last(self, scope: dict) -> bool:
+        """Whether this request is the last its connection may make (WEB_KEEPALIVE_REQUESTS)."""
+        limit, client = settings.WEB_KEEPALIVE_REQUESTS, scope.get("client")
+        if not limit or not client:
+            return False
+        counts = self.requests_by_connection
+        answered = counts.pop(tuple(client), 0) + 1
+        if answered >= limit:
+            return True
+        counts[tuple(client)] = answered  # at the end: the most recently used
+        if len(counts) > CONNECTIONS_TRACKED:
+            counts.popitem(last=False)  # most likely a connection long closed
+        return False
 
 
 async def _read_all(receive, body) -> int | None:
@@ -105,6 +131,7 @@ class _Response:
         self.chunks: list[bytes] = []
         self.buffered = 0
         self.streaming = False
+        self.closing = False  # answered with Connection: close
 
     def produce(self, app, environ: dict) -> None:
         """In a web thread: the whole response, kept unless it grows large."""
@@ -128,6 +155,8 @@ class _Response:
             raise exc_info[1].with_traceback(exc_info[2])
         self.start = {"type": "http.response.start", "status": int(status.split(" ", 1)[0]),
                       "headers": [(name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers]}
+        if self.closing:
+            self.start["headers"].append((b"connection", b"close"))  # the server closes it after this answer
         return self.write
 
     def write(self, chunk: bytes) -> None:

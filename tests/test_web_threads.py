@@ -1,5 +1,6 @@
 """HTTP runs on a fixed pool of threads per web process (cloudplatform/asgi.py); a request's
 body is read before it gets one (cloudplatform/wsgi_threads.py)."""
+import http.client
 import json
 import socket
 from urllib.parse import urlsplit
@@ -114,3 +115,27 @@ def test_server_timing_says_where_a_response_spent_its_time_when_asked(asgi_serv
 def _server_timing(response) -> dict[str, float]:
     return {name: float(value) for name, value in
             (part.strip().split(";dur=") for part in response.headers["Server-Timing"].split(","))}
+
+
+def test_a_kept_alive_connection_is_closed_after_its_last_request(asgi_server, settings):
+    """WEB_KEEPALIVE_REQUESTS: the connection's last answer says Connection: close and the
+    server closes it (so that pooled connections spread again over the web processes)."""
+    settings.WEB_KEEPALIVE_REQUESTS = 3
+    with socket.create_connection(("127.0.0.1", asgi_server.port), timeout=10) as connection:
+        said = []
+        for _ in range(3):
+            connection.sendall(b"GET /box/nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            response = http.client.HTTPResponse(connection)
+            response.begin()
+            response.read()
+            said.append(response.getheader("Connection"))
+        assert said == [None, None, "close"]
+        assert connection.recv(1) == b""  # closed by the server
+    settings.WEB_KEEPALIVE_REQUESTS = 0  # never closed
+    with socket.create_connection(("127.0.0.1", asgi_server.port), timeout=10) as connection:
+        for _ in range(5):
+            connection.sendall(b"GET /box/nothing-here HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            response = http.client.HTTPResponse(connection)
+            response.begin()
+            response.read()
+            assert response.getheader("Connection") is None
