@@ -28,7 +28,7 @@ def box_calls(client, box, query: str, people: int = 5) -> dict:
 
     services.set_group_boxes(create_people(people), [box])
     asked = [f"F{i:05d}" for i in range(min(people, DETAILS_CHUNK))]
-    photo_url = f"/box/photos/{Person.objects.get(identity_id='F00001').photo_sha256}.jpg?{query}"
+    photo_url = f"/box/photos/{Person.objects.get(identity_id='F00000').photo_sha256}.jpg?{query}"
     sequence = [0]
 
     def post(path: str, body) -> None:

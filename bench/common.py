@@ -157,7 +157,8 @@ def cpu_seconds_by_process(pids: list[int]) -> dict[int, float]:
 def machine_cpu_seconds() -> tuple[float, float]:
     """The whole machine's busy and total CPU seconds so far, all cores (/proc/stat)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    values = [int(word) for word in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is inside user and nice already)
+    values = [int(word) for word in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
     idle = values[3] + values[4]  # idle and iowait
     return (sum(values) - idle) / ticks, sum(values) / ticks
 

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from common import (
     FACES,
     PORT,
+    cpu_seconds,
     cpu_seconds_by_process,
     current_rss_mib,
     machine_cpu_seconds,
@@ -130,7 +131,7 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
     stored_before, fleet_cpu_before = fleet.tally.passages_stored, time.process_time()
     by_process_before, wall_before = cpu_seconds_by_process(pids), time.perf_counter()
     brokers = pids_named("beam.smp")
-    broker_before, machine_before = sum(cpu_seconds_by_process(brokers).values()), machine_cpu_seconds()
+    broker_before, machine_before = cpu_seconds(brokers), machine_cpu_seconds()
     await asyncio.sleep(args.duration)
     wall = time.perf_counter() - wall_before
     by_process = cpu_seconds_by_process(pids)
@@ -141,7 +142,7 @@ async def drive(args, boxes: list, group, pids: list[int]) -> dict:
                "enrolled": enrolled, "wall": wall, "platform_cpu": sum(share for share, _ in cpu_by_process),
                "cpu_by_process": cpu_by_process, "platform_rss": current_rss_mib(pids),
                "fleet_cpu": (time.process_time() - fleet_cpu_before) / wall,
-               "broker_cpu": (sum(cpu_seconds_by_process(brokers).values()) - broker_before) / wall,
+               "broker_cpu": (cpu_seconds(brokers) - broker_before) / wall,
                "machine_busy": machine[0] / machine[1] if machine[1] else 0.0,
                "intake": (fleet.tally.passages_stored - stored_before) / wall}
     figures["fleet_cpu_run"] = (time.process_time() - run_cpu) / (time.perf_counter() - run_wall)

@@ -116,7 +116,8 @@ TEMPLATES = [
 # Threads per web process serving HTTP (cloudplatform/asgi.py), each keeping its connection.
 WEB_THREADS = env.int("WEB_THREADS", default=10)
 # Requests a kept-alive connection answers before it is closed (cloudplatform/wsgi_threads.py;
-# Apache's MaxKeepAliveRequests, nginx's keepalive_requests); 0 keeps it open for good.
+# Apache's MaxKeepAliveRequests, nginx's keepalive_requests); 0: no limit (an idle one still
+# closes after uvicorn's --timeout-keep-alive).
 WEB_KEEPALIVE_REQUESTS = env.int("WEB_KEEPALIVE_REQUESTS", default=100)
 # Responses say where their time went on the platform (Server-Timing; cloudplatform/wsgi_threads.py).
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)

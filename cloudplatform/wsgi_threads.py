@@ -18,11 +18,12 @@ body read first on the event loop.
   core), and each run's split decided its latency; closed now and then, they spread again.
 - With SERVER_TIMING on, a buffered response says where its time went on the platform
   (`Server-Timing: wait;dur=…, app;dur=…, cpu;dur=…, write;dur=…, loop;dur=…`, milliseconds):
-  waiting for a thread, then in Django (of which the thread's own CPU, and the wait for the
-  grouped writes' thread: the rest is waiting for the interpreter lock or the database), then
-  waiting for the event loop to send it. A
-  client's own latency minus these is the network and the client itself (bench/fleet.py prints
-  them).
+  waiting for a thread, then in Django, then waiting for the event loop to send it. Of the time
+  in Django, `cpu` is the request thread's own CPU and `write` its wait for the grouped writes'
+  thread (which does the request's writes on its own CPU); the rest is waiting for the
+  interpreter lock, the database, or what runs after the commit in the request's thread (a
+  publication to the broker). A client's own latency minus these is the network and the client
+  itself (bench/fleet.py prints them).
 """
 from __future__ import annotations
 
@@ -59,19 +60,20 @@ class WSGIOnThreads:
                 return  # the client went away before it finished sending
             body.seek(0)
             loop = asyncio.get_running_loop()
-            response = _Response(loop, send, timed=settings.SERVER_TIMING)
-            response.closing = self._is_connections_last(scope)
+            response = _Response(loop, send, timed=settings.SERVER_TIMING, closing=self._is_connections_last(scope))
             run = contextvars.copy_context().run
             await loop.run_in_executor(self.executor, run, response.produce, self.app, environ(scope, body, size))
             await response.finish()
         finally:
             body.close()
 
-
     def _is_connections_last(self, scope: dict) -> bool:
-        """Whether this request is the last its connection may make (WEB_KEEPALIVE_REQUESTS)."""
+        """Whether this request is the last its connection may make (WEB_KEEPALIVE_REQUESTS).
+        A connection is known by its client's address and port; when a trusted proxy's
+        X-Forwarded-For replaced them (port 0: uvicorn's proxy headers), it is not known and
+        not counted, nor is one that closes after this request anyway."""
         limit, client = settings.WEB_KEEPALIVE_REQUESTS, scope.get("client")
-        if not limit or not client:
+        if limit <= 0 or not client or not client[1] or _closes_anyway(scope):
             return False
         counts = self.requests_by_connection
         answered = counts.pop(tuple(client), 0) + 1
@@ -81,6 +83,13 @@ class WSGIOnThreads:
         if len(counts) > CONNECTIONS_TRACKED:
             counts.popitem(last=False)  # most likely a connection long closed
         return False
+
+
+def _closes_anyway(scope: dict) -> bool:
+    """HTTP/1.0 (no keep-alive unless asked) or a request that says Connection: close."""
+    if scope.get("http_version") == "1.0":
+        return True
+    return any(name == b"connection" and b"close" in value.lower() for name, value in scope.get("headers", ()))
 
 
 async def _read_all(receive, body) -> int | None:
@@ -121,8 +130,9 @@ def environ(scope: dict, body, size: int) -> dict:
 
 
 class _Response:
-    def __init__(self, loop: asyncio.AbstractEventLoop, send, timed: bool = False) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, send, timed: bool = False, closing: bool = False) -> None:
         self.loop, self.send = loop, send
+        self.closing = closing  # the connection's last answer: says Connection: close
         # perf_counter() when handed to the pool, when a thread took it, when Django was done;
         # the thread's CPU time in Django
         self.times = [time.perf_counter()] if timed else []
@@ -131,7 +141,6 @@ class _Response:
         self.chunks: list[bytes] = []
         self.buffered = 0
         self.streaming = False
-        self.closing = False  # answered with Connection: close
 
     def produce(self, app, environ: dict) -> None:
         """In a web thread: the whole response, kept unless it grows large."""

@@ -30,10 +30,11 @@ def _details(client, fake: FakeBox, ids: list[str]) -> tuple[list[dict], int]:
 
 def test_details_of_fifty_people_name_their_groups_in_as_many_queries_as_for_two(make_box, client):
     box = make_box("Gate")
-    staff = services.save_group(PermissionGroup(), boxes=[box], name="staff")
+    # Made in the reverse of their names' order: the entries list them by name.
     visitors = services.save_group(PermissionGroup(), boxes=[box], name="visitors")
-    lobby, vip = FaceGroup.objects.create(name="vip"), FaceGroup.objects.create(name="lobby")
-    _people(50, [visitors, staff], [lobby, vip])
+    staff = services.save_group(PermissionGroup(), boxes=[box], name="staff")
+    vip, lobby = FaceGroup.objects.create(name="vip"), FaceGroup.objects.create(name="lobby")
+    _people(50, [visitors, staff], [vip, lobby])
     fake = FakeBox(client, box.dev_sno)
 
     two, queries_for_two = _details(client, fake, ["d000", "d001"])

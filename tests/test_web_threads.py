@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 
+from cloudplatform.wsgi_threads import WSGIOnThreads
 from devices.models import BoxStatus
 
 from .helpers import STATUS
@@ -139,3 +140,20 @@ def test_a_kept_alive_connection_is_closed_after_its_last_request(asgi_server, s
             response.begin()
             response.read()
             assert response.getheader("Connection") is None
+
+
+def test_connections_a_proxy_renamed_or_that_close_anyway_are_not_counted(settings):
+    """Behind a trusted proxy uvicorn puts the X-Forwarded-For address in the scope with port 0:
+    many connections would share one count, so none is kept; nor for HTTP/1.0 or a request
+    that closes its connection itself."""
+    settings.WEB_KEEPALIVE_REQUESTS = 3
+    server = WSGIOnThreads(app=None, threads=1)
+    proxied = {"client": ("203.0.113.7", 0), "http_version": "1.1", "headers": []}
+    old_client = {"client": ("127.0.0.1", 40001), "http_version": "1.0", "headers": []}
+    closing = {"client": ("127.0.0.1", 40002), "http_version": "1.1", "headers": [(b"connection", b"Close")]}
+    for scope in (proxied, old_client, closing):
+        assert not any(server._is_connections_last(scope) for _ in range(10))
+    assert server.requests_by_connection == {}
+    kept = {"client": ("127.0.0.1", 40003), "http_version": "1.1", "headers": []}
+    assert [server._is_connections_last(kept) for _ in range(4)] == [False, False, True, False]
+    server.executor.shutdown()
