@@ -102,15 +102,19 @@ def run(args) -> None:
     from devices.broker import broker_admin
     from devices.services import create_box, login_box
 
-    broker_admin().ensure_platform_topology()
+    broker = broker_admin()
+    broker.ensure_platform_topology()
     box = create_box(name="profiled")
-    grant = login_box(dev_sno=box.dev_sno, hex_mac="0x0000f1ee0001", client_ip="127.0.0.1")
-    # The middleware a box's call goes through on the server (cloudplatform/box_calls.py).
-    middleware = settings.MIDDLEWARE if args.console_middleware else settings.BOX_MIDDLEWARE
-    with override_settings(MIDDLEWARE=middleware):
-        calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}", args.people)
-        for name in args.only.split(","):
-            measure(*calls[name], args)
+    try:
+        grant = login_box(dev_sno=box.dev_sno, hex_mac="0x0000f1ee0001", client_ip="127.0.0.1")
+        # The middleware a box's call goes through on the server (cloudplatform/box_calls.py).
+        middleware = settings.MIDDLEWARE if args.console_middleware else settings.BOX_MIDDLEWARE
+        with override_settings(MIDDLEWARE=middleware):
+            calls = box_calls(Client(), box, f"dev_sno={box.dev_sno}&token={grant.token}", args.people)
+            for name in args.only.split(","):
+                measure(*calls[name], args)
+    finally:
+        broker.delete_box_resources(box)  # its broker account and queues do not outlive the bench
 
 
 def main() -> None:
