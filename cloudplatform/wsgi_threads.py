@@ -133,9 +133,9 @@ class _Response:
     def __init__(self, loop: asyncio.AbstractEventLoop, send, timed: bool = False, closing: bool = False) -> None:
         self.loop, self.send = loop, send
         self.closing = closing  # the connection's last answer: says Connection: close
-        # perf_counter() when handed to the pool, when a thread took it, when Django was done;
-        # the thread's CPU time in Django
+        # perf_counter() when handed to the pool, when a thread took it, when Django was done
         self.times = [time.perf_counter()] if timed else []
+        # seconds in Django: the thread's CPU, and its wait for the grouped writes' thread
         self.cpu = self.write_wait = 0.0
         self.start: dict | None = None
         self.chunks: list[bytes] = []
